@@ -1,0 +1,61 @@
+/**
+ * Ports: the small interfaces the use cases depend on. Adapters in lib/ipfs,
+ * lib/chain and lib/wallet implement them; tests pass in-memory stand-ins only
+ * for what is not ours (never for our own components).
+ */
+
+export type Hex = `0x${string}`;
+
+/** Content-addressed blob storage (IPFS). CIDs are strings (CIDv1 base32). */
+export interface BlobStore {
+	/** Stores a stream of bytes; returns its CID. Must not buffer the whole stream. */
+	addStream(source: AsyncIterable<Uint8Array>, options?: { signal?: AbortSignal }): Promise<string>;
+	/** Stores a small blob. */
+	addBytes(bytes: Uint8Array, options?: { signal?: AbortSignal }): Promise<string>;
+	/** Streams a blob back. Throws BlobNotFoundError when it cannot be found in time. */
+	cat(cid: string, options?: { signal?: AbortSignal }): AsyncIterable<Uint8Array>;
+	/** Reads a small blob whole. */
+	getBytes(cid: string, options?: { signal?: AbortSignal }): Promise<Uint8Array>;
+	/** Keeps the blob's blocks from garbage collection. */
+	pin(cid: string, options?: { signal?: AbortSignal }): Promise<void>;
+}
+
+/** Public keys a person publishes in the key registry. */
+export interface PublicKeys {
+	/** X25519 public key for sealed boxes (32 bytes). */
+	inbox: Uint8Array;
+	/** Ed25519 public key for manifest signatures (32 bytes). */
+	signing: Uint8Array;
+	/** Umbral (secp256k1, compressed 33 bytes) public key to receive re-encrypted capsules. */
+	umbral: Uint8Array;
+}
+
+/** The vault's on-chain footprint (VaultRegistry + KeyRegistry contracts). */
+export interface VaultChain {
+	/** Current account's vault pointer (the CID of the wrapped root secret), or null. */
+	readVaultPointer(owner: Hex): Promise<string | null>;
+	setVaultPointer(cid: string): Promise<Hex>;
+	/** Encrypted index pointer (opaque bytes) for owner, or null if never committed. */
+	readIndexPointer(owner: Hex): Promise<Uint8Array | null>;
+	/**
+	 * One transaction: anchors a batch (Merkle root over manifest hashes, count)
+	 * and updates the encrypted index pointer.
+	 */
+	commitBatch(params: { root: Hex; count: number; encryptedIndexPointer: Uint8Array }): Promise<Hex>;
+	publishKeys(keys: PublicKeys): Promise<Hex>;
+	readKeys(owner: Hex): Promise<PublicKeys | null>;
+}
+
+/** Wallet signature, as EIP-1193 personal_sign. */
+export interface MessageSigner {
+	readonly address: Hex;
+	readonly chainId: number;
+	signMessage(message: string): Promise<Hex>;
+}
+
+/** Small local key-value storage (IndexedDB in the browser). Holds ciphertext only. */
+export interface LocalStore {
+	get(key: string): Promise<Uint8Array | null>;
+	put(key: string, value: Uint8Array): Promise<void>;
+	delete(key: string): Promise<void>;
+}

@@ -1,0 +1,16 @@
+import { sveltekit } from '@sveltejs/kit/vite';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+	plugins: [sveltekit()],
+	build: { target: 'es2022', chunkSizeWarningLimit: 2048 },
+	optimizeDeps: { exclude: ['@nucypher/umbral-pre'] },
+	test: {
+		include: ['src/**/*.test.ts', 'contracts/test/**/*.test.ts', 'scripts/**/*.test.ts'],
+		environment: 'node',
+		setupFiles: ['./tests/setup/polyfills.ts'],
+		testTimeout: 60_000,
+		hookTimeout: 120_000,
+		pool: 'forks'
+	}
+});
