@@ -1,0 +1,43 @@
+// `npm test`: every check, in order, on real parts. Exits non-zero if any fails
+// and ends with one plain "N passed, N failed" line summing all test runners.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const out = mkdtempSync(join(tmpdir(), 'carevault-test-'));
+const steps = [
+	{ name: 'types and svelte checks', cmd: ['npx', 'svelte-kit', 'sync'] },
+	{ name: 'types and svelte checks', cmd: ['npx', 'svelte-check', '--tsconfig', './tsconfig.json', '--fail-on-warnings'] },
+	{
+		name: 'unit and contract tests (node, real anvil, real Helia, real libsodium)',
+		cmd: ['npx', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${join(out, 'unit.json')}`],
+		report: join(out, 'unit.json')
+	},
+	{ name: 'static build', cmd: ['npm', 'run', 'build'] },
+	{
+		name: 'browser end-to-end tests (Chromium, real anvil, local IPFS peer)',
+		cmd: ['node', 'tests/e2e/run.mjs', '--no-build', '--reporter=default', '--reporter=json', `--outputFile.json=${join(out, 'e2e.json')}`],
+		report: join(out, 'e2e.json')
+	}
+];
+
+let passed = 0;
+let failed = 0;
+let broken = false;
+for (const step of steps) {
+	console.log(`\n=== ${step.name}: ${step.cmd.join(' ')}`);
+	const res = spawnSync(step.cmd[0], step.cmd.slice(1), { stdio: 'inherit', env: process.env });
+	if (step.report && existsSync(step.report)) {
+		const r = JSON.parse(readFileSync(step.report, 'utf8'));
+		passed += r.numPassedTests ?? 0;
+		failed += r.numFailedTests ?? 0;
+	}
+	if (res.status !== 0) {
+		console.error(`\n✗ ${step.name} failed (exit ${res.status ?? res.signal})`);
+		broken = true;
+		break;
+	}
+}
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(broken || failed > 0 ? 1 : 0);

@@ -1,0 +1,134 @@
+/**
+ * The record model: what the encrypted index holds about each record. None of
+ * this ever leaves the browser in clear; the index is encrypted with the
+ * vault's index key before it is stored on IPFS.
+ */
+
+export const CATEGORIES = [
+	'medications',
+	'problems',
+	'allergies',
+	'labs',
+	'imaging',
+	'notes',
+	'immunizations',
+	'procedures',
+	'encounters',
+	'documents',
+	'devices',
+	'other'
+] as const;
+
+export type Category = (typeof CATEGORIES)[number];
+
+export const CATEGORY_LABELS: Record<Category, string> = {
+	medications: 'Medications',
+	problems: 'Problems',
+	allergies: 'Allergies',
+	labs: 'Labs and observations',
+	imaging: 'Imaging',
+	notes: 'Notes',
+	immunizations: 'Immunizations',
+	procedures: 'Procedures',
+	encounters: 'Encounters',
+	documents: 'Documents',
+	devices: 'Devices',
+	other: 'Other'
+};
+
+export function isCategory(value: unknown): value is Category {
+	return typeof value === 'string' && (CATEGORIES as readonly string[]).includes(value);
+}
+
+/** How the record cipher framed one attachment (hashed into the associated data). */
+export interface CipherManifest {
+	v: 1;
+	alg: 'secretstream-xchacha20poly1305';
+	chunk: number;
+	/** Attachment id; binds the ciphertext to this attachment. */
+	id: string;
+	/** Plaintext size in bytes. */
+	size: number;
+	/** CID of the ciphertext on IPFS. */
+	cid: string;
+	/** Data key sealed with Umbral to the (category, epoch) key: base64. */
+	capsule: string;
+	sealedKey: string;
+	/** Epoch of the category key the data key is sealed to. */
+	epoch: number;
+}
+
+export interface Attachment {
+	id: string;
+	/** Original file name, untrusted: always rendered as text. */
+	name: string;
+	/** MIME type as given by the browser, or sniffed; untrusted. */
+	type: string;
+	manifest: CipherManifest;
+}
+
+export interface VaultRecord {
+	id: string;
+	title: string;
+	category: Category;
+	/** Clinical date (YYYY-MM-DD) the patient gave, or the date of adding. */
+	date: string;
+	/** When it was added to the vault (ISO 8601). */
+	addedAt: string;
+	/** 'file' for uploads, 'fhir' for FHIR R4 resources. */
+	kind: 'file' | 'fhir';
+	/** For FHIR records: the resource type (e.g. "MedicationRequest"). */
+	resourceType?: string;
+	attachments: Attachment[];
+	/** Batch number of the anchor that committed this record. */
+	batch?: number;
+}
+
+export interface VaultIndex {
+	v: 1;
+	records: VaultRecord[];
+	/** Current Umbral key epoch per category (0 if absent). */
+	epochs: Partial<Record<Category, number>>;
+	/** Number of batches anchored so far. */
+	batches: number;
+}
+
+export function emptyIndex(): VaultIndex {
+	return { v: 1, records: [], epochs: {}, batches: 0 };
+}
+
+/** Newest clinical date first; same date: newest added first. */
+export function sortNewestFirst(records: readonly VaultRecord[]): VaultRecord[] {
+	return [...records].sort(
+		(a, b) => b.date.localeCompare(a.date) || b.addedAt.localeCompare(a.addedAt)
+	);
+}
+
+export type ViewKind = 'text' | 'json' | 'image' | 'pdf' | 'download';
+
+const TEXT_TYPES = /^(text\/|application\/(xml|x-yaml|yaml|csv))/;
+const JSON_TYPES = /^application\/([a-z.+-]*\+)?json$/;
+// Raster images only: an SVG can carry script, so it is downloaded, never inlined.
+const IMAGE_TYPES = /^image\/(png|jpeg|gif|webp|avif|bmp)$/;
+
+/** How an attachment is shown; anything unknown is offered as a download. */
+export function viewKindOf(att: Pick<Attachment, 'name' | 'type'>): ViewKind {
+	const type = att.type.toLowerCase();
+	const ext = att.name.toLowerCase().split('.').pop() ?? '';
+	if (JSON_TYPES.test(type) || ext === 'json') return 'json';
+	if (IMAGE_TYPES.test(type)) return 'image';
+	if (type === 'application/pdf' || ext === 'pdf') return 'pdf';
+	if (TEXT_TYPES.test(type) || ['txt', 'md', 'csv', 'log'].includes(ext)) return 'text';
+	return 'download';
+}
+
+/**
+ * A file name safe to offer as a download name: no path parts, no control
+ * characters, bounded length. Display uses text interpolation (escaped).
+ */
+export function safeFileName(name: string): string {
+	const base = name.split(/[\\/]/).pop() ?? '';
+	// eslint-disable-next-line no-control-regex
+	const cleaned = base.replace(/[\u0000-\u001f\u007f<>:"|?*]/g, '_').trim().slice(0, 180);
+	return cleaned === '' || cleaned === '.' || cleaned === '..' ? 'record' : cleaned;
+}

@@ -1,0 +1,115 @@
+import { CHUNK_SIZE, encryptStream, generateDataKey, manifestHeaderHash } from '../crypto/recordCipher';
+import { sealDataKey } from '../crypto/pre';
+import { toBase64 } from '../crypto/encoding';
+import { getSodium } from '../crypto/sodium';
+import type { Attachment, Category, CipherManifest, VaultRecord } from '../records/model';
+import { EmptyFileError } from '../records/errors';
+import type { OpenVault, VaultDeps } from './deps';
+import { randomId } from './random';
+
+/** A file to add, as the browser's File gives it (any source of byte chunks works). */
+export interface FileInput {
+	name: string;
+	type: string;
+	size: number;
+	stream(): AsyncIterable<Uint8Array>;
+}
+
+export interface NewRecord {
+	title: string;
+	category: Category;
+	/** Clinical date, YYYY-MM-DD. */
+	date: string;
+	kind: 'file' | 'fhir';
+	resourceType?: string;
+	files: FileInput[];
+}
+
+export interface AddProgress {
+	/** Plaintext bytes encrypted and stored so far, over all files. */
+	done: number;
+	total: number;
+	file: string;
+}
+
+/**
+ * Encrypts and stores every file of the new records on IPFS (streaming, one
+ * data key per file, sealed to the category's current Umbral key). Returns
+ * the index entries; nothing is committed to the index or the chain yet.
+ */
+export async function encryptRecords(
+	deps: Pick<VaultDeps, 'blobs'>,
+	vault: OpenVault,
+	inputs: NewRecord[],
+	options: { onProgress?(p: AddProgress): void; signal?: AbortSignal; now?: Date } = {}
+): Promise<VaultRecord[]> {
+	// Check everything before storing anything, so a bad file costs no work.
+	for (const input of inputs) for (const f of input.files) if (f.size === 0) throw new EmptyFileError(f.name);
+
+	const total = inputs.reduce((n, r) => n + r.files.reduce((m, f) => m + f.size, 0), 0);
+	let done = 0;
+	const addedAt = (options.now ?? new Date()).toISOString();
+	const records: VaultRecord[] = [];
+	for (const input of inputs) {
+		const epoch = vault.index.epochs[input.category] ?? 0;
+		const attachments: Attachment[] = [];
+		for (const file of input.files) {
+			const before = done;
+			const manifest = await encryptFile(deps, vault, input.category, epoch, file, {
+				signal: options.signal,
+				onProgress: (bytes) => {
+					done = before + bytes;
+					options.onProgress?.({ done, total, file: file.name });
+				}
+			});
+			done = before + file.size;
+			attachments.push({ id: manifest.id, name: file.name, type: file.type, manifest });
+		}
+		records.push({
+			id: randomId(),
+			title: input.title,
+			category: input.category,
+			date: input.date,
+			addedAt,
+			kind: input.kind,
+			...(input.resourceType ? { resourceType: input.resourceType } : {}),
+			attachments
+		});
+	}
+	return records;
+}
+
+async function encryptFile(
+	deps: Pick<VaultDeps, 'blobs'>,
+	vault: OpenVault,
+	category: Category,
+	epoch: number,
+	file: FileInput,
+	options: { onProgress(bytes: number): void; signal?: AbortSignal }
+): Promise<CipherManifest> {
+	const sodium = await getSodium();
+	const id = randomId();
+	const dek = await generateDataKey();
+	try {
+		const ad = await manifestHeaderHash({ v: 1, alg: 'secretstream-xchacha20poly1305', chunk: CHUNK_SIZE, id });
+		const cid = await deps.blobs.addStream(
+			encryptStream(file.stream(), { key: dek, ad, onProgress: options.onProgress }),
+			{ signal: options.signal }
+		);
+		await deps.blobs.pin(cid, { signal: options.signal });
+		const sealed = await sealDataKey(vault.keys.umbralKey(category, epoch).publicKey, dek);
+		return {
+			v: 1,
+			alg: 'secretstream-xchacha20poly1305',
+			chunk: CHUNK_SIZE,
+			id,
+			size: file.size,
+			cid,
+			capsule: toBase64(sealed.capsule),
+			sealedKey: toBase64(sealed.ciphertext),
+			epoch
+		};
+	} finally {
+		sodium.memzero(dek);
+	}
+}

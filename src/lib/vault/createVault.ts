@@ -1,0 +1,78 @@
+import { kekFromPassphrase, kekFromRecoveryCode, kekFromSignatures, makeRecoveryCode } from '../crypto/unlock';
+import { createVaultHeader, encodeVaultHeader, generateRootSecret, type VaultSlotInput } from '../crypto/vaultHeader';
+import { deriveVaultKeys, publicKeysOf } from '../crypto/keys';
+import { randomBytes } from './random';
+import { emptyIndex } from '../records/model';
+import { VaultExistsError } from './errors';
+import { headerKey, type OpenVault, type VaultDeps } from './deps';
+import { signUnlockMessage } from './unlockMessage';
+
+export type CreateVaultStep = 'signing' | 'signing-again' | 'storing' | 'publishing' | 'done';
+
+export interface CreateVaultParameters {
+	/** Use a passphrase instead of the wallet signature (for wallets that sign non-deterministically). */
+	passphrase?: string;
+	onStep?(step: CreateVaultStep): void;
+}
+
+export interface CreateVaultReturnType {
+	vault: OpenVault;
+	/** Shown once to the patient; unlocks the vault without the wallet signature. */
+	recoveryCode: string;
+}
+
+/**
+ * Creates a vault for the connected wallet: a random root secret wrapped under
+ * the wallet-signature key (asked twice: a wallet that signs differently each
+ * time could never unlock again) or a passphrase, plus a recovery code slot.
+ * The header goes to IPFS and local storage; the chain gets its pointer and the
+ * public keys. Nothing is written anywhere until both signatures are in.
+ *
+ * @example
+ * const { vault, recoveryCode } = await createVault(deps, {})
+ */
+export async function createVault(deps: VaultDeps, params: CreateVaultParameters = {}): Promise<CreateVaultReturnType> {
+	const { signer, chain, blobs, local } = deps;
+	const { onStep } = params;
+	if (await chain.readVaultPointer(signer.address)) throw new VaultExistsError(signer.address);
+
+	const slots: VaultSlotInput[] = [];
+	if (params.passphrase !== undefined) {
+		const salt = randomBytes(16);
+		slots.push({ kind: 'passphrase', salt, kek: await kekFromPassphrase(params.passphrase, salt) });
+	} else {
+		onStep?.('signing');
+		const first = await signUnlockMessage(deps);
+		onStep?.('signing-again');
+		const second = await signUnlockMessage(deps);
+		const salt = randomBytes(16);
+		slots.push({
+			kind: 'wallet',
+			address: signer.address,
+			chainId: signer.chainId,
+			domain: deps.domain,
+			salt,
+			kek: await kekFromSignatures(first, second, salt)
+		});
+	}
+	const recoveryCode = makeRecoveryCode();
+	const recoverySalt = randomBytes(16);
+	slots.push({ kind: 'recovery', salt: recoverySalt, kek: await kekFromRecoveryCode(recoveryCode, recoverySalt) });
+
+	const rootSecret = await generateRootSecret();
+	const header = await createVaultHeader({ rootSecret, owner: signer.address, slots });
+	const headerBytes = encodeVaultHeader(header);
+
+	onStep?.('storing');
+	const headerCid = await blobs.addBytes(headerBytes);
+	await blobs.pin(headerCid);
+	await local.put(headerKey(signer.address, headerCid), headerBytes);
+
+	const keys = await deriveVaultKeys(rootSecret);
+	onStep?.('publishing');
+	await chain.publishKeys(publicKeysOf(keys));
+	// The pointer goes last: once it is on-chain the vault exists for every device.
+	await chain.setVaultPointer(headerCid);
+	onStep?.('done');
+	return { vault: { address: signer.address, keys, index: emptyIndex(), headerCid }, recoveryCode };
+}

@@ -1,0 +1,27 @@
+import type { BlobStore, Hex, LocalStore, MessageSigner, VaultChain } from './ports';
+import type { VaultKeys } from '../crypto/keys';
+import type { VaultIndex } from '../records/model';
+
+/** What every vault use case is given. Adapters are passed in; nothing is global. */
+export interface VaultDeps {
+	signer: MessageSigner;
+	chain: VaultChain;
+	blobs: BlobStore;
+	local: LocalStore;
+	/** The site's host, bound into the unlock message so another site cannot phish it. */
+	domain: string;
+	/** Checks that `signature` of `message` was made by `address` (viem's verifyMessage). */
+	verifySignature(params: { address: Hex; message: string; signature: Hex }): Promise<boolean>;
+}
+
+/** An unlocked vault: keys in memory only, forgotten on lock. */
+export interface OpenVault {
+	address: Hex;
+	keys: VaultKeys;
+	index: VaultIndex;
+	/** CID of the wrapped root secret ("vault header"). */
+	headerCid: string;
+}
+
+export const headerKey = (address: Hex, cid: string) => `vault-header:${address.toLowerCase()}:${cid}`;
+export const indexKey = (address: Hex) => `vault-index:${address.toLowerCase()}`;

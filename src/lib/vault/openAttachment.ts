@@ -1,0 +1,42 @@
+import { decryptStream, manifestHeaderHash } from '../crypto/recordCipher';
+import { openDataKey } from '../crypto/pre';
+import { fromBase64 } from '../crypto/encoding';
+import { getSodium } from '../crypto/sodium';
+import type { Attachment, VaultRecord } from '../records/model';
+import type { OpenVault, VaultDeps } from './deps';
+
+/**
+ * Streams an attachment's plaintext. Throws DecryptionFailedError if the
+ * ciphertext was altered, cut short or reordered, or the key does not match:
+ * never yields unauthenticated bytes.
+ */
+export async function* openAttachment(
+	deps: Pick<VaultDeps, 'blobs'>,
+	vault: OpenVault,
+	record: VaultRecord,
+	attachment: Attachment,
+	options: { signal?: AbortSignal } = {}
+): AsyncGenerator<Uint8Array> {
+	const m = attachment.manifest;
+	const key = vault.keys.umbralKey(record.category, m.epoch);
+	const dek = await openDataKey(key.secretKey, { capsule: fromBase64(m.capsule), ciphertext: fromBase64(m.sealedKey) });
+	try {
+		const ad = await manifestHeaderHash({ v: 1, alg: m.alg, chunk: m.chunk, id: m.id });
+		yield* decryptStream(deps.blobs.cat(m.cid, options), { key: dek, ad });
+	} finally {
+		(await getSodium()).memzero(dek);
+	}
+}
+
+/** Reads an attachment whole (for viewing); large files should be streamed to a download instead. */
+export async function readAttachment(
+	deps: Pick<VaultDeps, 'blobs'>,
+	vault: OpenVault,
+	record: VaultRecord,
+	attachment: Attachment,
+	options: { signal?: AbortSignal } = {}
+): Promise<Uint8Array[]> {
+	const parts: Uint8Array[] = [];
+	for await (const part of openAttachment(deps, vault, record, attachment, options)) parts.push(part);
+	return parts;
+}
