@@ -1,0 +1,166 @@
+import { createVault, type CreateVaultStep } from '../vault/createVault';
+import { findVaultHeader, unlockVault, type UnlockMethod } from '../vault/unlockVault';
+import { encryptRecords, type AddProgress, type NewRecord } from '../vault/addRecords';
+import { commitRecords } from '../vault/commitRecords';
+import { readAttachment } from '../vault/openAttachment';
+import type { OpenVault, VaultDeps } from '../vault/deps';
+import { VaultNotFoundError } from '../vault/errors';
+import { sortNewestFirst, type Attachment, type VaultRecord } from '../records/model';
+import { wipeVaultKeys } from '../crypto/keys';
+import { noticeOf, type Notice } from './notice';
+
+export type VaultStatus = 'idle' | 'checking' | 'no-vault' | 'locked' | 'unlocked' | 'error';
+
+const STEP_TEXT: Record<CreateVaultStep, string> = {
+	signing: 'Sign the unlock message in your wallet (1 of 2)…',
+	'signing-again': 'Sign it once more (2 of 2): this checks your wallet always gives the same signature…',
+	storing: 'Storing your encrypted vault key…',
+	publishing: 'Confirm the transactions that register your vault…',
+	done: 'Vault created.'
+};
+
+/**
+ * The patient's vault as the UI sees it. Adapters come in through `makeDeps`
+ * so this class holds no browser or network code of its own.
+ */
+export class VaultState {
+	#makeDeps: () => Promise<VaultDeps>;
+	#deps: VaultDeps | null = null;
+	#vault = $state<OpenVault | null>(null);
+	#status = $state<VaultStatus>('idle');
+	#busy = $state<string | null>(null);
+	#progress = $state<AddProgress | null>(null);
+	#notice = $state<Notice | null>(null);
+	#recoveryCode = $state<string | null>(null);
+	#pending = $state<VaultRecord[]>([]);
+	#records = $derived(this.#vault ? sortNewestFirst(this.#vault.index.records) : []);
+
+	constructor(makeDeps: () => Promise<VaultDeps>) {
+		this.#makeDeps = makeDeps;
+	}
+
+	get status() { return this.#status; }
+	get busy() { return this.#busy; }
+	get progress() { return this.#progress; }
+	get notice() { return this.#notice; }
+	get recoveryCode() { return this.#recoveryCode; }
+	get records() { return this.#records; }
+	get pending() { return this.#pending; }
+	get address() { return this.#vault?.address ?? this.#deps?.signer.address ?? null; }
+
+	dismissNotice() { this.#notice = null; }
+	dismissRecoveryCode() { this.#recoveryCode = null; }
+
+	record(id: string): VaultRecord | undefined {
+		return this.#vault?.index.records.find((r) => r.id === id);
+	}
+
+	/** Looks up whether the connected account has a vault (after connect or an account change). */
+	async check(): Promise<void> {
+		this.lock();
+		this.#deps = null;
+		this.#status = 'checking';
+		await this.#run('Looking for your vault…', async () => {
+			const deps = await this.#ensureDeps();
+			try {
+				await findVaultHeader(deps, deps.signer.address);
+				this.#status = 'locked';
+			} catch (err) {
+				if (err instanceof VaultNotFoundError) this.#status = 'no-vault';
+				else throw err;
+			}
+		}, () => { this.#status = 'error'; });
+	}
+
+	async create(options: { passphrase?: string } = {}): Promise<void> {
+		await this.#run(STEP_TEXT.signing, async () => {
+			const deps = await this.#ensureDeps();
+			const { vault, recoveryCode } = await createVault(deps, {
+				passphrase: options.passphrase,
+				onStep: (step) => { this.#busy = STEP_TEXT[step]; }
+			});
+			this.#vault = vault;
+			this.#recoveryCode = recoveryCode;
+			this.#status = 'unlocked';
+			this.#notice = { kind: 'success', text: 'Your vault is ready. Write down the recovery code below.' };
+		});
+	}
+
+	async unlock(method: UnlockMethod = { kind: 'wallet' }): Promise<void> {
+		const text = method.kind === 'wallet' ? 'Sign the unlock message in your wallet…' : 'Unlocking…';
+		await this.#run(text, async () => {
+			const deps = await this.#ensureDeps();
+			this.#vault = await unlockVault(deps, method);
+			this.#status = 'unlocked';
+		});
+	}
+
+	/** Forgets every key held in memory. */
+	lock(): void {
+		if (this.#vault) wipeVaultKeys(this.#vault.keys);
+		this.#vault = null;
+		this.#pending = [];
+		this.#recoveryCode = null;
+		if (this.#status === 'unlocked') this.#status = 'locked';
+	}
+
+	/** Encrypts, stores and commits new records; returns true when all landed. */
+	async add(inputs: NewRecord[]): Promise<boolean> {
+		return this.#run('Encrypting and storing…', async () => {
+			const vault = this.#requireVault();
+			const deps = await this.#ensureDeps();
+			this.#progress = { done: 0, total: inputs.reduce((n, r) => n + r.files.reduce((m, f) => m + f.size, 0), 0), file: '' };
+			const prepared = await encryptRecords(deps, vault, inputs, { onProgress: (p) => { this.#progress = p; } });
+			this.#pending = prepared;
+			await this.#commit(deps);
+		});
+	}
+
+	/** Sends the anchor transaction again for records already encrypted and stored. */
+	async retryPending(): Promise<boolean> {
+		return this.#run('Saving to your vault…', async () => this.#commit(await this.#ensureDeps()));
+	}
+
+	discardPending(): void { this.#pending = []; }
+
+	async #commit(deps: VaultDeps): Promise<void> {
+		this.#busy = 'Confirm the transaction in your wallet to save the records…';
+		const count = this.#pending.length;
+		this.#vault = await commitRecords(deps, this.#requireVault(), this.#pending);
+		this.#pending = [];
+		this.#notice = { kind: 'success', text: count === 1 ? 'Record added.' : `${count} records added.` };
+	}
+
+	/** Decrypts one attachment into a Blob for viewing or download. */
+	async open(record: VaultRecord, attachment: Attachment): Promise<Blob> {
+		const deps = await this.#ensureDeps();
+		const parts = await readAttachment(deps, this.#requireVault(), record, attachment);
+		return new Blob(parts as BlobPart[], { type: attachment.type || 'application/octet-stream' });
+	}
+
+	#requireVault(): OpenVault {
+		if (!this.#vault) throw new Error('vault is locked');
+		return this.#vault;
+	}
+
+	async #ensureDeps(): Promise<VaultDeps> {
+		this.#deps ??= await this.#makeDeps();
+		return this.#deps;
+	}
+
+	async #run(busy: string, work: () => Promise<void>, onError?: () => void): Promise<boolean> {
+		this.#busy = busy;
+		this.#notice = null;
+		try {
+			await work();
+			return true;
+		} catch (err) {
+			this.#notice = noticeOf(err);
+			onError?.();
+			return false;
+		} finally {
+			this.#busy = null;
+			this.#progress = null;
+		}
+	}
+}
