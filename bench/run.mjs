@@ -1,0 +1,135 @@
+// `npm run bench`: measures, then writes bench/results.json (one flat object of
+// numbers). Nothing here is asserted: the goals live in bench/README.md.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir, cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { createPublicClient, createWalletClient, http, keccak256, parseAbi, toHex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { startAnvil, ANVIL_PRIVATE_KEYS } from '../scripts/anvil.mjs';
+import { deployContracts } from '../scripts/deploy.mjs';
+import { serveStatic } from '../scripts/serve-static.mjs';
+
+const vaultRegistryAbi = parseAbi(['function commitBatch(bytes32 merkleRoot, uint32 count, bytes encryptedIndexPointer)']);
+
+const root = new URL('..', import.meta.url).pathname;
+const resultsFile = join(root, 'bench/results.json');
+const only = process.argv.slice(2);
+const want = (group) => only.length === 0 || only.includes(group);
+const results = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : {};
+const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+const CHROMIUM_ARGS = [
+	'--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+	'--disable-background-networking', '--disable-component-update', '--disable-sync',
+	'--enable-precise-memory-info'
+];
+
+async function withBrowser(fn) {
+	const dir = mkdtempSync(join(tmpdir(), 'carevault-bench-'));
+	const context = await chromium.launchPersistentContext(dir, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+	try {
+		return await fn(context);
+	} finally {
+		await context.close();
+		rmSync(dir, { recursive: true, force: true });
+	}
+}
+
+async function browserCipher() {
+	console.log('bench: building the benchmark page');
+	execFileSync('npx', ['vite', 'build', '--config', 'bench/vite.config.ts'], { cwd: root, stdio: 'inherit' });
+	const server = await serveStatic({ dir: join(root, 'bench/.dist') });
+	try {
+		await withBrowser(async (context) => {
+			const page = await context.newPage();
+			page.on('console', (m) => m.type() === 'error' && console.error('page:', m.text()));
+			await page.goto(`${server.url}/index.html`);
+			await page.waitForSelector('body[data-ready="true"]');
+			const SIZE = 256;
+			// Warm up the WASM and the IndexedDB store once, then measure both in the same run.
+			await page.evaluate(() => window.carevaultBench.raw(16));
+			await page.evaluate(() => window.carevaultBench.encryptStore(16));
+			const raw = await page.evaluate((n) => window.carevaultBench.raw(n), SIZE);
+			const store = await page.evaluate((n) => window.carevaultBench.encryptStore(n), SIZE);
+			results.raw_secretstream_mib_s = round(raw, 1);
+			results.encrypt_store_mib_s = round(store, 1);
+			results.encrypt_store_ratio = round(store / raw, 3);
+			console.log(`bench: raw ${raw.toFixed(1)} MiB/s, encrypt+store ${store.toFixed(1)} MiB/s`);
+		});
+		await withBrowser(async (context) => {
+			const page = await context.newPage();
+			await page.goto(`${server.url}/index.html`);
+			await page.waitForSelector('body[data-ready="true"]');
+			const r = await page.evaluate(() => window.carevaultBench.peakHeap(1024));
+			results.add_1gib_peak_heap_mib = round(r.peakMiB, 1);
+			results.add_1gib_s = round(r.seconds, 1);
+			console.log(`bench: 1 GiB add peak heap ${r.peakMiB.toFixed(1)} MiB (baseline ${r.baselineMiB.toFixed(1)}), ${r.seconds.toFixed(1)} s`);
+		});
+	} finally {
+		await server.stop();
+	}
+}
+
+async function anchorGas() {
+	const anvil = await startAnvil();
+	try {
+		const addresses = await deployContracts({ rpcUrl: anvil.rpcUrl, privateKey: ANVIL_PRIVATE_KEYS[0] });
+		const account = privateKeyToAccount(ANVIL_PRIVATE_KEYS[1]);
+		const publicClient = createPublicClient({ transport: http(anvil.rpcUrl) });
+		const walletClient = createWalletClient({ account, transport: http(anvil.rpcUrl), chain: null });
+		// A realistic pointer: 24-byte nonce + CIDv1 (59 chars) + 16-byte tag.
+		const pointer = toHex(new Uint8Array(24 + 59 + 16).fill(7));
+		for (const n of [1, 10, 100]) {
+			// The batch's Merkle root is computed off-chain; the chain stores one root whatever n is.
+			const root = keccak256(toHex(`batch-of-${n}`));
+			const hash = await walletClient.writeContract({
+				address: addresses.vaultRegistry, abi: vaultRegistryAbi, functionName: 'commitBatch', args: [root, n, pointer], chain: null
+			});
+			const receipt = await publicClient.waitForTransactionReceipt({ hash });
+			results[`anchor_gas_${n}`] = Number(receipt.gasUsed);
+		}
+		results.anchor_gas_per_record_100 = round(results.anchor_gas_100 / 100, 1);
+		console.log(`bench: anchor gas 1/10/100 = ${results.anchor_gas_1}/${results.anchor_gas_10}/${results.anchor_gas_100}`);
+	} finally {
+		await anvil.stop();
+	}
+}
+
+async function firstLoad() {
+	if (!existsSync(join(root, 'build/index.html'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+	const server = await serveStatic({
+		dir: join(root, 'build'),
+		config: { chainId: 31337, chainName: 'Carevault local', rpcUrl: 'http://127.0.0.1:9', contracts: { keyRegistry: '0x' + '1'.repeat(40), vaultRegistry: '0x' + '2'.repeat(40) }, deployBlock: 0, ipfsPeers: [] }
+	});
+	try {
+		await withBrowser(async (context) => {
+			const page = await context.newPage();
+			const scripts = new Map();
+			page.on('response', async (res) => {
+				const type = res.request().resourceType();
+				if (type === 'script' || res.url().endsWith('.js')) {
+					try { scripts.set(res.url(), await res.body()); } catch { /* redirected or aborted */ }
+				}
+			});
+			await page.goto(`${server.url}/`, { waitUntil: 'networkidle' });
+			await page.waitForSelector('[data-testid="connect-wallet"]');
+			let gz = 0;
+			for (const body of scripts.values()) gz += gzipSync(body).length;
+			results.first_load_js_gzip_kb = round(gz / 1024, 1);
+			console.log(`bench: first load ${scripts.size} scripts, ${(gz / 1024).toFixed(1)} kB gzip`);
+		});
+	} finally {
+		await server.stop();
+	}
+}
+
+if (want('cipher')) await browserCipher();
+if (want('gas')) await anchorGas();
+if (want('load')) await firstLoad();
+
+results._machine = undefined;
+writeFileSync(resultsFile, JSON.stringify(Object.fromEntries(Object.entries(results).filter(([, v]) => typeof v === 'number').sort()), null, 2) + '\n');
+console.log(`bench: wrote ${resultsFile} (${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB)`);
