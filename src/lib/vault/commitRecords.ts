@@ -1,6 +1,6 @@
 import { merkleRoot } from '../crypto/merkle';
 import { bytesToHex } from '../crypto/encoding';
-import { getSodium } from '../crypto/sodium';
+import { blake2b } from '../crypto/hash';
 import { canonicalJson } from '../crypto/encoding';
 import type { CipherManifest, VaultRecord } from '../records/model';
 import type { OpenVault, VaultDeps } from './deps';
@@ -8,8 +8,7 @@ import { storeIndex } from './vaultIndex';
 
 /** BLAKE2b-256 of the canonical manifest: a leaf of the batch anchor. */
 export async function manifestLeaf(manifest: CipherManifest): Promise<Uint8Array> {
-	const sodium = await getSodium();
-	return sodium.crypto_generichash(32, new TextEncoder().encode(canonicalJson(manifest)));
+	return blake2b(new TextEncoder().encode(canonicalJson(manifest)));
 }
 
 /**

@@ -69,18 +69,18 @@ async function openWith(deps: VaultDeps, header: VaultHeader, method: UnlockMeth
 			'Unlock with your wallet instead.'
 		);
 	return method.kind === 'passphrase'
-		? tryEach(header, slots, (salt) => kekFromPassphrase(method.passphrase, salt))
+		? tryEach(header, slots, (salt, slot) => kekFromPassphrase(method.passphrase, salt, slot.kind === 'passphrase' ? slot.argon2 : undefined))
 		: tryEach(header, slots, (salt) => kekFromRecoveryCode(method.code, salt));
 }
 
 async function tryEach(
 	header: VaultHeader,
 	slots: VaultHeader['slots'],
-	kekFor: (salt: Uint8Array) => Promise<Uint8Array>
+	kekFor: (salt: Uint8Array, slot: VaultHeader['slots'][number]) => Promise<Uint8Array>
 ): Promise<Uint8Array> {
 	for (const slot of slots) {
 		try {
-			return await openVaultHeader(header, slot, await kekFor(slot.salt));
+			return await openVaultHeader(header, slot, await kekFor(slot.salt, slot));
 		} catch (err) {
 			if (!(err instanceof WrongKeyError)) throw err;
 		}
