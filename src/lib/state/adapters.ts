@@ -26,7 +26,7 @@ export async function makeVaultDeps(config: AppConfig, wallet: WalletSession): P
 	const chainId = wallet.chainId;
 	return {
 		signer: { address, chainId, signMessage: (message) => wallet.signMessage(message) },
-		chain: createVaultChain({ publicClient, walletClient, account: address, addresses: config.contracts }),
+		chain: createVaultChain({ publicClient, walletClient, account: address, addresses: config.contracts, chainId: config.chainId }),
 		blobs: node.blobStore,
 		local: createIdbLocalStore(),
 		domain: location.host,

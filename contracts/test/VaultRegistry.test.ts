@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bytesToHex, parseEventLogs, type Hex } from 'viem';
+import { vaultRegistryAbi } from '../../src/lib/chain/contracts.generated';
+import { startTestChain, type TestChain } from '../../tests/setup/anvil';
+import { expectRevert } from './expectRevert';
+
+let t: TestChain;
+beforeAll(async () => {
+	t = await startTestChain();
+});
+afterAll(async () => {
+	await t?.stop();
+});
+
+const CID = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy';
+const bytes = (fill: number, length: number) => bytesToHex(new Uint8Array(length).fill(fill));
+const root = (fill: number) => bytes(fill, 32);
+
+async function send(index: number, call: { functionName: 'setVaultPointer'; args: readonly [string] } | { functionName: 'commitBatch'; args: readonly [Hex, number, Hex] }) {
+	const hash = await t.walletClient(index).writeContract({ address: t.config.contracts.vaultRegistry, abi: vaultRegistryAbi, ...call });
+	const receipt = await t.publicClient.waitForTransactionReceipt({ hash });
+	expect(receipt.status).toBe('success');
+	return receipt;
+}
+
+const view = <F extends 'vaultPointerOf' | 'indexPointerOf' | 'batchCountOf'>(functionName: F, owner: Hex) =>
+	t.publicClient.readContract({ address: t.config.contracts.vaultRegistry, abi: vaultRegistryAbi, functionName, args: [owner] } as never) as Promise<
+		F extends 'vaultPointerOf' ? string : F extends 'indexPointerOf' ? Hex : bigint
+	>;
+
+const anchorOf = (owner: Hex, batch: bigint) =>
+	t.publicClient.readContract({ address: t.config.contracts.vaultRegistry, abi: vaultRegistryAbi, functionName: 'anchorOf', args: [owner, batch] });
+
+const simulate = (index: number, call: { functionName: 'setVaultPointer'; args: readonly [string] } | { functionName: 'commitBatch'; args: readonly [Hex, number, Hex] }) =>
+	t.publicClient.simulateContract({ address: t.config.contracts.vaultRegistry, abi: vaultRegistryAbi, account: t.account(index), ...call });
+
+describe('VaultRegistry: vault pointer', () => {
+	it('sets the sender’s pointer, emits VaultPointerSet, and replaces it on a second call', async () => {
+		const owner = t.account(1).address;
+		expect(await view('vaultPointerOf', owner)).toBe('');
+		const receipt = await send(1, { functionName: 'setVaultPointer', args: [CID] });
+		const logs = parseEventLogs({ abi: vaultRegistryAbi, logs: receipt.logs });
+		expect(logs.map((l) => [l.eventName, l.args])).toEqual([['VaultPointerSet', { owner, cid: CID }]]);
+		expect(await view('vaultPointerOf', owner)).toBe(CID);
+
+		await send(1, { functionName: 'setVaultPointer', args: ['bafy-second'] });
+		expect(await view('vaultPointerOf', owner)).toBe('bafy-second');
+	});
+
+	it('another sender writes only its own pointer', async () => {
+		await send(2, { functionName: 'setVaultPointer', args: ['bafy-two'] });
+		await send(3, { functionName: 'setVaultPointer', args: ['bafy-three'] });
+		expect(await view('vaultPointerOf', t.account(2).address)).toBe('bafy-two');
+		expect(await view('vaultPointerOf', t.account(3).address)).toBe('bafy-three');
+	});
+
+	it('accepts 128 bytes; rejects empty with VaultRegistryEmptyVaultPointer() and 129 bytes with VaultRegistryVaultPointerTooLong(129, 128)', async () => {
+		await send(4, { functionName: 'setVaultPointer', args: ['b'.repeat(128)] });
+		expect(await view('vaultPointerOf', t.account(4).address)).toBe('b'.repeat(128));
+		await expectRevert(simulate(4, { functionName: 'setVaultPointer', args: [''] }), 'VaultRegistryEmptyVaultPointer()', []);
+		await expectRevert(simulate(4, { functionName: 'setVaultPointer', args: ['b'.repeat(129)] }), 'VaultRegistryVaultPointerTooLong(uint256,uint256)', [
+			129n,
+			128n
+		]);
+	});
+});
+
+describe('VaultRegistry: commitBatch', () => {
+	it('anchors the batch and moves the index pointer in one transaction, with both events', async () => {
+		const owner = t.account(5).address;
+		expect(await view('indexPointerOf', owner)).toBe('0x');
+		expect(await view('batchCountOf', owner)).toBe(0n);
+		expect(await anchorOf(owner, 0n)).toEqual([root(0), 0, 0n]);
+
+		const pointer = bytes(0xab, 99);
+		const receipt = await send(5, { functionName: 'commitBatch', args: [root(0x11), 3, pointer] });
+		const logs = parseEventLogs({ abi: vaultRegistryAbi, logs: receipt.logs });
+		expect(logs.map((l) => [l.eventName, l.args])).toEqual([
+			['BatchAnchored', { owner, batch: 0n, root: root(0x11), count: 3 }],
+			['IndexPointerUpdated', { owner, encryptedIndexPointer: pointer }]
+		]);
+		const block = await t.publicClient.getBlock({ blockNumber: receipt.blockNumber });
+		expect(await anchorOf(owner, 0n)).toEqual([root(0x11), 3, block.timestamp]);
+		expect(await view('batchCountOf', owner)).toBe(1n);
+		expect(await view('indexPointerOf', owner)).toBe(pointer);
+
+		const second = await send(5, { functionName: 'commitBatch', args: [root(0x22), 100, bytes(0xcd, 64)] });
+		const [anchored] = parseEventLogs({ abi: vaultRegistryAbi, logs: second.logs, eventName: 'BatchAnchored' });
+		expect(anchored.args).toEqual({ owner, batch: 1n, root: root(0x22), count: 100 });
+		expect(await view('batchCountOf', owner)).toBe(2n);
+		expect((await anchorOf(owner, 0n))[0]).toBe(root(0x11));
+		expect((await anchorOf(owner, 1n)).slice(0, 2)).toEqual([root(0x22), 100]);
+	});
+
+	it('returns exactly the last pointer for lengths 1 to 256, shorter after longer included', async () => {
+		const owner = t.account(6).address;
+		for (const [i, length] of [256, 1, 31, 32, 33, 255, 64, 2].entries()) {
+			const pointer = bytesToHex(Uint8Array.from({ length }, (_, j) => (j * 7 + i + 1) & 0xff));
+			await send(6, { functionName: 'commitBatch', args: [root(i + 1), 1, pointer] });
+			expect(await view('indexPointerOf', owner)).toBe(pointer);
+		}
+	});
+
+	it('another sender commits only to its own vault', async () => {
+		await send(7, { functionName: 'commitBatch', args: [root(0x71), 7, bytes(0x77, 40)] });
+		await send(8, { functionName: 'commitBatch', args: [root(0x81), 8, bytes(0x88, 50)] });
+		expect(await view('indexPointerOf', t.account(7).address)).toBe(bytes(0x77, 40));
+		expect(await view('batchCountOf', t.account(7).address)).toBe(1n);
+		expect((await anchorOf(t.account(7).address, 0n)).slice(0, 2)).toEqual([root(0x71), 7]);
+		expect((await anchorOf(t.account(8).address, 0n)).slice(0, 2)).toEqual([root(0x81), 8]);
+	});
+
+	it('rejects invalid input with the matching custom error', async () => {
+		const commit = (r: Hex, count: number, pointer: Hex) => simulate(9, { functionName: 'commitBatch', args: [r, count, pointer] });
+		await expectRevert(commit(root(0), 1, bytes(1, 10)), 'VaultRegistryZeroRoot()', []);
+		await expectRevert(commit(root(1), 0, bytes(1, 10)), 'VaultRegistryEmptyBatch()', []);
+		await expectRevert(commit(root(1), 1, '0x'), 'VaultRegistryEmptyIndexPointer()', []);
+		await expectRevert(commit(root(1), 1, bytes(1, 257)), 'VaultRegistryIndexPointerTooLong(uint256,uint256)', [257n, 256n]);
+		expect(await view('batchCountOf', t.account(9).address)).toBe(0n);
+	});
+});

@@ -1,0 +1,175 @@
+import { CarevaultError } from '../errors';
+import type { Hex } from '../vault/ports';
+
+/** EIP-1193: the person declined the request in their wallet. */
+const USER_REJECTED = 4001;
+
+/** The person declined the transaction in their wallet: their choice, not a failure. */
+export class TransactionRejectedError extends CarevaultError {
+	override name = 'TransactionRejectedError' as const;
+	readonly cancelled = true;
+	readonly code = USER_REJECTED;
+	constructor(options: { cause?: unknown } = {}) {
+		super('Cancelled in your wallet. Nothing was changed on the blockchain.', options);
+	}
+}
+
+export class ChainUnreachableError extends CarevaultError {
+	override name = 'ChainUnreachableError' as const;
+	readonly url: string | undefined;
+	constructor(url: string | undefined, options: { cause?: unknown; details?: string } = {}) {
+		super(`Cannot reach the blockchain at ${url ?? 'the configured address'}. Is the local chain running (npm start)?`, options);
+		this.url = url;
+	}
+}
+
+export class WrongChainError extends CarevaultError {
+	override name = 'WrongChainError' as const;
+	readonly actualChainId: number;
+	readonly expectedChainId: number;
+	constructor(actualChainId: number, expectedChainId: number, options: { cause?: unknown } = {}) {
+		super(
+			`Your wallet is connected to chain ${actualChainId}, but Carevault uses chain ${expectedChainId}. Switch the network in your wallet and try again.`,
+			options
+		);
+		this.actualChainId = actualChainId;
+		this.expectedChainId = expectedChainId;
+	}
+}
+
+/** The transaction reverted (or would revert): nothing changed on-chain. */
+export class TransactionFailedError extends CarevaultError {
+	override name = 'TransactionFailedError' as const;
+	/** Name of the contract's custom error, when it could be decoded. */
+	readonly errorName: string | undefined;
+	readonly errorArgs: readonly unknown[] | undefined;
+	readonly hash: Hex | undefined;
+	constructor(
+		action: string,
+		info: { errorName?: string; errorArgs?: readonly unknown[]; hash?: Hex } = {},
+		options: { cause?: unknown } = {}
+	) {
+		const args = info.errorArgs?.length ? `(${info.errorArgs.map(String).join(', ')})` : '';
+		const details = [info.errorName ? `${info.errorName}${args}` : 'reverted without a known reason', info.hash && `transaction ${info.hash}`]
+			.filter(Boolean)
+			.join(', ');
+		super(`The blockchain refused to ${action}, so nothing was changed. Try again; if it keeps failing, please report it.`, {
+			...options,
+			details
+		});
+		this.errorName = info.errorName;
+		this.errorArgs = info.errorArgs;
+		this.hash = info.hash;
+	}
+}
+
+export class ContractsMissingError extends CarevaultError {
+	override name = 'ContractsMissingError' as const;
+	readonly address: Hex;
+	constructor(address: Hex, options: { cause?: unknown } = {}) {
+		super(
+			'The Carevault contracts are not deployed on this chain. Check that your wallet and this site use the same network, or restart the local chain with npm start.',
+			{ ...options, details: `no contract code at ${address}` }
+		);
+		this.address = address;
+	}
+}
+
+/** A value our code was about to send does not fit the contract: a Carevault bug, not the person's. */
+export class InvalidChainInputError extends CarevaultError {
+	override name = 'InvalidChainInputError' as const;
+	constructor(problem: string) {
+		super(`Carevault prepared an invalid blockchain request (${problem}). Nothing was sent. Please report this.`);
+	}
+}
+
+/** Any other failure of a chain request. */
+export class ChainRequestFailedError extends CarevaultError {
+	override name = 'ChainRequestFailedError' as const;
+	constructor(action: string, options: { cause?: unknown } = {}) {
+		super(`Could not ${action} on the blockchain. Try again in a moment.`, { ...options, details: detailsOf(options.cause) });
+	}
+}
+
+export type ChainError =
+	| TransactionRejectedError
+	| ChainUnreachableError
+	| WrongChainError
+	| TransactionFailedError
+	| ContractsMissingError
+	| InvalidChainInputError
+	| ChainRequestFailedError;
+
+type ErrorLike = {
+	name?: unknown;
+	code?: unknown;
+	cause?: unknown;
+	data?: unknown;
+	originalError?: unknown;
+	url?: unknown;
+	errorName?: unknown;
+	shortMessage?: unknown;
+	message?: unknown;
+};
+
+/** Every error object reachable through cause / data / originalError (wallets nest them differently). */
+function* chainOf(err: unknown): Generator<ErrorLike> {
+	const seen = new Set<unknown>();
+	const stack: unknown[] = [err];
+	while (stack.length > 0) {
+		const e = stack.pop();
+		if (!e || typeof e !== 'object' || seen.has(e) || seen.size > 32) continue;
+		seen.add(e);
+		const o = e as ErrorLike;
+		yield o;
+		stack.push(o.originalError, o.data, o.cause);
+	}
+}
+
+const find = (err: unknown, test: (e: ErrorLike) => boolean) => {
+	for (const e of chainOf(err)) if (test(e)) return e;
+	return undefined;
+};
+
+const UNREACHABLE = new Set(['HttpRequestError', 'TimeoutError', 'WebSocketRequestError', 'SocketClosedError']);
+
+/**
+ * Maps any failure of a chain request to one of the errors above.
+ * `action` completes "Could not …" / "refused to …" (e.g. "save your vault pointer").
+ */
+export function toChainError(err: unknown, context: { action: string; rpcUrl?: string }): CarevaultError {
+	if (err instanceof CarevaultError) return err;
+	if (find(err, (e) => e.code === USER_REJECTED || e.name === 'UserRejectedRequestError'))
+		return new TransactionRejectedError({ cause: err });
+	const reverted = find(err, (e) => e.name === 'ContractFunctionRevertedError');
+	if (reverted) {
+		const data = (reverted as { data?: { errorName?: string; args?: readonly unknown[] } }).data;
+		return new TransactionFailedError(context.action, { errorName: data?.errorName, errorArgs: data?.args }, { cause: err });
+	}
+	const zeroData = find(err, (e) => e.name === 'ContractFunctionZeroDataError');
+	if (zeroData) {
+		const address = (find(err, (e) => e.name === 'ContractFunctionExecutionError') as { contractAddress?: Hex } | undefined)
+			?.contractAddress;
+		return new ContractsMissingError(address ?? '0x', { cause: err });
+	}
+	const mismatch = find(err, (e) => e.name === 'ChainMismatchError');
+	if (mismatch) {
+		const m = /\(id: (\d+)\)[\s\S]*?\(id: (\d+)/.exec(String(mismatch.message));
+		if (m) return new WrongChainError(Number(m[1]), Number(m[2]), { cause: err });
+	}
+	const unreachable = find(err, (e) => typeof e.name === 'string' && UNREACHABLE.has(e.name));
+	if (unreachable) {
+		// The failing request's URL (it may be the wallet's RPC, not ours); viem adds a bare "/".
+		const url = typeof unreachable.url === 'string' ? unreachable.url.replace(/^(\w+:\/\/[^/]+)\/$/, '$1') : context.rpcUrl;
+		return new ChainUnreachableError(url, { cause: err, details: detailsOf(unreachable) });
+	}
+	return new ChainRequestFailedError(context.action, { cause: err });
+}
+
+function detailsOf(err: unknown): string | undefined {
+	if (!err || typeof err !== 'object') return err === undefined ? undefined : String(err);
+	const o = err as ErrorLike;
+	if (typeof o.shortMessage === 'string') return o.shortMessage;
+	if (typeof o.message === 'string') return o.message;
+	return undefined;
+}

@@ -1,0 +1,63 @@
+/**
+ * A real anvil chain for tests: started on a free port, contracts deployed by
+ * account 0, viem clients per dev account. Call `stop()` in afterAll.
+ */
+import {
+	createPublicClient,
+	createWalletClient,
+	http,
+	type Account,
+	type Chain,
+	type Hex,
+	type HttpTransport,
+	type PublicClient,
+	type WalletClient
+} from 'viem';
+import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
+import { ANVIL_ADDRESSES, ANVIL_CHAIN_ID, ANVIL_PRIVATE_KEYS, startAnvil } from '../../scripts/anvil.mjs';
+import { deployContracts } from '../../scripts/deploy.mjs';
+import { chainFromConfig, type ChainConfig } from '../../src/lib/chain/config';
+
+export { ANVIL_ADDRESSES, ANVIL_CHAIN_ID, ANVIL_PRIVATE_KEYS, startAnvil, deployContracts };
+
+export interface TestChain {
+	rpcUrl: string;
+	chain: Chain;
+	config: ChainConfig;
+	deployBlock: number;
+	publicClient: PublicClient<HttpTransport, Chain>;
+	/** Dev account `index` (0 deployed the contracts). */
+	account(index: number): PrivateKeyAccount;
+	/** A wallet client sending from dev account `index`. */
+	walletClient(index: number): WalletClient<HttpTransport, Chain, Account>;
+	stop(): Promise<void>;
+}
+
+/** Starts anvil on a free port and deploys the Carevault contracts. */
+export async function startTestChain(options: { blockTime?: number } = {}): Promise<TestChain> {
+	const anvil = await startAnvil({ blockTime: options.blockTime });
+	try {
+		const deployed = await deployContracts({ rpcUrl: anvil.rpcUrl, privateKey: ANVIL_PRIVATE_KEYS[0] });
+		const config: ChainConfig = {
+			chainId: deployed.chainId,
+			rpcUrl: anvil.rpcUrl,
+			contracts: { keyRegistry: deployed.keyRegistry, vaultRegistry: deployed.vaultRegistry }
+		};
+		const chain = chainFromConfig(config);
+		const transport = http(anvil.rpcUrl, { retryCount: 0 });
+		const account = (index: number) => privateKeyToAccount(ANVIL_PRIVATE_KEYS[index] as Hex);
+		return {
+			rpcUrl: anvil.rpcUrl,
+			chain,
+			config,
+			deployBlock: deployed.deployBlock,
+			publicClient: createPublicClient({ chain, transport }),
+			account,
+			walletClient: (index) => createWalletClient({ chain, transport, account: account(index) }),
+			stop: () => anvil.stop()
+		};
+	} catch (err) {
+		await anvil.stop();
+		throw err;
+	}
+}
