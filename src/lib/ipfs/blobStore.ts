@@ -1,0 +1,208 @@
+import { unixfs } from '@helia/unixfs';
+import { CID } from 'multiformats/cid';
+import type { Pins } from '@helia/interface';
+import type { Blockstore } from 'interface-blockstore';
+import type { BlobStore } from '../vault/ports';
+import { BlobNotFoundError, InvalidCidError } from './errors';
+import type { RemotePinResult } from './remotePin';
+
+/**
+ * Importer settings written out instead of relying on @helia/unixfs defaults,
+ * because the CID of a record must not change when the library does.
+ * Leaves are 1 MiB (the largest block size every IPFS implementation
+ * exchanges; bitswap messages cap at 4 MiB here, 2 MiB in Kubo). Encrypted
+ * chunks are 1 MiB + 17 bytes, so they do not line up with leaves; that costs
+ * nothing since leaves are read back in order.
+ */
+const IMPORT_OPTIONS = { cidVersion: 1, rawLeaves: true } as const;
+
+/**
+ * The importer gathers this many leaves before writing them in parallel, so
+ * it bounds the memory an add holds (about this many MiB); it does not change
+ * the CID.
+ */
+const BLOCK_WRITE_CONCURRENCY = 4;
+
+export interface BlobStoreHelia {
+	blockstore: Pick<Blockstore, 'get' | 'put' | 'has'>;
+	pins: Pick<Pins, 'add'>;
+}
+
+export interface PinReport {
+	cid: string;
+	/** `already-pinned` is success too: pins are idempotent for callers. */
+	local: 'pinned' | 'already-pinned';
+	/** One entry per connected peer asked to keep a copy; empty when offline. */
+	remote: RemotePinResult[];
+}
+
+export interface CreateBlobStoreOptions {
+	/**
+	 * How long a read or a local pin may go without receiving a block before
+	 * the blob counts as not found. It is an idle limit, not a total, so a
+	 * large blob that keeps arriving is never cut off.
+	 * @default 30_000
+	 */
+	timeoutMs?: number;
+	/** Asks other nodes to keep a copy after the local pin (see remotePin.ts). */
+	remotePin?: (cid: CID, options: { signal?: AbortSignal }) => Promise<RemotePinResult[]>;
+	/** Receives each pin's outcome, so the UI can say whether a copy left this device. */
+	onPinReport?: (report: PinReport) => void;
+}
+
+export interface IpfsBlobStore extends BlobStore {
+	/** Same as `pin`, returning where the blob is now kept. */
+	pinWithReport(cid: string, options?: { signal?: AbortSignal }): Promise<PinReport>;
+}
+
+/**
+ * The BlobStore port over Helia: UnixFS files with CIDv1 and raw leaves.
+ * Throws InvalidCidError for malformed CIDs and BlobNotFoundError when the
+ * blocks are neither local nor delivered by a peer within the idle timeout;
+ * aborting the caller's signal rejects with the signal's reason instead.
+ */
+export function createBlobStore(helia: BlobStoreHelia, options: CreateBlobStoreOptions = {}): IpfsBlobStore {
+	const fs = unixfs(helia);
+	const timeoutMs = options.timeoutMs ?? 30_000;
+
+	async function* cat(cid: string, opts: { signal?: AbortSignal } = {}): AsyncGenerator<Uint8Array> {
+		const parsed = parseCid(cid);
+		const idle = idleSignal(timeoutMs, opts.signal);
+		try {
+			for await (const chunk of fs.cat(parsed, { signal: idle.signal })) {
+				// The consumer's own processing time must not count as waiting for the network.
+				idle.pause();
+				yield chunk;
+				idle.touch();
+			}
+		} catch (err) {
+			throw translate(err, cid, idle, opts.signal);
+		} finally {
+			idle.clear();
+		}
+	}
+
+	async function pinWithReport(cid: string, opts: { signal?: AbortSignal } = {}): Promise<PinReport> {
+		const parsed = parseCid(cid);
+		let local: PinReport['local'] = 'pinned';
+		const idle = idleSignal(timeoutMs, opts.signal);
+		try {
+			// pins.add is a generator: nothing is fetched or recorded until it is drained.
+			for await (const _ of helia.pins.add(parsed, { signal: idle.signal, onProgress: () => idle.touch() }))
+				idle.touch();
+		} catch (err) {
+			if (errorName(err) === 'AlreadyPinnedError') local = 'already-pinned';
+			else throw translate(err, cid, idle, opts.signal);
+		} finally {
+			idle.clear();
+		}
+		const remote = options.remotePin ? await options.remotePin(parsed, { signal: opts.signal }) : [];
+		const report: PinReport = { cid: parsed.toString(), local, remote };
+		options.onPinReport?.(report);
+		return report;
+	}
+
+	return {
+		async addStream(source, opts = {}) {
+			const cid = await fs.addByteStream(source, {
+				...IMPORT_OPTIONS,
+				blockWriteConcurrency: BLOCK_WRITE_CONCURRENCY,
+				signal: opts.signal
+			});
+			return cid.toString();
+		},
+		async addBytes(bytes, opts = {}) {
+			const cid = await fs.addBytes(bytes, { ...IMPORT_OPTIONS, signal: opts.signal });
+			return cid.toString();
+		},
+		cat,
+		async getBytes(cid, opts = {}) {
+			const chunks: Uint8Array[] = [];
+			let length = 0;
+			for await (const chunk of cat(cid, opts)) {
+				chunks.push(chunk);
+				length += chunk.byteLength;
+			}
+			if (chunks.length === 1) return chunks[0];
+			const out = new Uint8Array(length);
+			let offset = 0;
+			for (const chunk of chunks) {
+				out.set(chunk, offset);
+				offset += chunk.byteLength;
+			}
+			return out;
+		},
+		async pin(cid, opts) {
+			await pinWithReport(cid, opts);
+		},
+		pinWithReport
+	};
+}
+
+/** Parses a CID string; throws InvalidCidError. */
+export function parseCid(cid: string): CID {
+	try {
+		return CID.parse(cid);
+	} catch (err) {
+		throw new InvalidCidError(cid, { cause: err });
+	}
+}
+
+interface IdleSignal {
+	signal: AbortSignal;
+	timedOut(): boolean;
+	touch(): void;
+	pause(): void;
+	clear(): void;
+}
+
+function idleSignal(timeoutMs: number, outer?: AbortSignal): IdleSignal {
+	const controller = new AbortController();
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	let timedOut = false;
+	const pause = () => {
+		if (timer !== undefined) clearTimeout(timer);
+		timer = undefined;
+	};
+	const touch = () => {
+		pause();
+		timer = setTimeout(() => {
+			timedOut = true;
+			controller.abort(new DOMException('no block arrived in time', 'TimeoutError'));
+		}, timeoutMs);
+	};
+	touch();
+	return {
+		signal: outer ? AbortSignal.any([outer, controller.signal]) : controller.signal,
+		timedOut: () => timedOut,
+		touch,
+		pause,
+		clear: pause
+	};
+}
+
+/**
+ * Helia reports a missing block in several ways depending on configuration:
+ * no block broker at all (offline node), offline mode, every broker failing,
+ * or our idle timer aborting the wait.
+ */
+const NOT_FOUND_NAMES = new Set([
+	'InvalidConfigurationError',
+	'BlockNotFoundWhileOfflineError',
+	'LoadBlockFailedError',
+	'NotFoundError',
+	'InsufficientProvidersError',
+	'NoRoutersAvailableError'
+]);
+
+function translate(err: unknown, cid: string, idle: IdleSignal, outer?: AbortSignal): unknown {
+	if (outer?.aborted) return outer.reason ?? err;
+	if (idle.timedOut()) return new BlobNotFoundError(cid, { cause: err });
+	const name = errorName(err);
+	if (name !== undefined && NOT_FOUND_NAMES.has(name)) return new BlobNotFoundError(cid, { cause: err });
+	return err;
+}
+
+function errorName(err: unknown): string | undefined {
+	return err instanceof Error ? err.name : undefined;
+}

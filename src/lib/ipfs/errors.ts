@@ -1,0 +1,43 @@
+import { CarevaultError } from '../errors';
+
+/**
+ * The blocks of a CID are neither in the local blockstore nor obtainable from
+ * any connected peer before the time limit. Covers "no peers", "peer does not
+ * have it" and "timed out": from the patient's side they call for the same
+ * action.
+ */
+export class BlobNotFoundError extends CarevaultError {
+	override name = 'BlobNotFoundError' as const;
+	readonly cid: string;
+	constructor(cid: string, options: { cause?: unknown } = {}) {
+		super(
+			'This data could not be found on this device or on the IPFS network. Check that the IPFS peer is reachable, then try again.',
+			{ ...options, details: `cid: ${cid}` }
+		);
+		this.cid = cid;
+	}
+}
+
+/** A string that does not parse as a CID reached the blob store (a bad link or a corrupted index). */
+export class InvalidCidError extends CarevaultError {
+	override name = 'InvalidCidError' as const;
+	readonly input: string;
+	constructor(input: string, options: { cause?: unknown } = {}) {
+		super('This link to stored data is malformed, so the data cannot be opened.', {
+			...options,
+			details: `not a CID: ${JSON.stringify(input.slice(0, 120))}`
+		});
+		this.input = input;
+	}
+}
+
+/** The local IPFS node could not start at all (for example IndexedDB is blocked in a private window). */
+export class IpfsStartError extends CarevaultError {
+	override name = 'IpfsStartError' as const;
+	constructor(options: { cause?: unknown } = {}) {
+		super(
+			'Local storage for your records could not be opened. Allow site data for this page (private windows may block it), then reload.',
+			options
+		);
+	}
+}

@@ -1,0 +1,166 @@
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { withBitswap } from '@helia/bitswap';
+import { withLibp2pLight, type HeliaWithLibp2p } from '@helia/libp2p';
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2';
+import { identify } from '@libp2p/identify';
+import { KEEP_ALIVE, type Libp2p, type ServiceMap } from '@libp2p/interface';
+import { webSockets } from '@libp2p/websockets';
+import { multiaddr } from '@multiformats/multiaddr';
+import { createHeliaLight, type Helia } from 'helia';
+import type { Blockstore } from 'interface-blockstore';
+import type { Datastore } from 'interface-datastore';
+import { createBlobStore, type CreateBlobStoreOptions, type IpfsBlobStore } from './blobStore';
+import { askPeersToPin, type AskPeersToPinOptions } from './remotePin';
+
+export interface PeerStatus {
+	/** The multiaddr as configured. */
+	addr: string;
+	status: 'connected' | 'unreachable' | 'invalid';
+	error?: string;
+}
+
+export interface IpfsNode {
+	helia: Helia;
+	/** The libp2p node, when networking is on. */
+	libp2p: Libp2p | undefined;
+	blobStore: IpfsBlobStore;
+	/** `off`: networking was not asked for; `failed`: libp2p did not start, the node runs offline. */
+	readonly networking: 'on' | 'off' | 'failed';
+	/** Why networking failed, when it did. */
+	readonly networkingError?: unknown;
+	/** Outcome of the last dial of each configured peer. */
+	readonly peers: readonly PeerStatus[];
+	/** Peers with an open connection right now (configured or not). */
+	connectedPeers(): number;
+	/** Dials the configured peers again, e.g. after the peer process restarted. */
+	reconnect(options?: { signal?: AbortSignal }): Promise<readonly PeerStatus[]>;
+	stop(): Promise<void>;
+}
+
+export interface StartNodeOptions {
+	blockstore: Blockstore;
+	datastore: Datastore;
+	/** Networking on (libp2p + bitswap) unless false. */
+	networking?: boolean;
+	/** Multiaddrs to dial after start: `/ip4/127.0.0.1/tcp/<port>/ws/p2p/<peerId>`. */
+	peers?: readonly string[];
+	/** @default 10_000 */
+	dialTimeoutMs?: number;
+	blobStore?: Omit<CreateBlobStoreOptions, 'remotePin'>;
+	remotePin?: Pick<AskPeersToPinOptions, 'timeoutMs'>;
+	/** Runs after Helia stopped, to close the stores the caller opened. */
+	afterStop?: () => Promise<void>;
+}
+
+/**
+ * Starts a light Helia node over the given stores (no DHT, no bootstrap, no
+ * gateways: only the peers we name). A failure to start networking or to
+ * reach a peer is recorded, never thrown: the local blockstore still works.
+ */
+export async function startNode(options: StartNodeOptions): Promise<IpfsNode> {
+	const { blockstore, datastore } = options;
+	const configured = [...(options.peers ?? [])];
+	let networking: IpfsNode['networking'] = options.networking === false ? 'off' : 'on';
+	let helia: Helia;
+	let libp2pHelia: HeliaWithLibp2p<ServiceMap> | undefined;
+	let networkingError: unknown;
+
+	if (networking === 'on') {
+		const networked = withBitswap(withLibp2pLight(createHeliaLight({ blockstore, datastore }), libp2pOptions()));
+		try {
+			await networked.start();
+			helia = networked;
+			libp2pHelia = networked;
+		} catch (err) {
+			await networked.stop().catch(() => {});
+			networking = 'failed';
+			networkingError = err;
+			helia = createHeliaLight({ blockstore, datastore });
+			await helia.start();
+		}
+	} else {
+		helia = createHeliaLight({ blockstore, datastore });
+		await helia.start();
+	}
+
+	const blobStore = createBlobStore(helia, {
+		...options.blobStore,
+		remotePin: libp2pHelia
+			? (cid, { signal }) => askPeersToPin(libp2pHelia.libp2p, cid, { ...options.remotePin, signal })
+			: undefined
+	});
+
+	let peers: PeerStatus[] = [];
+	const reconnect = async (opts: { signal?: AbortSignal } = {}) => {
+		if (!libp2pHelia) peers = configured.map((addr) => ({ addr, status: 'unreachable', error: 'networking is off' }));
+		else peers = await dialAll(libp2pHelia, configured, options.dialTimeoutMs ?? 10_000, opts.signal);
+		return peers;
+	};
+	await reconnect();
+
+	return {
+		helia,
+		libp2p: libp2pHelia?.libp2p,
+		blobStore,
+		get networking() {
+			return networking;
+		},
+		get networkingError() {
+			return networkingError;
+		},
+		get peers() {
+			return peers;
+		},
+		connectedPeers: () =>
+			libp2pHelia ? new Set(libp2pHelia.libp2p.getConnections().map((c) => c.remotePeer.toString())).size : 0,
+		reconnect,
+		stop: async () => {
+			await helia.stop();
+			await options.afterStop?.();
+		}
+	};
+}
+
+function libp2pOptions() {
+	return {
+		addresses: { listen: [] },
+		transports: [webSockets(), circuitRelayTransport()],
+		connectionEncrypters: [noise()],
+		streamMuxers: [yamux()],
+		// libp2p's browser default refuses ws:// and private addresses; our peer is
+		// ws://127.0.0.1 in development, and we only ever dial addresses we were given.
+		connectionGater: { denyDialMultiaddr: () => false },
+		services: { identify: identify() }
+	};
+}
+
+async function dialAll(
+	helia: HeliaWithLibp2p<ServiceMap>,
+	addrs: readonly string[],
+	timeoutMs: number,
+	signal?: AbortSignal
+): Promise<PeerStatus[]> {
+	return Promise.all(
+		addrs.map(async (addr): Promise<PeerStatus> => {
+			let ma;
+			try {
+				ma = multiaddr(addr);
+			} catch (err) {
+				return { addr, status: 'invalid', error: err instanceof Error ? err.message : String(err) };
+			}
+			const timeout = AbortSignal.timeout(timeoutMs);
+			try {
+				const connection = await helia.libp2p.dial(ma, {
+					signal: signal ? AbortSignal.any([signal, timeout]) : timeout
+				});
+				// Keep-alive makes libp2p redial this peer by itself if the link drops.
+				await helia.libp2p.peerStore.merge(connection.remotePeer, { tags: { [KEEP_ALIVE]: { value: 1 } } });
+				return { addr, status: 'connected' };
+			} catch (err) {
+				signal?.throwIfAborted();
+				return { addr, status: 'unreachable', error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+			}
+		})
+	);
+}
