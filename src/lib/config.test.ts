@@ -1,0 +1,53 @@
+import { describe, expect, test } from 'vitest';
+import { ConfigInvalidError, ConfigMissingError, loadConfig } from './config';
+
+const good = {
+	chainId: 31337,
+	chainName: 'Carevault Local (anvil)',
+	rpcUrl: 'http://127.0.0.1:8545',
+	contracts: {
+		keyRegistry: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
+		vaultRegistry: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512'
+	},
+	deployBlock: 1,
+	ipfsPeers: ['/ip4/127.0.0.1/tcp/4003/ws/p2p/12D3KooWG75zP1uZ73WEJ9r8aV26W9Q1xVbbQ4CQW8aJJVDBAXgv']
+};
+
+const serving = (body: string, status = 200) => {
+	const asked: string[] = [];
+	const fetchFn = async (input: string) => {
+		asked.push(input);
+		return new Response(body, { status, headers: { 'content-type': 'application/json' } });
+	};
+	return { fetchFn, asked };
+};
+
+describe('loadConfig', () => {
+	test('reads ./config.json relative to the page and returns the checked config', async () => {
+		const { fetchFn, asked } = serving(JSON.stringify(good));
+		expect(await loadConfig(fetchFn)).toEqual(good);
+		expect(asked).toEqual(['./config.json']);
+	});
+
+	test('a missing file (404 or network failure) is ConfigMissingError with the npm start hint', async () => {
+		const err = await loadConfig(serving('not found', 404).fetchFn).catch((e: unknown) => e);
+		expect(err).toBeInstanceOf(ConfigMissingError);
+		expect((err as ConfigMissingError).shortMessage).toBe(
+			'This Carevault site has no chain configuration (config.json). If you run it locally, start it with npm start.'
+		);
+		const offline = async () => { throw new TypeError('Failed to fetch'); };
+		await expect(loadConfig(offline)).rejects.toBeInstanceOf(ConfigMissingError);
+	});
+
+	test.each([
+		['not JSON', '{', /not JSON/],
+		['bad chainId', JSON.stringify({ ...good, chainId: '31337' }), /chainId/],
+		['bad rpcUrl', JSON.stringify({ ...good, rpcUrl: 'localhost:8545' }), /rpcUrl/],
+		['short address', JSON.stringify({ ...good, contracts: { ...good.contracts, vaultRegistry: '0x1234' } }), /contracts\.vaultRegistry/],
+		['bad peers', JSON.stringify({ ...good, ipfsPeers: ['127.0.0.1:4003'] }), /ipfsPeers/]
+	])('%s is ConfigInvalidError naming the problem', async (_name, body, pattern) => {
+		const err = await loadConfig(serving(body).fetchFn).catch((e: unknown) => e);
+		expect(err).toBeInstanceOf(ConfigInvalidError);
+		expect((err as ConfigInvalidError).shortMessage).toMatch(pattern);
+	});
+});

@@ -1,0 +1,89 @@
+import { CarevaultError } from './errors';
+
+export type Address = `0x${string}`;
+
+/** What the static site needs to know about the chain and IPFS; `config.json` beside index.html. */
+export interface AppConfig {
+	chainId: number;
+	chainName: string;
+	rpcUrl: string;
+	contracts: { keyRegistry: Address; vaultRegistry: Address };
+	deployBlock: number;
+	ipfsPeers: string[];
+}
+
+export class ConfigMissingError extends CarevaultError {
+	override name = 'ConfigMissingError' as const;
+	constructor(options: { cause?: unknown; details?: string } = {}) {
+		super(
+			'This Carevault site has no chain configuration (config.json). If you run it locally, start it with npm start.',
+			options
+		);
+	}
+}
+
+export class ConfigInvalidError extends CarevaultError {
+	override name = 'ConfigInvalidError' as const;
+	constructor(problem: string, options: { cause?: unknown } = {}) {
+		super(`This Carevault site's chain configuration (config.json) is broken: ${problem}. Ask whoever runs this site to fix it.`, options);
+	}
+}
+
+// Relative on purpose: the site may live under /ipfs/<cid>/, so config.json sits beside index.html.
+export const CONFIG_PATH = './config.json';
+
+type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** Fetches and checks `./config.json`. Throws ConfigMissingError or ConfigInvalidError. */
+export async function loadConfig(fetchFn: FetchFn = (input, init) => fetch(input, init)): Promise<AppConfig> {
+	let response: Response;
+	try {
+		response = await fetchFn(CONFIG_PATH, { cache: 'no-store' });
+	} catch (cause) {
+		throw new ConfigMissingError({ cause });
+	}
+	if (!response.ok) throw new ConfigMissingError({ details: `GET ${CONFIG_PATH}: HTTP ${response.status}` });
+	let raw: unknown;
+	try {
+		raw = await response.json();
+	} catch (cause) {
+		throw new ConfigInvalidError('it is not JSON', { cause });
+	}
+	return parseConfig(raw);
+}
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+/** Checks a parsed config object field by field; the message names the first bad field. */
+export function parseConfig(raw: unknown): AppConfig {
+	if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigInvalidError('expected a JSON object');
+	const o = raw as Record<string, unknown>;
+	const chainId = o.chainId;
+	if (typeof chainId !== 'number' || !Number.isSafeInteger(chainId) || chainId <= 0)
+		throw new ConfigInvalidError(`chainId must be a positive integer, got ${JSON.stringify(chainId)}`);
+	if (typeof o.chainName !== 'string' || o.chainName.trim() === '')
+		throw new ConfigInvalidError('chainName must be a non-empty string');
+	if (typeof o.rpcUrl !== 'string' || !/^(https?|wss?):\/\//.test(o.rpcUrl))
+		throw new ConfigInvalidError(`rpcUrl must be an http(s) or ws(s) URL, got ${JSON.stringify(o.rpcUrl)}`);
+	const contracts = o.contracts as Record<string, unknown> | undefined;
+	if (!contracts || typeof contracts !== 'object') throw new ConfigInvalidError('contracts is missing');
+	for (const key of ['keyRegistry', 'vaultRegistry'] as const) {
+		const value = contracts[key];
+		if (typeof value !== 'string' || !ADDRESS.test(value))
+			throw new ConfigInvalidError(`contracts.${key} must be a 0x address of 20 bytes, got ${JSON.stringify(value)}`);
+	}
+	const deployBlock = o.deployBlock ?? 0;
+	if (typeof deployBlock !== 'number' || !Number.isSafeInteger(deployBlock) || deployBlock < 0)
+		throw new ConfigInvalidError(`deployBlock must be a non-negative integer, got ${JSON.stringify(deployBlock)}`);
+	const ipfsPeers = o.ipfsPeers ?? [];
+	if (!Array.isArray(ipfsPeers) || !ipfsPeers.every((p) => typeof p === 'string' && p.startsWith('/')))
+		throw new ConfigInvalidError('ipfsPeers must be a list of multiaddr strings');
+	return {
+		chainId,
+		chainName: o.chainName,
+		rpcUrl: o.rpcUrl,
+		contracts: { keyRegistry: contracts.keyRegistry as Address, vaultRegistry: contracts.vaultRegistry as Address },
+		deployBlock,
+		ipfsPeers: [...ipfsPeers] as string[]
+	};
+}

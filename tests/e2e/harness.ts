@@ -1,0 +1,161 @@
+/**
+ * What an e2e spec needs: the running stack (from globalSetup), Chromium
+ * profiles (one per person/device, reopenable to test restarts), the injected
+ * wallet, and page diagnostics printed when a test fails.
+ */
+import { afterAll, beforeEach, inject } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Hex } from 'viem';
+import { ANVIL_ADDRESSES, ANVIL_PRIVATE_KEYS } from '../../scripts/anvil.mjs';
+import { serveStatic } from '../../scripts/serve-static.mjs';
+import { installTestWallet, type TestWallet } from './wallet';
+
+export { installTestWallet, type TestWallet };
+
+/** Base URL of the served site (ends with '/'). */
+export const url: string = inject('url');
+/** The anvil RPC the site is configured with. */
+export const rpcUrl: string = inject('rpcUrl');
+/** The config.json the site gets. */
+export const config = inject('config');
+
+/** Anvil's dev accounts: [0] deployed the contracts; use [1..] as patients, doctors … */
+export const accounts = ANVIL_PRIVATE_KEYS.map((privateKey, i) => ({
+	privateKey: privateKey as Hex,
+	address: ANVIL_ADDRESSES[i] as Hex
+}));
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+	'--headless',
+	'--no-sandbox',
+	'--disable-gpu',
+	'--disable-quic',
+	'--no-first-run',
+	'--disable-background-networking',
+	'--disable-component-update',
+	'--disable-sync'
+];
+
+export interface Profile {
+	/** The profile's --user-data-dir; pass it to newProfile({ dir }) to reopen it after close(). */
+	dir: string;
+	context: BrowserContext;
+	/** The first tab. */
+	page: Page;
+	/** Console errors, page errors and failed requests seen so far, newest last. */
+	diagnostics: string[];
+	/** Installs the test wallet in this profile (call before page.goto). */
+	wallet(options?: { privateKey?: Hex; chainId?: number }): Promise<TestWallet>;
+	/** Closes the browser; the directory stays until the spec file ends. */
+	close(): Promise<void>;
+}
+
+const open = new Set<Profile>();
+const dirs = new Set<string>();
+let testLog: string[] = [];
+
+/**
+ * Launches Chromium with a persistent profile: a fresh directory by default
+ * (a new person or device), or `dir` to reopen an earlier profile (a browser
+ * restart: IndexedDB and site data survive).
+ */
+export async function newProfile(options: { dir?: string; viewport?: { width: number; height: number } } = {}): Promise<Profile> {
+	const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'carevault-profile-'));
+	dirs.add(dir);
+	// Chromium locks a profile directory; reopening one still open (say, after a
+	// failed test skipped its close()) means restarting that browser.
+	for (const other of [...open]) if (other.dir === dir) await other.close();
+	const context = await chromium.launchPersistentContext(dir, {
+		executablePath: CHROMIUM,
+		headless: true,
+		args: CHROMIUM_ARGS,
+		viewport: options.viewport ?? { width: 1280, height: 900 }
+	});
+	const diagnostics: string[] = [];
+	const note = (line: string) => {
+		diagnostics.push(line);
+		testLog.push(`[${dir.slice(-6)}] ${line}`);
+	};
+	const watch = (page: Page) => {
+		page.on('console', (msg) => {
+			if (msg.type() === 'error' || msg.type() === 'warning') note(`console.${msg.type()}: ${msg.text()}`);
+		});
+		page.on('pageerror', (err) => note(`page error: ${err.stack ?? err.message}`));
+		page.on('requestfailed', (req) => note(`request failed: ${req.method()} ${req.url()} (${req.failure()?.errorText})`));
+		page.on('response', (res) => {
+			if (res.status() >= 400) note(`HTTP ${res.status()}: ${res.request().method()} ${res.url()}`);
+		});
+	};
+	context.pages().forEach(watch);
+	context.on('page', watch);
+	const page = context.pages()[0] ?? (await context.newPage());
+	const profile: Profile = {
+		dir,
+		context,
+		page,
+		diagnostics,
+		wallet: (w = {}) =>
+			installTestWallet(context, {
+				rpcUrl,
+				chainId: w.chainId ?? config.chainId,
+				privateKey: w.privateKey ?? accounts[1].privateKey
+			}),
+		close: async () => {
+			open.delete(profile);
+			await context.close();
+		}
+	};
+	open.add(profile);
+	return profile;
+}
+
+/**
+ * Serves the same build mounted at `base` (e.g. '/ipfs/<cid>/') with the run's
+ * config, or `siteConfig` instead; stopped when the spec file ends.
+ */
+export async function serveAt(base: string, siteConfig: object = config): Promise<{ url: string }> {
+	const server = await serveStatic({ base, config: siteConfig });
+	servers.add(server);
+	return server;
+}
+const servers = new Set<{ stop(): Promise<void> }>();
+
+/** Waits until the locator is visible and its text contains `text`; resolves with the full text. */
+export async function waitForText(locator: Locator, text: string | RegExp, timeout = 30_000): Promise<string> {
+	const handle = await locator.first().elementHandle({ timeout });
+	const pattern = typeof text === 'string' ? { source: text, flags: '', plain: true } : { source: text.source, flags: text.flags, plain: false };
+	await locator.page().waitForFunction(
+		({ el, p }) => {
+			const t = (el as HTMLElement).innerText ?? '';
+			return p.plain ? t.includes(p.source) : new RegExp(p.source, p.flags).test(t);
+		},
+		{ el: handle, p: pattern },
+		{ timeout }
+	);
+	return (await locator.first().innerText()).trim();
+}
+
+/** Waits until the locator matches nothing visible. */
+export async function waitForGone(locator: Locator, timeout = 30_000): Promise<void> {
+	await locator.first().waitFor({ state: 'hidden', timeout });
+}
+
+beforeEach((ctx) => {
+	testLog = [];
+	ctx.onTestFailed(() => {
+		if (testLog.length > 0)
+			console.log(`--- browser diagnostics for "${ctx.task.name}" ---\n${testLog.join('\n')}\n--- end ---`);
+	});
+});
+
+afterAll(async () => {
+	for (const profile of [...open]) await profile.close().catch(() => undefined);
+	for (const server of [...servers]) await server.stop();
+	servers.clear();
+	for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+	dirs.clear();
+});

@@ -1,0 +1,220 @@
+/**
+ * The patient's vault end to end: the built site in Chromium, a real anvil,
+ * the local IPFS peer, the injected test wallet. Profiles are separate
+ * --user-data-dirs: a second profile is a second device.
+ */
+import { describe, expect, test } from 'vitest';
+import { createHash } from 'node:crypto';
+import { CID } from 'multiformats/cid';
+import { base32upper } from 'multiformats/bases/base32';
+import type { Page } from 'playwright-core';
+import { accounts, config, newProfile, serveAt, url, waitForText, type Profile } from './harness';
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+// A 2x2 PNG (red, green, blue, white).
+const PNG = Buffer.from(
+	'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==',
+	'base64'
+);
+const TEXT = Buffer.from('Blood pressure 118/76 on 2024-05-02.\nNo changes to medication.\n', 'utf8');
+const HOSTILE_NAME = '<img src=x onerror="window.__pwned=1">visit.txt';
+// 20 MiB of incompressible bytes, built from a seed so a failure can be reproduced.
+const BIG = (() => {
+	const out = Buffer.alloc(20 * 1024 * 1024);
+	let block = createHash('sha256').update('carevault-e2e').digest();
+	for (let i = 0; i < out.length; i += block.length) {
+		block.copy(out, i);
+		block = createHash('sha256').update(block).digest();
+	}
+	return out;
+})();
+
+const FILES = [
+	{ name: HOSTILE_NAME, mimeType: 'text/plain', buffer: TEXT, title: 'Blood pressure note', category: 'notes' },
+	{ name: 'xray.png', mimeType: 'image/png', buffer: PNG, title: 'Chest X-ray', category: 'imaging' },
+	{ name: 'scan-raw.bin', mimeType: 'application/octet-stream', buffer: BIG, title: 'Raw scanner data', category: 'other' }
+];
+
+async function connect(page: Page) {
+	await page.goto(url);
+	await page.getByTestId('connect-wallet').click();
+	await page.getByTestId('account-address').waitFor();
+}
+
+async function addFile(page: Page, file: (typeof FILES)[number]) {
+	await page.getByTestId('add-record-link').click();
+	await page.getByTestId('file-input').setInputFiles({ name: file.name, mimeType: file.mimeType, buffer: file.buffer });
+	await page.getByTestId('title-input').fill(file.title);
+	await page.getByTestId('category-select').selectOption(file.category);
+	await page.getByTestId('add-submit').click();
+	await waitForText(page.getByTestId('notice'), 'Record added.', 120_000);
+}
+
+async function unlock(page: Page) {
+	await page.getByTestId('unlock-button').click();
+	await page.getByTestId('record-list').waitFor({ timeout: 60_000 });
+}
+
+/** Opens every record by title and returns the SHA-256 the viewer computed of the decrypted bytes. */
+async function openAll(page: Page): Promise<Record<string, string>> {
+	const out: Record<string, string> = {};
+	for (const f of FILES) {
+		await page.getByTestId('record-link').filter({ hasText: f.title }).click();
+		out[f.title] = await waitForText(page.getByTestId('attachment-sha256'), /^[0-9a-f]{64}$/, 120_000);
+		await page.goBack();
+		await page.getByTestId('record-list').waitFor();
+	}
+	return out;
+}
+
+const expected = Object.fromEntries(FILES.map((f) => [f.title, sha256(f.buffer)]));
+const patient = accounts[3];
+let first: Profile;
+
+describe('the patient vault', () => {
+	test('create a vault, add a text file, an image and a 20 MiB file; after a reload all open byte-identical', async () => {
+		first = await newProfile();
+		await first.wallet({ privateKey: patient.privateKey });
+		const { page } = first;
+		await connect(page);
+
+		await page.getByTestId('create-vault-button').click();
+		const code = await waitForText(page.getByTestId('recovery-code'), /[A-Z0-9]{4}-/, 60_000);
+		expect(code.length).toBeGreaterThan(20);
+		await page.getByTestId('recovery-code-done').click();
+		await page.getByTestId('no-records').waitFor();
+
+		for (const f of FILES) await addFile(page, f);
+		expect(await page.getByTestId('record-item').count()).toBe(3);
+
+		// The hostile file name is shown as text, never run.
+		await page.getByTestId('record-link').filter({ hasText: 'Blood pressure note' }).click();
+		await page.getByTestId('attachment-text').waitFor();
+		expect(await page.getByTestId('attachment-text').innerText()).toBe(TEXT.toString('utf8').trimEnd());
+		expect(await page.locator('[data-testid="attachment"] h3').first().innerText()).toContain(HOSTILE_NAME);
+		expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+		await page.goBack();
+
+		await page.reload();
+		await page.getByTestId('connect-wallet').click();
+		await unlock(page);
+		const titles = await page.getByTestId('record-link').allInnerTexts();
+		expect(titles.sort()).toEqual(FILES.map((f) => f.title).sort());
+		expect(await openAll(page)).toEqual(expected);
+
+		// The image really renders.
+		await page.getByTestId('record-link').filter({ hasText: 'Chest X-ray' }).click();
+		const img = page.getByTestId('attachment-image');
+		await img.waitFor();
+		await page.waitForFunction(() => (document.querySelector('[data-testid="attachment-image"]') as HTMLImageElement)?.naturalWidth === 2);
+		await page.goBack();
+		await first.close();
+	});
+
+	test('a second browser profile with the same wallet restores the vault; blocks come from the IPFS peer', async () => {
+		const second = await newProfile();
+		await second.wallet({ privateKey: patient.privateKey });
+		const { page } = second;
+		await connect(page);
+		await unlock(page);
+		expect(await openAll(page)).toEqual(expected);
+		await second.close();
+	});
+
+	test('a tampered block makes its record fail clearly while the others still open', async () => {
+		const again = await newProfile({ dir: first.dir });
+		await again.wallet({ privateKey: patient.privateKey });
+		const { page } = again;
+		await connect(page);
+		await unlock(page);
+
+		await page.getByTestId('record-link').filter({ hasText: 'Blood pressure note' }).click();
+		const cid = ((await page.getByTestId('attachment-cid').textContent()) ?? '').trim();
+		const key = `/${base32upper.encoder.encode(CID.parse(cid).multihash.bytes)}`;
+		const flipped = await page.evaluate(async (key) => {
+			const db: IDBDatabase = await new Promise((resolve, reject) => {
+				const req = indexedDB.open('carevault-ipfs-blocks');
+				req.onsuccess = () => resolve(req.result);
+				req.onerror = () => reject(req.error);
+			});
+			const store = 'carevault-ipfs-blocks';
+			const get = (): Promise<Uint8Array | undefined> => new Promise((resolve, reject) => {
+				const r = db.transaction(store).objectStore(store).get(key);
+				r.onsuccess = () => resolve(r.result);
+				r.onerror = () => reject(r.error);
+			});
+			const block = await get();
+			if (!block) return false;
+			const bytes = new Uint8Array(block);
+			bytes[bytes.length - 20] ^= 0x01;
+			await new Promise<void>((resolve, reject) => {
+				const tx = db.transaction(store, 'readwrite');
+				tx.objectStore(store).put(bytes, key);
+				tx.oncomplete = () => resolve();
+				tx.onerror = () => reject(tx.error);
+			});
+			db.close();
+			return true;
+		}, key);
+		expect(flipped).toBe(true);
+
+		await page.reload();
+		await page.getByTestId('connect-wallet').click();
+		await unlock(page);
+		await page.getByTestId('record-link').filter({ hasText: 'Blood pressure note' }).click();
+		expect(await waitForText(page.getByTestId('attachment-error'), 'altered or is incomplete')).toContain('cannot be opened');
+		expect(await page.getByTestId('attachment-text').count()).toBe(0);
+		await page.goBack();
+		await page.getByTestId('record-link').filter({ hasText: 'Chest X-ray' }).click();
+		expect(await waitForText(page.getByTestId('attachment-sha256'), /^[0-9a-f]{64}$/)).toBe(expected['Chest X-ray']);
+		await again.close();
+	});
+});
+
+describe('bad input loses nothing and says what happened', () => {
+	test('rejected signature, rejected transaction, an empty file, then a retry that lands', async () => {
+		const profile = await newProfile();
+		const wallet = await profile.wallet({ privateKey: accounts[4].privateKey });
+		const { page } = profile;
+		await connect(page);
+
+		wallet.rejectNext('personal_sign');
+		await page.getByTestId('create-vault-button').click();
+		expect(await waitForText(page.getByTestId('notice'), 'Cancelled')).toContain('Nothing was changed');
+		expect(await page.getByTestId('notice').getAttribute('data-kind')).toBe('cancelled');
+
+		await page.getByTestId('create-vault-button').click();
+		await page.getByTestId('recovery-code-done').click();
+
+		// A 0-byte file is refused before anything is stored.
+		await page.getByTestId('add-record-link').click();
+		await page.getByTestId('file-input').setInputFiles({ name: 'empty.txt', mimeType: 'text/plain', buffer: Buffer.alloc(0) });
+		await page.getByTestId('add-submit').click();
+		expect(await waitForText(page.getByTestId('form-error'), 'empty')).toContain('0 bytes');
+
+		// The anchor transaction is rejected: the encrypted record waits, and "Save again" lands it.
+		await page.getByTestId('file-input').setInputFiles({ name: 'lab.txt', mimeType: 'text/plain', buffer: Buffer.from('HbA1c 5.4%') });
+		await page.getByTestId('title-input').fill('HbA1c');
+		wallet.rejectNext('eth_sendTransaction');
+		await page.getByTestId('add-submit').click();
+		expect(await waitForText(page.getByTestId('notice'), 'Cancelled')).toContain('Cancelled');
+		await page.getByRole('link', { name: 'Records' }).click();
+		await page.getByTestId('pending').waitFor();
+		await page.getByTestId('retry-pending').click();
+		await waitForText(page.getByTestId('notice'), 'Record added.');
+		expect(await page.getByTestId('record-link').allInnerTexts()).toEqual(['HbA1c']);
+		await profile.close();
+	});
+
+	test('an unreachable chain is reported clearly', async () => {
+		const mounted = await serveAt('/dead-chain/', { ...config, rpcUrl: 'http://127.0.0.1:9' });
+		const profile = await newProfile();
+		await profile.wallet({ privateKey: accounts[5].privateKey });
+		const { page } = profile;
+		await page.goto(mounted.url);
+		await page.getByTestId('connect-wallet').click();
+		expect(await waitForText(page.getByTestId('notice'), 'Cannot reach the blockchain', 60_000)).toContain('127.0.0.1:9');
+		await profile.close();
+	});
+});
