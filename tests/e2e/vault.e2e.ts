@@ -91,13 +91,13 @@ describe('the patient vault', () => {
 		// The hostile file name is shown as text, never run.
 		await page.getByTestId('record-link').filter({ hasText: 'Blood pressure note' }).click();
 		await page.getByTestId('attachment-text').waitFor();
-		expect(await page.getByTestId('attachment-text').innerText()).toBe(TEXT.toString('utf8').trimEnd());
+		expect(await page.getByTestId('attachment-text').textContent()).toBe(TEXT.toString('utf8'));
 		expect(await page.locator('[data-testid="attachment"] h3').first().innerText()).toContain(HOSTILE_NAME);
 		expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
 		await page.goBack();
 
+		// After a reload the wallet reconnects by itself (it already authorised this site), as MetaMask does.
 		await page.reload();
-		await page.getByTestId('connect-wallet').click();
 		await unlock(page);
 		const titles = await page.getByTestId('record-link').allInnerTexts();
 		expect(titles.sort()).toEqual(FILES.map((f) => f.title).sort());
@@ -159,13 +159,12 @@ describe('the patient vault', () => {
 		}, key);
 		expect(flipped).toBe(true);
 
+		// Reloading the record's own page asks to unlock right there, then shows the failure.
 		await page.reload();
-		await page.getByTestId('connect-wallet').click();
-		await unlock(page);
-		await page.getByTestId('record-link').filter({ hasText: 'Blood pressure note' }).click();
-		expect(await waitForText(page.getByTestId('attachment-error'), 'altered or is incomplete')).toContain('cannot be opened');
+		await page.getByTestId('unlock-button').click();
+		expect(await waitForText(page.getByTestId('attachment-error'), 'altered or is incomplete', 60_000)).toContain('cannot be opened');
 		expect(await page.getByTestId('attachment-text').count()).toBe(0);
-		await page.goBack();
+		await page.getByRole('link', { name: '← All records' }).click();
 		await page.getByTestId('record-link').filter({ hasText: 'Chest X-ray' }).click();
 		expect(await waitForText(page.getByTestId('attachment-sha256'), /^[0-9a-f]{64}$/)).toBe(expected['Chest X-ray']);
 		await again.close();
