@@ -46,8 +46,8 @@ async function browserCipher() {
 		await withBrowser(async (context) => {
 			const page = await context.newPage();
 			page.on('console', (m) => m.type() === 'error' && console.error('page:', m.text()));
-			await page.goto(`${server.url}/index.html`);
-			await page.waitForSelector('body[data-ready="true"]');
+			await page.goto(new URL("index.html", server.url).href);
+			await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
 			const SIZE = 256;
 			// Warm up the WASM and the IndexedDB store once, then measure both in the same run.
 			await page.evaluate(() => window.carevaultBench.raw(16));
@@ -61,8 +61,8 @@ async function browserCipher() {
 		});
 		await withBrowser(async (context) => {
 			const page = await context.newPage();
-			await page.goto(`${server.url}/index.html`);
-			await page.waitForSelector('body[data-ready="true"]');
+			await page.goto(new URL("index.html", server.url).href);
+			await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
 			const r = await page.evaluate(() => window.carevaultBench.peakHeap(1024));
 			results.add_1gib_peak_heap_mib = round(r.peakMiB, 1);
 			results.add_1gib_s = round(r.seconds, 1);
@@ -114,7 +114,7 @@ async function firstLoad() {
 					try { scripts.set(res.url(), await res.body()); } catch { /* redirected or aborted */ }
 				}
 			});
-			await page.goto(`${server.url}/`, { waitUntil: 'networkidle' });
+			await page.goto(server.url, { waitUntil: 'networkidle' });
 			await page.waitForSelector('[data-testid="connect-wallet"]');
 			let gz = 0;
 			for (const body of scripts.values()) gz += gzipSync(body).length;

@@ -82,6 +82,24 @@ export interface VaultRecord {
 	attachments: Attachment[];
 	/** Batch number of the anchor that committed this record. */
 	batch?: number;
+	/** Where it came from: 'you', 'import: <file>', or a provider's registered name and address. */
+	source?: string;
+	/**
+	 * For FHIR records holding several resources (an import groups them per
+	 * category into one NDJSON attachment): one summary per resource, so the
+	 * timeline and search work without decrypting every record.
+	 */
+	resources?: ResourceSummary[];
+}
+
+export interface ResourceSummary {
+	id: string;
+	resourceType: string;
+	title: string;
+	/** Clinical date, YYYY-MM-DD, when the resource has one. */
+	date?: string;
+	/** Display names of its codes, for search. */
+	codes: string[];
 }
 
 export interface VaultIndex {

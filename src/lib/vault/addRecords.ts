@@ -2,7 +2,7 @@ import { CHUNK_SIZE, encryptStream, generateDataKey, manifestHeaderHash } from '
 import { sealDataKey } from '../crypto/pre';
 import { toBase64 } from '../crypto/encoding';
 import { getSodium } from '../crypto/sodium';
-import type { Attachment, Category, CipherManifest, VaultRecord } from '../records/model';
+import type { Attachment, Category, CipherManifest, ResourceSummary, VaultRecord } from '../records/model';
 import { EmptyFileError } from '../records/errors';
 import type { OpenVault, VaultDeps } from './deps';
 import { randomId } from './random';
@@ -22,6 +22,8 @@ export interface NewRecord {
 	date: string;
 	kind: 'file' | 'fhir';
 	resourceType?: string;
+	source?: string;
+	resources?: ResourceSummary[];
 	files: FileInput[];
 }
 
@@ -73,6 +75,8 @@ export async function encryptRecords(
 			addedAt,
 			kind: input.kind,
 			...(input.resourceType ? { resourceType: input.resourceType } : {}),
+			source: input.source ?? 'you',
+			...(input.resources ? { resources: input.resources } : {}),
 			attachments
 		});
 	}
