@@ -4,8 +4,12 @@ pragma solidity 0.8.37;
 import {IKeyRegistry} from "./IKeyRegistry.sol";
 
 /// @title Carevault key registry
-/// @notice Each account writes only its own keys (keyed by msg.sender).
+/// @notice Each account writes only its own keys and provider profile (keyed by msg.sender).
 contract KeyRegistry is IKeyRegistry {
+    uint256 private constant _MAX_NAME = 64;
+    /// Name bytes that ride in the profile's head slot after length, role and updatedAt (80 bits).
+    uint256 private constant _HEAD_NAME_BYTES = 22;
+
     // The Umbral key is split into its prefix byte and 32-byte x coordinate so
     // the record fits four fixed slots instead of a dynamic `bytes` value.
     struct Keys {
@@ -16,10 +20,20 @@ contract KeyRegistry is IKeyRegistry {
         uint64 updatedAt;
     }
 
-    // Keys live in their own mapping: a later provider profile (name, role)
-    // gets a separate mapping keyed by the same address, leaving this layout
-    // and `keysOf` unchanged.
+    // Keys live in their own mapping and the provider profile in another,
+    // so publishing keys never touches profile slots and vice versa.
     mapping(address account => Keys) private _keys;
+
+    // Gas layout: most display names fit 22 bytes, so the head slot packs them
+    // with the metadata and a registration costs one slot instead of a string
+    // length slot plus a metadata slot; longer names spill into two tail words.
+    //   head = name[0:22] (176 bits) | nameLength (8) | role (8) | updatedAt (64)
+    struct Profile {
+        uint256 head;
+        bytes32[2] tail;
+    }
+
+    mapping(address account => Profile) private _profiles;
 
     /// @inheritdoc IKeyRegistry
     function publishKeys(bytes32 inboxX25519, bytes32 signingEd25519, bytes calldata umbralPublicKey) external {
@@ -47,5 +61,58 @@ contract KeyRegistry is IKeyRegistry {
         Keys storage k = _keys[account];
         if (k.updatedAt == 0) return (bytes32(0), bytes32(0), "", 0);
         return (k.inbox, k.signing, abi.encodePacked(bytes1(k.umbralPrefix), k.umbralX), k.updatedAt);
+    }
+
+    /// @inheritdoc IKeyRegistry
+    function registerProvider(string calldata name, uint8 role) external {
+        if (_keys[msg.sender].updatedAt == 0) revert KeyRegistryKeysNotPublished(msg.sender);
+        uint256 length = bytes(name).length;
+        if (length == 0) revert KeyRegistryEmptyProviderName();
+        if (length > _MAX_NAME) revert KeyRegistryProviderNameTooLong(length, _MAX_NAME);
+        if (role > uint8(type(ProviderRole).max)) revert KeyRegistryInvalidProviderRole(role);
+
+        Profile storage profile = _profiles[msg.sender];
+        uint256 headEnd = length < _HEAD_NAME_BYTES ? length : _HEAD_NAME_BYTES;
+        // The slice is zero-padded on the right, so the low 80 bits start clear.
+        profile.head = uint256(bytes32(bytes(name)[0:headEnd])) | (length << 72) | (uint256(role) << 64) | uint64(block.timestamp);
+        for (uint256 start = _HEAD_NAME_BYTES; start < length; start += 32) {
+            uint256 end = start + 32 < length ? start + 32 : length;
+            profile.tail[(start - _HEAD_NAME_BYTES) / 32] = bytes32(bytes(name)[start:end]);
+        }
+        emit ProviderRegistered(msg.sender, name, role);
+    }
+
+    /// @inheritdoc IKeyRegistry
+    function providerOf(address account) external view returns (string memory name, uint8 role, uint64 updatedAt) {
+        Profile storage profile = _profiles[account];
+        uint256 head = profile.head;
+        uint256 length = (head >> 72) & 0xff;
+        // Room for whole words past the end: the copies below write 32 bytes at a time.
+        // Tail words of a longer earlier name are never read: only words below `length` are.
+        bytes memory buffer = new bytes(length + 64);
+        bytes32 first = bytes32((head >> 80) << 80);
+        assembly ("memory-safe") {
+            mstore(add(buffer, 32), first)
+        }
+        for (uint256 start = _HEAD_NAME_BYTES; start < length; start += 32) {
+            bytes32 word = profile.tail[(start - _HEAD_NAME_BYTES) / 32];
+            assembly ("memory-safe") {
+                mstore(add(add(buffer, 32), start), word)
+            }
+        }
+        assembly ("memory-safe") {
+            mstore(buffer, length)
+        }
+        return (string(buffer), uint8(head >> 64), uint64(head));
+    }
+
+    /// @inheritdoc IKeyRegistry
+    function isProvider(address account) external view returns (bool registered) {
+        return _profiles[account].head != 0;
+    }
+
+    /// @inheritdoc IKeyRegistry
+    function hasKeys(address account) external view returns (bool published) {
+        return _keys[account].updatedAt != 0;
     }
 }
