@@ -146,7 +146,7 @@ export async function startStack(options = {}) {
 			chainId: Number(deployed.chainId),
 			chainName: CHAIN_NAME,
 			rpcUrl,
-			contracts: { keyRegistry: deployed.keyRegistry, vaultRegistry: deployed.vaultRegistry },
+			contracts: { keyRegistry: deployed.keyRegistry, vaultRegistry: deployed.vaultRegistry, proposals: deployed.proposals },
 			deployBlock: Number(deployed.deployBlock ?? 0),
 			ipfsPeers: ws.length > 0 ? ws : peer.multiaddrs
 		};

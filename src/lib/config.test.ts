@@ -7,7 +7,8 @@ const good = {
 	rpcUrl: 'http://127.0.0.1:8545',
 	contracts: {
 		keyRegistry: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
-		vaultRegistry: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512'
+		vaultRegistry: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512',
+		proposals: '0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0'
 	},
 	deployBlock: 1,
 	ipfsPeers: ['/ip4/127.0.0.1/tcp/4003/ws/p2p/12D3KooWG75zP1uZ73WEJ9r8aV26W9Q1xVbbQ4CQW8aJJVDBAXgv']

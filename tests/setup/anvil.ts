@@ -41,7 +41,7 @@ export async function startTestChain(options: { blockTime?: number } = {}): Prom
 		const config: ChainConfig = {
 			chainId: deployed.chainId,
 			rpcUrl: anvil.rpcUrl,
-			contracts: { keyRegistry: deployed.keyRegistry, vaultRegistry: deployed.vaultRegistry }
+			contracts: { keyRegistry: deployed.keyRegistry, vaultRegistry: deployed.vaultRegistry, proposals: deployed.proposals }
 		};
 		const chain = chainFromConfig(config);
 		const transport = http(anvil.rpcUrl, { retryCount: 0 });

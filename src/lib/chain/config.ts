@@ -5,7 +5,7 @@ import type { Hex } from '../vault/ports';
 export interface ChainConfig {
 	chainId: number;
 	rpcUrl: string;
-	contracts: { keyRegistry: Hex; vaultRegistry: Hex };
+	contracts: { keyRegistry: Hex; vaultRegistry: Hex; proposals?: Hex };
 }
 
 /** Addresses of the deployed contracts. */
