@@ -7,6 +7,8 @@ import type { OpenVault, VaultDeps } from '../vault/deps';
 import { VaultNotFoundError } from '../vault/errors';
 import { sortNewestFirst, type Attachment, type VaultRecord } from '../records/model';
 import { wipeVaultKeys } from '../crypto/keys';
+import { currentLists, type CurrentLists } from '../records/reconcile';
+import { isFhirAttachment, listSourceRecords, resourcesOf } from '../vault/fhirRecords';
 import { noticeOf, type Notice } from './notice';
 
 export type VaultStatus = 'idle' | 'checking' | 'no-vault' | 'locked' | 'unlocked' | 'error';
@@ -129,6 +131,24 @@ export class VaultState {
 		this.#vault = await commitRecords(deps, this.#requireVault(), this.#pending);
 		this.#pending = [];
 		this.#notice = { kind: 'success', text: count === 1 ? 'Record added.' : `${count} records added.` };
+	}
+
+	/**
+	 * Decrypts the medication, problem and allergy records and reconciles them
+	 * into the current lists. Each record's source travels with its items.
+	 */
+	async currentLists(): Promise<CurrentLists> {
+		const deps = await this.#ensureDeps();
+		const vault = this.#requireVault();
+		const inputs = [];
+		for (const record of listSourceRecords(vault.index.records)) {
+			for (const att of record.attachments) {
+				if (!isFhirAttachment(att.type, att.name)) continue;
+				const text = await new Blob((await readAttachment(deps, vault, record, att)) as BlobPart[]).text();
+				for (const resource of resourcesOf(text)) inputs.push({ resource, source: record.source ?? 'you' });
+			}
+		}
+		return currentLists(inputs);
 	}
 
 	/** Decrypts one attachment into a Blob for viewing or download. */
