@@ -8,7 +8,7 @@ import { VaultNotFoundError } from '../vault/errors';
 import { sortNewestFirst, type Attachment, type VaultRecord } from '../records/model';
 import { wipeVaultKeys } from '../crypto/keys';
 import { currentLists, type CurrentLists } from '../records/reconcile';
-import { isFhirAttachment, listSourceRecords, resourcesOf } from '../vault/fhirRecords';
+import { isFhirAttachment, listSourceRecords, resourcesOf, type FhirResource } from '../vault/fhirRecords';
 import { noticeOf, type Notice } from './notice';
 
 export type VaultStatus = 'idle' | 'checking' | 'no-vault' | 'locked' | 'unlocked' | 'error';
@@ -138,17 +138,28 @@ export class VaultState {
 	 * into the current lists. Each record's source travels with its items.
 	 */
 	async currentLists(): Promise<CurrentLists> {
+		return currentLists(await this.fhirResources(listSourceRecords(this.#requireVault().index.records)));
+	}
+
+	/** Decrypts and parses the FHIR resources of the given records (all FHIR records by default). */
+	async fhirResources(
+		records: readonly VaultRecord[] = this.#requireVault().index.records,
+		onProgress?: (done: number, total: number) => void
+	): Promise<Array<{ resource: FhirResource; source: string }>> {
 		const deps = await this.#ensureDeps();
 		const vault = this.#requireVault();
-		const inputs = [];
-		for (const record of listSourceRecords(vault.index.records)) {
+		const fhirRecords = records.filter((r) => r.kind === 'fhir');
+		const out: Array<{ resource: FhirResource; source: string }> = [];
+		for (const [i, record] of fhirRecords.entries()) {
+			onProgress?.(i, fhirRecords.length);
 			for (const att of record.attachments) {
 				if (!isFhirAttachment(att.type, att.name)) continue;
 				const text = await new Blob((await readAttachment(deps, vault, record, att)) as BlobPart[]).text();
-				for (const resource of resourcesOf(text)) inputs.push({ resource, source: record.source ?? 'you' });
+				for (const resource of resourcesOf(text)) out.push({ resource, source: record.source ?? 'you' });
 			}
 		}
-		return currentLists(inputs);
+		onProgress?.(fhirRecords.length, fhirRecords.length);
+		return out;
 	}
 
 	/** Decrypts one attachment into a Blob for viewing or download. */
