@@ -126,7 +126,58 @@ async function firstLoad() {
 	}
 }
 
+async function appFlows() {
+	const { startStack, runBuild } = await import('../scripts/stack.mjs');
+	const { runnerImport } = await import('vite');
+	if (!existsSync(join(root, 'build/index.html'))) await runBuild();
+	const { module: walletMod } = await runnerImport(join(root, 'tests/e2e/wallet.ts'), { configFile: false, logLevel: 'silent' });
+	const { module: fhir } = await runnerImport(join(root, 'src/lib/records/fhir/import.ts'), { configFile: false, logLevel: 'silent' });
+	const { ANVIL_PRIVATE_KEYS: keys } = await import('../scripts/anvil.mjs');
+	const stack = await startStack({});
+	try {
+		const fixture = join(root, '../shared/fixtures/synthea-10');
+		const { readdirSync } = await import('node:fs');
+		const files = readdirSync(fixture).filter((f) => f.endsWith('.ndjson')).map((f) => join(fixture, f));
+		const source = fhir.parseFhirFiles(files.map((f) => ({ name: f.split('/').pop(), text: readFileSync(f, 'utf8') })));
+		const largest = fhir.listPatients(source).reduce((a, b) => (b.resourceCount > a.resourceCount ? b : a));
+		await withBrowser(async (context) => {
+			const wallet = await walletMod.installTestWallet(context, { rpcUrl: stack.rpcUrl, chainId: stack.config.chainId, privateKey: keys[2] });
+			const page = context.pages()[0] ?? (await context.newPage());
+			await page.goto(stack.url);
+			await page.getByTestId('connect-wallet').click();
+			await page.getByTestId('create-vault-button').click();
+			await page.getByTestId('recovery-code-done').click({ timeout: 60_000 });
+			await page.getByTestId('nav-import').click();
+			await page.getByTestId('import-files').setInputFiles(files);
+			await page.getByTestId('import-patients').getByLabel(largest.name ?? largest.id, { exact: false }).check({ timeout: 60_000 });
+			const sent = wallet.requests.filter((r) => r === 'eth_sendTransaction').length;
+			const t0 = performance.now();
+			await page.getByTestId('import-submit').click();
+			await page.getByTestId('timeline-entry').first().waitFor({ timeout: 300_000 });
+			results.synthea_import_s = round((performance.now() - t0) / 1000, 2);
+			results.synthea_import_tx = wallet.requests.filter((r) => r === 'eth_sendTransaction').length - sent;
+			results.synthea_import_resources = largest.resourceCount;
+
+			// Unlock straight onto the timeline page: from the click to the first painted entry.
+			await page.reload();
+			await page.getByTestId('unlock-button').click({ timeout: 60_000 });
+			await page.getByTestId('record-list').waitFor({ timeout: 60_000 });
+			await page.getByTestId('lock').click();
+			await page.goto(`${stack.url}#/timeline`);
+			await page.getByTestId('unlock-button').waitFor();
+			const t1 = performance.now();
+			await page.getByTestId('unlock-button').click();
+			await page.getByTestId('timeline-entry').first().waitFor({ timeout: 60_000 });
+			results.timeline_first_paint_ms = Math.round(performance.now() - t1);
+			console.log(`bench: Synthea import ${results.synthea_import_s} s, ${results.synthea_import_tx} tx; timeline first paint ${results.timeline_first_paint_ms} ms`);
+		});
+	} finally {
+		await stack.stop();
+	}
+}
+
 if (want('cipher')) await browserCipher();
+if (want('app')) await appFlows();
 if (want('gas')) await anchorGas();
 if (want('load')) await firstLoad();
 

@@ -34,16 +34,54 @@ export function categoryOfResourceType(resourceType: string): Category {
 	return CATEGORY_BY_TYPE[resourceType] ?? 'other';
 }
 
-type CodeableConcept = { text?: unknown; coding?: Array<{ display?: unknown; code?: unknown }> };
+type Coding = { system?: unknown; code?: unknown; display?: unknown };
+type CodeableConcept = { text?: unknown; coding?: Coding[] };
 
-function conceptText(c: unknown): string | undefined {
+/** A code as the index keeps it for search and the current lists. */
+export interface ResourceCode {
+	system?: string;
+	code?: string;
+	display?: string;
+}
+
+/** What the vault files about one resource: everything comes from the resource itself. */
+export interface ResourceDescription {
+	resourceType: string;
+	id?: string;
+	category: Category;
+	title: string;
+	/** Clinical date (YYYY-MM-DD) if the resource has one. */
+	date?: string;
+	/** The codes that name what the resource is about (drug, condition, vaccine, type). */
+	codes: ResourceCode[];
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+export function conceptText(c: unknown): string | undefined {
 	if (!c || typeof c !== 'object') return undefined;
 	const cc = c as CodeableConcept;
-	if (typeof cc.text === 'string' && cc.text) return cc.text;
+	if (str(cc.text)) return cc.text as string;
 	const coding = Array.isArray(cc.coding) ? cc.coding : [];
-	for (const code of coding) if (typeof code?.display === 'string' && code.display) return code.display;
-	for (const code of coding) if (typeof code?.code === 'string' && code.code) return code.code;
+	for (const code of coding) if (str(code?.display)) return code.display as string;
+	for (const code of coding) if (str(code?.code)) return code.code as string;
 	return undefined;
+}
+
+export function conceptCodes(c: unknown): ResourceCode[] {
+	if (!c || typeof c !== 'object') return [];
+	const cc = c as CodeableConcept;
+	const out: ResourceCode[] = [];
+	for (const coding of Array.isArray(cc.coding) ? cc.coding : []) {
+		if (!coding || typeof coding !== 'object') continue;
+		const code: ResourceCode = {};
+		if (str(coding.system)) code.system = coding.system as string;
+		if (str(coding.code)) code.code = coding.code as string;
+		if (str(coding.display)) code.display = coding.display as string;
+		if (code.code || code.display) out.push(code);
+	}
+	if (out.length === 0 && str(cc.text)) out.push({ display: cc.text as string });
+	return out;
 }
 
 const DATE_FIELDS = [
@@ -54,24 +92,100 @@ const DATE_FIELDS = [
 	'occurrenceDateTime',
 	'performedDateTime',
 	'issued',
-	'date'
+	'date',
+	'dateAsserted',
+	'whenHandedOver'
 ];
+
+const PERIOD_FIELDS = ['period', 'performedPeriod', 'effectivePeriod', 'onsetPeriod', 'occurrencePeriod'];
 
 function clinicalDate(r: Record<string, unknown>): string | undefined {
 	for (const f of DATE_FIELDS) {
 		const v = r[f];
 		if (typeof v === 'string' && /^\d{4}(-\d{2}(-\d{2})?)?/.test(v)) return normaliseDate(v);
 	}
-	for (const f of ['period', 'performedPeriod', 'effectivePeriod']) {
+	for (const f of PERIOD_FIELDS) {
 		const p = r[f] as { start?: unknown } | undefined;
-		if (p && typeof p.start === 'string') return normaliseDate(p.start);
+		if (p && typeof p.start === 'string' && /^\d{4}/.test(p.start)) return normaliseDate(p.start);
 	}
 	return undefined;
 }
 
-function normaliseDate(v: string): string {
+/** A FHIR date or dateTime as YYYY-MM-DD (the date as written, no time-zone shift); partial dates pad with 01. */
+export function normaliseDate(v: string): string {
 	const [y, m = '01', d = '01'] = v.slice(0, 10).split('-');
 	return `${y}-${m}-${d}`;
+}
+
+// Fields naming what a resource is about, in the order they are preferred for its title.
+const CONCEPT_FIELDS = ['medicationCodeableConcept', 'code', 'vaccineCode', 'type'];
+
+function humanName(v: unknown): string | undefined {
+	const names = Array.isArray(v) ? v : [];
+	for (const n of names) {
+		if (!n || typeof n !== 'object') continue;
+		const hn = n as { text?: unknown; given?: unknown; family?: unknown; prefix?: unknown };
+		if (str(hn.text)) return hn.text as string;
+		const parts = [
+			...(Array.isArray(hn.prefix) ? hn.prefix : []),
+			...(Array.isArray(hn.given) ? hn.given : []),
+			hn.family
+		].filter((p): p is string => typeof p === 'string' && p !== '');
+		if (parts.length) return parts.join(' ');
+	}
+	return undefined;
+}
+
+// Resources whose own name says more than their `type` ("Healthcare Provider").
+const NAMED_TYPES = new Set(['Organization', 'Location', 'HealthcareService', 'Endpoint', 'Group']);
+
+function titleOf(r: Record<string, unknown>): string | undefined {
+	if (NAMED_TYPES.has(r.resourceType as string) && str(r.name)) return r.name as string;
+	for (const f of CONCEPT_FIELDS) {
+		const t = conceptText(Array.isArray(r[f]) ? (r[f] as unknown[])[0] : r[f]);
+		if (t) return t;
+	}
+	const medRef = r.medicationReference as { display?: unknown } | undefined;
+	if (medRef && str(medRef.display)) return medRef.display as string;
+	if (str(r.description)) return r.description as string;
+	if (r.resourceType === 'Patient' || r.resourceType === 'Practitioner' || r.resourceType === 'RelatedPerson')
+		return humanName(r.name);
+	if (str(r.name)) return r.name as string;
+	if (r.resourceType === 'Device' && Array.isArray(r.deviceName)) {
+		const dn = r.deviceName[0] as { name?: unknown } | undefined;
+		if (dn && str(dn.name)) return dn.name as string;
+	}
+	return undefined;
+}
+
+function codesOf(r: Record<string, unknown>): ResourceCode[] {
+	for (const f of CONCEPT_FIELDS) {
+		const v = r[f];
+		const codes = Array.isArray(v) ? v.flatMap(conceptCodes) : conceptCodes(v);
+		if (codes.length) return codes;
+	}
+	const medRef = r.medicationReference as { display?: unknown } | undefined;
+	if (medRef && str(medRef.display)) return [{ display: medRef.display as string }];
+	return [];
+}
+
+/**
+ * Describes an already parsed resource: the category it is filed under, a
+ * title (drug, condition, vaccine or type name), its clinical date and codes.
+ */
+export function describeResource(resource: { resourceType: string; [key: string]: unknown }): ResourceDescription {
+	const r = resource as Record<string, unknown>;
+	const resourceType = resource.resourceType;
+	const out: ResourceDescription = {
+		resourceType,
+		category: categoryOfResourceType(resourceType),
+		title: titleOf(r) ?? resourceType,
+		codes: codesOf(r)
+	};
+	if (str(r.id)) out.id = r.id as string;
+	const date = clinicalDate(r);
+	if (date) out.date = date;
+	return out;
 }
 
 /** Parses pasted or uploaded text as one FHIR R4 resource; throws InvalidFhirError. */
@@ -88,18 +202,12 @@ export function parseFhirResource(text: string): ParsedResource {
 	const r = json as Record<string, unknown>;
 	if (typeof r.resourceType !== 'string' || !/^[A-Z][A-Za-z]+$/.test(r.resourceType))
 		throw new InvalidFhirError('it has no "resourceType" field.');
-	const resourceType = r.resourceType;
-	const name =
-		conceptText(r.medicationCodeableConcept) ??
-		conceptText(r.code) ??
-		conceptText(r.vaccineCode) ??
-		conceptText(r.type) ??
-		(typeof r.description === 'string' ? r.description : undefined);
+	const d = describeResource(r as ParsedResource['resource']);
 	return {
 		resource: r as ParsedResource['resource'],
-		resourceType,
-		category: categoryOfResourceType(resourceType),
-		title: name ? `${name}` : resourceType,
-		date: clinicalDate(r)
+		resourceType: d.resourceType,
+		category: d.category,
+		title: d.title,
+		date: d.date
 	};
 }

@@ -3,6 +3,7 @@ import type { WalletSession } from '../wallet/session.svelte';
 import type { VaultDeps } from '../vault/deps';
 import { WalletNotConnectedError } from '../wallet/errors';
 import { createIdbLocalStore } from '../storage/idbLocalStore';
+import { VaultLockedError } from '../vault/errors';
 
 // Helia and the chain adapter are heavy: loaded on first use, once, never in the first paint.
 let ipfsNode: Promise<Awaited<ReturnType<typeof import('../ipfs/node').startBrowserNode>>> | null = null;
@@ -31,5 +32,48 @@ export async function makeVaultDeps(config: AppConfig, wallet: WalletSession): P
 		local: createIdbLocalStore(),
 		domain: location.host,
 		verifySignature: (p) => verifyMessage(p)
+	};
+}
+
+/** The provider chain (profiles and the proposal mailbox) for the connected wallet. */
+export async function makeProviderChain(config: AppConfig, wallet: WalletSession): Promise<import('../vault/providerPorts').ProviderChain> {
+	const walletClient = wallet.walletClient;
+	const address = wallet.address;
+	if (!walletClient || !address) throw new WalletNotConnectedError();
+	const [{ createProviderChain }, { createPublicClient, http }] = await Promise.all([import('../chain/providerChain'), import('viem')]);
+	return createProviderChain({
+		publicClient: createPublicClient({ transport: http(config.rpcUrl) }),
+		walletClient,
+		account: address,
+		addresses: config.contracts,
+		chainId: config.chainId,
+		fromBlock: BigInt(config.deployBlock)
+	});
+}
+
+/** Everything the proposal use cases need: the vault's adapters plus the provider chain. */
+export async function makeProposalDeps(config: AppConfig, wallet: WalletSession): Promise<import('../vault/proposals/deps').ProposalDeps> {
+	const [deps, providers] = await Promise.all([makeVaultDeps(config, wallet), makeProviderChain(config, wallet)]);
+	return { ...deps, providers };
+}
+
+/** How the provider and inbox states reach the app's unlocked vault. */
+export interface VaultAccess {
+	/** The unlocked vault (keys and index); VaultLockedError when it is locked. */
+	get(): Promise<import('../vault/deps').OpenVault>;
+	/** Hands back the vault after records were added, so the record list shows them. */
+	replace(vault: import('../vault/deps').OpenVault): Promise<void>;
+}
+
+/** Access to the vault VaultState holds: the inbox and provider pages work on the same keys and index. */
+export function vaultAccessOf(state: import('./vault.svelte').VaultState): VaultAccess {
+	return {
+		async get() {
+			if (!state.current) throw new VaultLockedError();
+			return state.current;
+		},
+		async replace(vault) {
+			state.adopt(vault);
+		}
 	};
 }

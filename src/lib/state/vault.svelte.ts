@@ -50,6 +50,11 @@ export class VaultState {
 	get pending() { return this.#pending; }
 	get address() { return this.#vault?.address ?? this.#deps?.signer.address ?? null; }
 
+	/** The unlocked vault, for use cases that work on it (inbox, provider); null when locked. */
+	get current(): OpenVault | null { return this.#vault; }
+	/** Takes over a vault a use case changed (e.g. an accepted proposal added a record). */
+	adopt(vault: OpenVault): void { this.#vault = vault; }
+
 	dismissNotice() { this.#notice = null; }
 	dismissRecoveryCode() { this.#recoveryCode = null; }
 

@@ -1,0 +1,170 @@
+/**
+ * FHIR R4 export: the vault (or a scope of it) as a `collection` Bundle, and a
+ * patient summary in the spirit of the International Patient Summary: a
+ * `document` Bundle whose first entry is a Composition with medication,
+ * allergy and problem sections built from the reconciled current lists.
+ * Resources are written as they were stored, so an export re-imports to the
+ * same resources.
+ */
+import { currentLists, type CurrentLists, type ListItem } from '../reconcile';
+import type { FhirResource } from './import';
+
+export interface BundleEntry {
+	fullUrl: string;
+	resource: FhirResource;
+}
+
+export interface Bundle {
+	resourceType: 'Bundle';
+	id?: string;
+	type: 'collection' | 'document';
+	identifier?: { system: string; value: string };
+	timestamp?: string;
+	entry: BundleEntry[];
+}
+
+export interface ExportOptions {
+	/** Makes ids for the Bundle, the Composition and resources without an id (a random UUID by default). */
+	newId?: () => string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const randomId = () => globalThis.crypto.randomUUID();
+
+/** `urn:uuid:<id>` when the id is a UUID (as Synthea's are), else `<Type>/<id>`. */
+export function fullUrlOf(resource: FhirResource, newId: () => string = randomId): string {
+	if (!resource.id) return `urn:uuid:${newId()}`;
+	return UUID.test(resource.id) ? `urn:uuid:${resource.id}` : `${resource.resourceType}/${resource.id}`;
+}
+
+/** A `collection` Bundle holding the resources unchanged, in order. */
+export function exportBundle(resources: readonly FhirResource[], options: ExportOptions = {}): Bundle {
+	const newId = options.newId ?? randomId;
+	return {
+		resourceType: 'Bundle',
+		type: 'collection',
+		entry: resources.map((resource) => ({ fullUrl: fullUrlOf(resource, newId), resource }))
+	};
+}
+
+const XHTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Escapes text for XHTML element content and attribute values. */
+export function escapeXhtml(text: string): string {
+	return text.replace(/[&<>"']/g, (c) => XHTML_ESCAPES[c]);
+}
+
+const LOINC = 'http://loinc.org';
+
+const SECTIONS = [
+	{ key: 'problems', title: 'Active problems', code: '11450-4', display: 'Problem list - Reported', empty: 'No active problems are recorded.' },
+	{ key: 'medications', title: 'Current medications', code: '10160-0', display: 'History of Medication use Narrative', empty: 'No current medications are recorded.' },
+	{ key: 'allergies', title: 'Allergies and intolerances', code: '48765-2', display: 'Allergies and adverse reactions Document', empty: 'No allergies are recorded.' }
+] as const;
+
+function narrative(items: readonly ListItem[], empty: string): { status: 'generated'; div: string } {
+	const body = items.length
+		? `<ul>${items
+				.map((i) => `<li>${escapeXhtml(i.display)}${i.since ? ` (since ${escapeXhtml(i.since)})` : ''}</li>`)
+				.join('')}</ul>`
+		: `<p>${escapeXhtml(empty)}</p>`;
+	return { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml">${body}</div>` };
+}
+
+function patientName(patient: FhirResource): string | undefined {
+	const names = Array.isArray(patient.name) ? (patient.name as Array<Record<string, unknown>>) : [];
+	for (const n of names) {
+		if (typeof n?.text === 'string' && n.text) return n.text;
+		const parts = [...(Array.isArray(n?.given) ? n.given : []), n?.family].filter((p) => typeof p === 'string' && p);
+		if (parts.length) return parts.join(' ');
+	}
+	return undefined;
+}
+
+/**
+ * An IPS-style patient summary: a `document` Bundle whose first entry is a
+ * Composition (LOINC 60591-5, status final, subject and author the patient)
+ * with problem, medication and allergy sections referring to the resources
+ * behind the current lists; then the Patient; then those resources (and any
+ * Medication they refer to). Every text put in a narrative is escaped.
+ */
+export function exportPatientSummary(
+	patient: FhirResource,
+	resources: readonly FhirResource[],
+	now: Date,
+	options: ExportOptions = {}
+): Bundle {
+	const newId = options.newId ?? randomId;
+	const lists: CurrentLists = currentLists(resources);
+	const patientUrl = fullUrlOf(patient, newId);
+	const byId = new Map<string, FhirResource>();
+	for (const r of resources) if (r.id) byId.set(`${r.resourceType}/${r.id}`, r);
+
+	const included: BundleEntry[] = [];
+	const urlOf = new Map<FhirResource, string>();
+	const include = (r: FhirResource) => {
+		if (urlOf.has(r)) return urlOf.get(r)!;
+		const url = fullUrlOf(r, newId);
+		urlOf.set(r, url);
+		included.push({ fullUrl: url, resource: r });
+		return url;
+	};
+	const TYPES: Record<(typeof SECTIONS)[number]['key'], string[]> = {
+		problems: ['Condition'],
+		medications: ['MedicationRequest', 'MedicationStatement'],
+		allergies: ['AllergyIntolerance']
+	};
+	const sections = SECTIONS.map((s) => {
+		const items = lists[s.key];
+		const refs: Array<{ reference: string }> = [];
+		for (const item of items)
+			for (const id of item.resourceIds) {
+				const r = TYPES[s.key].map((t) => byId.get(`${t}/${id}`)).find(Boolean);
+				if (!r) continue;
+				refs.push({ reference: include(r) });
+				const med = r.medicationReference as { reference?: unknown } | undefined;
+				const medRef = typeof med?.reference === 'string' ? med.reference : '';
+				const medication = byId.get(`Medication/${medRef.split(/[/:]/).pop()}`);
+				if (medication) include(medication);
+			}
+		return {
+			title: s.title,
+			code: { coding: [{ system: LOINC, code: s.code, display: s.display }] },
+			text: narrative(items, s.empty),
+			...(refs.length ? { entry: refs } : { emptyReason: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/list-empty-reason', code: 'unavailable', display: 'Unavailable' }] } })
+		};
+	});
+
+	const name = patientName(patient);
+	const title = name ? `Patient summary: ${name}` : 'Patient summary';
+	const date = now.toISOString();
+	const compositionId = newId();
+	const composition: FhirResource = {
+		resourceType: 'Composition',
+		id: compositionId,
+		text: {
+			status: 'generated',
+			div: `<div xmlns="http://www.w3.org/1999/xhtml"><h1>${escapeXhtml(title)}</h1><p>Made by the patient in Carevault on ${escapeXhtml(date)}.</p></div>`
+		},
+		status: 'final',
+		type: { coding: [{ system: LOINC, code: '60591-5', display: 'Patient summary Document' }] },
+		subject: { reference: patientUrl },
+		date,
+		author: [{ reference: patientUrl }],
+		title,
+		section: sections
+	};
+	return {
+		resourceType: 'Bundle',
+		id: newId(),
+		type: 'document',
+		identifier: { system: 'urn:ietf:rfc:3986', value: `urn:uuid:${newId()}` },
+		timestamp: date,
+		entry: [
+			{ fullUrl: `urn:uuid:${compositionId}`, resource: composition },
+			{ fullUrl: patientUrl, resource: patient },
+			...included
+		]
+	};
+}

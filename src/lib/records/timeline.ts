@@ -1,0 +1,120 @@
+/**
+ * One chronological timeline across all providers and imports. Built once per
+ * index change; filtering is a single pass over precomputed lower-case search
+ * text, so it stays fast on thousands of entries (a whole Synthea patient).
+ */
+import type { Category, VaultRecord } from './model';
+
+export interface TimelineEntry {
+	id: string;
+	/** The record this entry belongs to (an import record holds many resources). */
+	recordId?: string;
+	/** Clinical date, YYYY-MM-DD. */
+	date: string;
+	/** When it was added to the vault, ISO 8601. */
+	addedAt: string;
+	category: Category;
+	title: string;
+	/** Provider name and address, 'import: <file>', or 'you'. */
+	source: string;
+	/** Display names of the entry's codes, searched with the title. */
+	codes: string[];
+	resourceType?: string;
+}
+
+export interface Timeline {
+	/** Newest clinical date first; same date: newest added first, then by title. */
+	readonly entries: readonly TimelineEntry[];
+	/** Distinct sources, sorted, for the source filter. */
+	readonly sources: readonly string[];
+	/** Distinct categories present. */
+	readonly categories: readonly Category[];
+	/** Lower-case title + codes per entry, same order as `entries`. */
+	readonly searchText: readonly string[];
+}
+
+export interface TimelineFilter {
+	categories?: readonly Category[];
+	sources?: readonly string[];
+	/** Inclusive, YYYY-MM-DD (a shorter prefix such as "2019" also works). */
+	from?: string;
+	/** Inclusive, YYYY-MM-DD (a shorter prefix such as "2019" matches the whole year). */
+	to?: string;
+	/** Words that must all appear in the title or a code's display name, any case. */
+	text?: string;
+}
+
+function compareEntries(a: TimelineEntry, b: TimelineEntry): number {
+	if (a.date !== b.date) return a.date < b.date ? 1 : -1;
+	if (a.addedAt !== b.addedAt) return a.addedAt < b.addedAt ? 1 : -1;
+	if (a.title !== b.title) return a.title < b.title ? -1 : 1;
+	return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+export function buildTimeline(entries: readonly TimelineEntry[]): Timeline {
+	const sorted = [...entries].sort(compareEntries);
+	const sources = [...new Set(sorted.map((e) => e.source))].sort();
+	const categories = [...new Set(sorted.map((e) => e.category))];
+	const searchText = sorted.map((e) => `${e.title}\n${e.codes.join('\n')}`.toLowerCase());
+	return { entries: sorted, sources, categories, searchText };
+}
+
+export function filterTimeline(timeline: Timeline, filter: TimelineFilter = {}): TimelineEntry[] {
+	const categories = filter.categories?.length ? new Set(filter.categories) : undefined;
+	const sources = filter.sources?.length ? new Set(filter.sources) : undefined;
+	const from = filter.from || undefined;
+	// "2019" or "2019-05" as an upper bound means up to the end of that period.
+	const to = filter.to ? `${filter.to}\uffff` : undefined;
+	const words = (filter.text ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+	const out: TimelineEntry[] = [];
+	const { entries, searchText } = timeline;
+	for (let i = 0; i < entries.length; i++) {
+		const e = entries[i];
+		if (categories && !categories.has(e.category)) continue;
+		if (sources && !sources.has(e.source)) continue;
+		if (from && e.date < from) continue;
+		if (to && e.date > to) continue;
+		if (words.length) {
+			const hay = searchText[i];
+			let all = true;
+			for (const w of words)
+				if (!hay.includes(w)) {
+					all = false;
+					break;
+				}
+			if (!all) continue;
+		}
+		out.push(e);
+	}
+	return out;
+}
+
+/**
+ * Timeline entries for vault records: one per resource for FHIR records that
+ * carry resource summaries (an import), else one per record.
+ */
+export function timelineEntriesOf(records: readonly VaultRecord[]): TimelineEntry[] {
+	const out: TimelineEntry[] = [];
+	for (const r of records) {
+		const source = r.source ?? 'you';
+		if (r.resources?.length) {
+			for (const s of r.resources)
+				out.push({
+					id: `${r.id}#${s.id}`,
+					recordId: r.id,
+					date: s.date ?? r.date,
+					addedAt: r.addedAt,
+					category: r.category,
+					title: s.title,
+					source,
+					codes: s.codes,
+					resourceType: s.resourceType
+				});
+		} else {
+			const entry: TimelineEntry = { id: r.id, recordId: r.id, date: r.date, addedAt: r.addedAt, category: r.category, title: r.title, source, codes: [] };
+			if (r.resourceType) entry.resourceType = r.resourceType;
+			out.push(entry);
+		}
+	}
+	return out;
+}

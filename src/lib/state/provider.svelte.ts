@@ -1,0 +1,118 @@
+import type { ProposalDeps } from '../vault/proposals/deps';
+import type { ProviderProfile, ProviderRole } from '../vault/providerPorts';
+import type { FileInput } from '../vault/addRecords';
+import type { Category } from '../records/model';
+import type { ProposeProgress, SentProposal } from '../vault/proposals/provider';
+import type { VaultAccess } from './adapters';
+import { noticeOf, type Notice } from './notice';
+
+export interface ProposalForm {
+	patient: string;
+	title: string;
+	category: Category;
+	date: string;
+	files: FileInput[];
+	note?: string;
+	resourceType?: string;
+}
+
+const STEP_TEXT: Record<ProposeProgress['step'], string> = {
+	checking: 'Checking the patient’s vault and your registration…',
+	encrypting: 'Encrypting and storing the files…',
+	sending: 'Confirm the transaction in your wallet to send the proposal…',
+	done: 'Sent.'
+};
+
+// The use cases are loaded on first use: the provider page is not on every visitor's path.
+const useCases = () => import('../vault/proposals/provider');
+
+/** The provider's side: its registration, proposing records, and the patients' decisions. */
+export class ProviderState {
+	#makeDeps: () => Promise<ProposalDeps>;
+	#vault: VaultAccess;
+	#deps: ProposalDeps | null = null;
+	#profile = $state<ProviderProfile | null>(null);
+	#loaded = $state(false);
+	#proposals = $state<SentProposal[]>([]);
+	#busy = $state<string | null>(null);
+	#progress = $state<ProposeProgress | null>(null);
+	#notice = $state<Notice | null>(null);
+
+	constructor(makeDeps: () => Promise<ProposalDeps>, vault: VaultAccess) {
+		this.#makeDeps = makeDeps;
+		this.#vault = vault;
+	}
+
+	get profile() { return this.#profile; }
+	/** True once the registration was looked up. */
+	get loaded() { return this.#loaded; }
+	get proposals() { return this.#proposals; }
+	get busy() { return this.#busy; }
+	get progress() { return this.#progress; }
+	get notice() { return this.#notice; }
+	dismissNotice() { this.#notice = null; }
+
+	/** Reads the registration and the sent proposals with their decisions. */
+	async load(): Promise<boolean> {
+		return this.#run('Loading your provider profile…', async () => {
+			const deps = await this.#ensureDeps();
+			this.#profile = await deps.providers.readProvider(deps.signer.address);
+			this.#loaded = true;
+			await this.#refresh(deps);
+		});
+	}
+
+	async register(name: string, role: ProviderRole): Promise<boolean> {
+		return this.#run('Confirm the registration in your wallet…', async () => {
+			const { registerAsProvider } = await useCases();
+			this.#profile = await registerAsProvider(await this.#ensureDeps(), { name, role });
+			this.#notice = { kind: 'success', text: `Registered as ${this.#profile.name}.` };
+		});
+	}
+
+	async propose(form: ProposalForm): Promise<boolean> {
+		return this.#run(STEP_TEXT.checking, async () => {
+			const { proposeRecord } = await useCases();
+			const deps = await this.#ensureDeps();
+			const vault = await this.#vault.get();
+			const { id } = await proposeRecord(deps, vault, form, {
+				onProgress: (p) => {
+					this.#progress = p;
+					this.#busy = STEP_TEXT[p.step];
+				}
+			});
+			this.#notice = { kind: 'success', text: `Proposal #${id} sent. The patient decides whether to accept it.` };
+			await this.#refresh(deps);
+		});
+	}
+
+	async refresh(): Promise<boolean> {
+		return this.#run('Reading decisions…', async () => this.#refresh(await this.#ensureDeps()));
+	}
+
+	async #refresh(deps: ProposalDeps): Promise<void> {
+		const { listMyProposals } = await useCases();
+		const vault = await this.#vault.get().catch(() => null);
+		this.#proposals = await listMyProposals(deps, vault);
+	}
+
+	async #ensureDeps(): Promise<ProposalDeps> {
+		this.#deps ??= await this.#makeDeps();
+		return this.#deps;
+	}
+
+	async #run(busy: string, work: () => Promise<void>): Promise<boolean> {
+		this.#busy = busy;
+		this.#notice = null;
+		try {
+			await work();
+			return true;
+		} catch (err) {
+			this.#notice = noticeOf(err);
+			return false;
+		} finally {
+			this.#busy = null;
+			this.#progress = null;
+		}
+	}
+}

@@ -1,0 +1,285 @@
+import { decryptStream, manifestHeaderHash, RECORD_CIPHER_ALG } from '../../crypto/recordCipher';
+import { decryptBlob, openSealed, verifyDetached } from '../../crypto/seal';
+import { sealDataKey } from '../../crypto/pre';
+import { bytesToHex, fromBase64, toBase64 } from '../../crypto/encoding';
+import { merkleRoot } from '../../crypto/merkle';
+import { getSodium } from '../../crypto/sodium';
+import { DecryptionFailedError } from '../../crypto/errors';
+import { parseFhirResource } from '../../records/fhirResource';
+import type { Attachment, ResourceSummary, VaultRecord } from '../../records/model';
+import { commitRecords, manifestLeaf } from '../commitRecords';
+import type { OpenVault } from '../deps';
+import type { Hex } from '../ports';
+import type { ProposalEntry, ProposalStatus, ProviderRole } from '../providerPorts';
+import { randomId } from '../random';
+import type { ProposalDeps } from './deps';
+import { DecisionNotSentError, ProposalAlreadyDecidedError, ProposalFlaggedError } from './errors';
+import { PAYLOAD_AD, parseSealedPointer, payloadProblem, signedBytes, type ProposalAttachment, type ProposalPayload, type SignedPayload } from './payload';
+
+export interface InboxProvider {
+	address: Hex;
+	/** Registered display name: provider-supplied, render as text. */
+	name?: string;
+	role?: ProviderRole;
+	registered: boolean;
+}
+
+export interface InboxItem {
+	id: bigint;
+	status: ProposalStatus;
+	provider: InboxProvider;
+	/** True only when the payload opened, its signature verified against the sender's published key, and the sender is a registered provider. */
+	verified: boolean;
+	/** Why the item is flagged; absent when verified. */
+	problem?: string;
+	/** Absent when it could not be opened. */
+	payload?: ProposalPayload;
+	/** Block of the proposal transaction. */
+	receivedAt: bigint;
+	txHash: Hex;
+	decidedAt?: number;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The patient's proposals, newest first, each opened and checked: payload
+ * decrypted, signature verified against the sender's published signing key,
+ * sender a registered provider. Anything that fails is returned flagged with
+ * the reason, never dropped silently and never trusted.
+ */
+export async function loadInbox(
+	deps: Pick<ProposalDeps, 'chain' | 'blobs' | 'providers'>,
+	vault: OpenVault,
+	options: { signal?: AbortSignal } = {}
+): Promise<InboxItem[]> {
+	const entries = await deps.providers.listForPatient(vault.address);
+	const items: InboxItem[] = [];
+	for (const entry of entries) items.push(await openEntry(deps, vault, entry, options));
+	return items.reverse();
+}
+
+async function openEntry(
+	deps: Pick<ProposalDeps, 'chain' | 'blobs' | 'providers'>,
+	vault: OpenVault,
+	entry: ProposalEntry,
+	options: { signal?: AbortSignal }
+): Promise<InboxItem> {
+	const profile = await deps.providers.readProvider(entry.provider);
+	const base: InboxItem = {
+		id: entry.id,
+		status: entry.status,
+		provider: profile
+			? { address: entry.provider, name: profile.name, role: profile.role, registered: true }
+			: { address: entry.provider, registered: false },
+		verified: false,
+		receivedAt: entry.blockNumber,
+		txHash: entry.txHash,
+		...(entry.decidedAt !== undefined ? { decidedAt: entry.decidedAt } : {})
+	};
+	const flag = (problem: string, payload?: ProposalPayload): InboxItem => ({ ...base, problem, ...(payload ? { payload } : {}) });
+
+	let pointer;
+	try {
+		pointer = parseSealedPointer(await openSealed(vault.keys.inbox, entry.sealedPayload));
+	} catch {
+		pointer = null;
+	}
+	if (!pointer) return flag('it was not sealed to your inbox key, or was altered on the way.');
+
+	let signed: SignedPayload;
+	try {
+		const blob = await deps.blobs.getBytes(pointer.cid, options);
+		signed = JSON.parse(decoder.decode(await decryptBlob(fromBase64(pointer.key), blob, PAYLOAD_AD))) as SignedPayload;
+	} catch (err) {
+		if (err instanceof DecryptionFailedError || err instanceof SyntaxError) return flag('its content was altered or is unreadable.');
+		return flag('its content could not be fetched. Try again later.');
+	}
+	const shapeProblem = payloadProblem(signed?.payload);
+	if (shapeProblem) return flag(`its content is malformed: ${shapeProblem}`);
+	const payload = signed.payload;
+	if (payload.provider.toLowerCase() !== entry.provider.toLowerCase())
+		return flag('it was signed as coming from a different provider than the account that sent it.', payload);
+	if (payload.patient.toLowerCase() !== vault.address.toLowerCase()) return flag('it was made for another patient.', payload);
+
+	const keys = await deps.chain.readKeys(entry.provider);
+	if (!keys) return flag('the sender has published no keys, so its signature cannot be checked.', payload);
+	let signatureOk = false;
+	try {
+		signatureOk = typeof signed.signature === 'string' && (await verifyDetached(fromBase64(signed.signature), signedBytes(payload), keys.signing));
+	} catch {
+		signatureOk = false;
+	}
+	if (!signatureOk) return flag('its signature does not match the sender’s published key: it may have been forged or altered.', payload);
+	if (!profile) return flag('the sender is not a registered provider.', payload);
+	return { ...base, verified: true, payload };
+}
+
+/**
+ * Streams one attachment's plaintext for preview. Throws DecryptionFailedError
+ * if the ciphertext was altered or cut short: never yields unauthenticated bytes.
+ */
+export async function* openProposalAttachment(
+	deps: Pick<ProposalDeps, 'blobs'>,
+	attachment: ProposalAttachment,
+	options: { signal?: AbortSignal } = {}
+): AsyncGenerator<Uint8Array> {
+	const dek = fromBase64(attachment.dek);
+	try {
+		const ad = await manifestHeaderHash({ v: 1, alg: RECORD_CIPHER_ALG, chunk: attachment.chunk, id: attachment.id });
+		let size = 0;
+		for await (const part of decryptStream(deps.blobs.cat(attachment.cid, options), { key: dek, ad, chunkSize: attachment.chunk })) {
+			size += part.length;
+			yield part;
+		}
+		// The size is signed: a mismatch means the signed payload and the ciphertext do not belong together.
+		if (size !== attachment.size) throw new DecryptionFailedError();
+	} finally {
+		(await getSodium()).memzero(dek);
+	}
+}
+
+async function readWhole(deps: Pick<ProposalDeps, 'blobs'>, attachment: ProposalAttachment, signal?: AbortSignal): Promise<Uint8Array> {
+	const parts: Uint8Array[] = [];
+	for await (const p of openProposalAttachment(deps, attachment, { signal })) parts.push(p);
+	const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+	let o = 0;
+	for (const p of parts) out.set(p, (o += p.length) - p.length);
+	return out;
+}
+
+/**
+ * Decrypts every attachment fully; returns the item flagged when one was
+ * altered (the UI calls this when a proposal is opened).
+ */
+export async function checkProposalAttachments(deps: Pick<ProposalDeps, 'blobs'>, item: InboxItem, options: { signal?: AbortSignal } = {}): Promise<InboxItem> {
+	if (!item.payload || item.problem) return item;
+	for (const a of item.payload.attachments) {
+		try {
+			for await (const _ of openProposalAttachment(deps, a, options)) void _;
+		} catch (err) {
+			if (err instanceof DecryptionFailedError) return { ...item, verified: false, problem: `the file "${a.name}" was altered after it was signed.` };
+			throw err;
+		}
+	}
+	return item;
+}
+
+/** Records already in the vault that came from this proposal (same ciphertexts): an earlier accept whose decision did not go through. */
+function alreadyAccepted(vault: OpenVault, payload: ProposalPayload): VaultRecord | undefined {
+	const cids = new Set(payload.attachments.map((a) => a.cid));
+	return vault.index.records.find((r) => r.attachments.length === cids.size && r.attachments.every((a) => cids.has(a.manifest.cid)));
+}
+
+export interface AcceptProposalReturnType {
+	vault: OpenVault;
+	record: VaultRecord;
+	/** The vault batch root named in the decision. */
+	anchorRoot: Hex;
+	hash: Hex;
+}
+
+/**
+ * Accepts a verified proposal: every attachment is decrypted and checked
+ * first (an altered ciphertext cannot get in), its ciphertext pinned here,
+ * each data key re-sealed under the patient's category key, the record
+ * committed to the vault (index + anchor, one transaction), and then the
+ * decision sent (second transaction). If only the decision fails,
+ * DecisionNotSentError carries the updated vault; calling again sends only
+ * the decision.
+ */
+export async function acceptProposal(
+	deps: ProposalDeps,
+	vault: OpenVault,
+	item: InboxItem,
+	options: { signal?: AbortSignal; now?: Date } = {}
+): Promise<AcceptProposalReturnType> {
+	if (!item.verified || item.problem || !item.payload) throw new ProposalFlaggedError(item.problem ?? 'it could not be verified.');
+	await requirePending(deps, item.id);
+	const payload = item.payload;
+
+	let current = vault;
+	let record = alreadyAccepted(vault, payload);
+	let anchorRoot: Hex;
+	if (record) {
+		anchorRoot = await rootOf([record]);
+	} else {
+		const epoch = vault.index.epochs[payload.category] ?? 0;
+		const categoryKey = vault.keys.umbralKey(payload.category, epoch).publicKey;
+		const attachments: Attachment[] = [];
+		const resources: ResourceSummary[] = [];
+		for (const a of payload.attachments) {
+			const plain = await readWhole(deps, a, options.signal);
+			await deps.blobs.pin(a.cid, { signal: options.signal });
+			if (payload.kind === 'fhir') resources.push(...summaryOf(plain, a));
+			const dek = fromBase64(a.dek);
+			const sealed = await sealDataKey(categoryKey, dek);
+			(await getSodium()).memzero(dek);
+			attachments.push({
+				id: a.id,
+				name: a.name,
+				type: a.type,
+				manifest: {
+					v: 1,
+					alg: RECORD_CIPHER_ALG,
+					chunk: a.chunk,
+					id: a.id,
+					size: a.size,
+					cid: a.cid,
+					capsule: toBase64(sealed.capsule),
+					sealedKey: toBase64(sealed.ciphertext),
+					epoch
+				}
+			});
+		}
+		const name = item.provider.name ?? 'Unknown provider';
+		record = {
+			id: randomId(),
+			title: payload.title,
+			category: payload.category,
+			date: payload.date,
+			addedAt: (options.now ?? new Date()).toISOString(),
+			kind: payload.kind,
+			...(payload.resourceType ? { resourceType: payload.resourceType } : {}),
+			source: `${name} (${item.provider.address})`,
+			...(resources.length > 0 ? { resources } : {}),
+			attachments
+		};
+		anchorRoot = await rootOf([record]);
+		current = await commitRecords(deps, vault, [record]);
+		record = current.index.records.find((r) => r.id === record!.id) ?? record;
+	}
+	try {
+		const hash = await deps.providers.accept({ id: item.id, anchorRoot });
+		return { vault: current, record, anchorRoot, hash };
+	} catch (cause) {
+		throw new DecisionNotSentError(current, { cause });
+	}
+}
+
+/** Rejects a proposal on-chain (flagged ones too). */
+export async function rejectProposal(deps: Pick<ProposalDeps, 'providers'>, item: Pick<InboxItem, 'id'>): Promise<Hex> {
+	await requirePending(deps, item.id);
+	return deps.providers.reject({ id: item.id });
+}
+
+async function requirePending(deps: Pick<ProposalDeps, 'providers'>, id: bigint): Promise<void> {
+	const state = await deps.providers.readProposal(id);
+	if (state && state.status !== 'pending') throw new ProposalAlreadyDecidedError(id, state.status);
+}
+
+async function rootOf(records: VaultRecord[]): Promise<Hex> {
+	const leaves = await Promise.all(records.flatMap((r) => r.attachments.map((a) => manifestLeaf(a.manifest))));
+	return `0x${bytesToHex(await merkleRoot(leaves))}`;
+}
+
+function summaryOf(plain: Uint8Array, a: ProposalAttachment): ResourceSummary[] {
+	try {
+		const parsed = parseFhirResource(new TextDecoder().decode(plain));
+		const id = typeof parsed.resource.id === 'string' ? parsed.resource.id : a.id;
+		return [{ id, resourceType: parsed.resourceType, title: parsed.title, ...(parsed.date ? { date: parsed.date } : {}), codes: [parsed.title] }];
+	} catch {
+		// Not one FHIR resource (a Bundle or a plain file): the record is still kept, without a summary.
+		return [];
+	}
+}

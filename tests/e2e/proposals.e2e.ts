@@ -1,0 +1,157 @@
+/**
+ * Providers propose, patients decide: two browser profiles (two people on
+ * two machines), the built site, a real anvil and the local IPFS peer.
+ * Provider = dev account 6, patient = dev account 7.
+ */
+import { describe, expect, test } from 'vitest';
+import { createHash } from 'node:crypto';
+import type { Page } from 'playwright-core';
+import { accounts, newProfile, url, waitForText } from './harness';
+
+const providerAccount = accounts[6];
+const patientAccount = accounts[7];
+
+const HOSTILE_DIV =
+	'<div xmlns="http://www.w3.org/1999/xhtml"><p>Amoxicillin 500 mg three times a day</p><script>window.__x=1</script><img src=x onerror="window.__y=1"><a href="javascript:window.__z=1">l</a></div>';
+const MEDICATION_REQUEST = {
+	resourceType: 'MedicationRequest',
+	id: 'amox-1',
+	status: 'active',
+	intent: 'order',
+	medicationCodeableConcept: { text: 'Amoxicillin 500 mg' },
+	authoredOn: '2024-05-02',
+	text: { status: 'generated', div: HOSTILE_DIV }
+};
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+const NOTE = 'Follow-up visit in two weeks. Bring your blood pressure log.\n';
+
+async function connect(page: Page) {
+	await page.goto(url);
+	await page.getByTestId('connect-wallet').click();
+	await page.getByTestId('account-address').waitFor();
+}
+
+/**
+ * Client-side navigation, as a click on a nav link does: keeps the unlocked
+ * vault (a full page load would lock it). The layout's own nav links are the
+ * lead's; the spec does not depend on their wording.
+ */
+async function go(page: Page, hash: string) {
+	await page.evaluate((h) => {
+		const a = document.createElement('a');
+		a.href = h;
+		document.body.append(a);
+		a.click();
+		a.remove();
+	}, hash);
+}
+
+const pwned = (page: Page) =>
+	page.evaluate(() => {
+		const w = window as unknown as Record<string, unknown>;
+		return [w.__x, w.__y, w.__z];
+	});
+
+describe('providers propose, patients decide', () => {
+	test('provider registers and proposes two records; patient accepts one and rejects the other; both see the outcome', async () => {
+		// The provider: a vault (its keys), then a registration.
+		const provider = await newProfile();
+		await provider.wallet({ privateKey: providerAccount.privateKey });
+		const pp = provider.page;
+		await connect(pp);
+		await go(pp, '#/provider');
+		await pp.getByTestId('provider-needs-vault').waitFor();
+		await pp.getByTestId('create-vault-button').click();
+		await pp.getByTestId('recovery-code-done').click({ timeout: 60_000 });
+		await pp.getByTestId('provider-unregistered').waitFor();
+		await pp.getByTestId('provider-name-input').fill('Dr. Ada Lovelace');
+		await pp.getByTestId('provider-role-select').selectOption('physician');
+		await pp.getByTestId('provider-register').click();
+		expect(await waitForText(pp.getByTestId('provider-current-name'), 'Dr. Ada Lovelace')).toBe('Dr. Ada Lovelace');
+
+		// Proposing to an address without a vault is refused with a clear message.
+		await pp.getByTestId('patient-input').fill(patientAccount.address);
+		await pp.getByTestId('proposal-file-input').setInputFiles({ name: 'visit-note.txt', mimeType: 'text/plain', buffer: Buffer.from(NOTE) });
+		await pp.getByTestId('proposal-title-input').fill('Visit note');
+		await pp.getByTestId('propose-submit').click();
+		expect(await waitForText(pp.getByTestId('notice'), 'has no Carevault vault')).toContain('must create a vault first');
+
+		// The patient creates a vault on their own machine.
+		const patient = await newProfile();
+		await patient.wallet({ privateKey: patientAccount.privateKey });
+		const pa = patient.page;
+		await connect(pa);
+		await pa.getByTestId('create-vault-button').click();
+		await pa.getByTestId('recovery-code-done').click({ timeout: 60_000 });
+		await pa.getByTestId('no-records').waitFor();
+
+		// Now both proposals go through: the FHIR MedicationRequest with a hostile narrative, and the text note.
+		await pp.getByTestId('propose-submit').click();
+		await waitForText(pp.getByTestId('notice'), 'sent', 60_000);
+		await pp.getByTestId('patient-input').fill(patientAccount.address);
+		await pp.getByTestId('proposal-source-fhir').check();
+		await pp.getByTestId('proposal-fhir-input').fill(JSON.stringify(MEDICATION_REQUEST, null, 2));
+		await pp.getByTestId('proposal-note-input').fill('Take with food <b>please</b>');
+		await pp.getByTestId('propose-submit').click();
+		await waitForText(pp.getByTestId('notice'), 'sent', 60_000);
+		await pp.getByTestId('sent-proposal').nth(1).waitFor();
+		expect(await pp.getByTestId('sent-proposal-title').allInnerTexts()).toEqual(['Amoxicillin 500 mg', 'Visit note']);
+
+		// The patient's inbox: both verified, with the provider's registered name.
+		await go(pa, '#/inbox');
+		await pa.getByTestId('inbox-item').nth(1).waitFor({ timeout: 60_000 });
+		expect(await pa.getByTestId('inbox-item-title').allInnerTexts()).toEqual(['Amoxicillin 500 mg', 'Visit note']);
+		expect(await pa.getByTestId('inbox-item-provider').allInnerTexts()).toEqual(['Dr. Ada Lovelace', 'Dr. Ada Lovelace']);
+		expect(await pa.getByTestId('inbox-item-verified').count()).toBe(2);
+		expect(await pa.getByTestId('inbox-item-flag').count()).toBe(0);
+
+		// Open the FHIR proposal: the narrative renders, made inert.
+		await pa.getByTestId('inbox-open').filter({ hasText: 'Amoxicillin 500 mg' }).click();
+		await pa.getByTestId('proposal-verified').waitFor();
+		expect(await pa.getByTestId('proposal-provider-name').innerText()).toBe('Dr. Ada Lovelace');
+		expect(await pa.getByTestId('proposal-provider-address').innerText()).toBe(providerAccount.address);
+		expect(await pa.getByTestId('proposal-note').innerText()).toBe('Take with food <b>please</b>');
+		const narrative = pa.getByTestId('fhir-narrative');
+		expect(await waitForText(narrative, 'Amoxicillin 500 mg three times a day')).toContain('three times a day');
+		expect(await narrative.locator('script, img').count()).toBe(0);
+		expect(await narrative.locator('[onerror]').count()).toBe(0);
+		const link = narrative.locator('a');
+		expect(await link.count()).toBe(1);
+		expect(await link.getAttribute('href')).toBeNull();
+		await link.click();
+		expect(await pwned(pa)).toEqual([undefined, undefined, undefined]);
+		expect(await waitForText(pa.getByTestId('proposal-attachment-text'), '"resourceType": "MedicationRequest"')).toContain('onerror');
+
+		await pa.getByTestId('proposal-accept').click();
+		expect(await waitForText(pa.getByTestId('notice'), 'is now in your vault', 120_000)).toContain('Amoxicillin 500 mg');
+		await pa.getByTestId('proposal-status').filter({ hasText: 'Accepted' }).waitFor();
+
+		// Reject the note.
+		await pa.getByTestId('proposal-back').click();
+		await pa.getByTestId('inbox-open').filter({ hasText: 'Visit note' }).click();
+		expect(await waitForText(pa.getByTestId('proposal-attachment-text'), 'Follow-up visit')).toBe(NOTE.trim());
+		await pa.getByTestId('proposal-reject').click();
+		expect(await waitForText(pa.getByTestId('notice'), 'Rejected', 60_000)).toContain('Nothing was added');
+
+		// The accepted record is in the patient's vault, from the provider.
+		await go(pa, '#/');
+		await pa.getByTestId('record-list').waitFor({ timeout: 60_000 });
+		expect(await pa.getByTestId('record-link').allInnerTexts()).toEqual(['Amoxicillin 500 mg']);
+		await pa.getByTestId('record-link').click();
+		// Byte-identical to what the provider's page encrypted (the resource as pasted, pretty-printed).
+		expect(await waitForText(pa.getByTestId('attachment-sha256'), /^[0-9a-f]{64}$/, 60_000)).toBe(sha256(JSON.stringify(MEDICATION_REQUEST, null, 2)));
+		expect(await pwned(pa)).toEqual([undefined, undefined, undefined]);
+		expect(await waitForText(pa.getByTestId('record-source'), 'Dr. Ada Lovelace')).toContain(providerAccount.address);
+
+		// The provider sees both decisions.
+		await pp.getByTestId('proposals-refresh').click();
+		await pp.locator('[data-testid="proposal-status"][data-status="rejected"]').waitFor({ timeout: 60_000 });
+		const rows = pp.getByTestId('sent-proposal');
+		expect(await rows.filter({ hasText: 'Amoxicillin 500 mg' }).getByTestId('proposal-status').getAttribute('data-status')).toBe('accepted');
+		expect(await rows.filter({ hasText: 'Visit note' }).getByTestId('proposal-status').getAttribute('data-status')).toBe('rejected');
+		expect(await rows.first().getByTestId('sent-proposal-patient').innerText()).toBe(patientAccount.address);
+
+		await patient.close();
+		await provider.close();
+	});
+});
