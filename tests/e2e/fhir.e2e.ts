@@ -61,6 +61,15 @@ describe('FHIR import', () => {
 		for (const [i, item] of expected.medications.entries()) expect(rows[i]).toContain(item.display);
 		expect(await page.getByTestId('list-problems').getByTestId('list-item').count()).toBe(expected.problems.length);
 		expect(await page.getByTestId('list-allergies').getByTestId('list-item').count()).toBe(expected.allergies.length);
+
+		// Clinical notes (DocumentReference, base64 text/plain) open as documents.
+		await page.getByRole('link', { name: 'Records' }).click();
+		await page.getByTestId('record-link').filter({ hasText: 'Documents' }).click();
+		const firstDoc = page.getByTestId('fhir-row').first();
+		await firstDoc.waitFor({ timeout: 60_000 });
+		await firstDoc.locator('summary').first().click();
+		const note = firstDoc.getByTestId('fhir-document-text');
+		expect((await note.innerText()).length).toBeGreaterThan(20);
 		await profile.close();
 	});
 
