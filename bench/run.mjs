@@ -57,6 +57,7 @@ async function browserCipher() {
 			results.raw_secretstream_mib_s = round(raw, 1);
 			results.encrypt_store_mib_s = round(store, 1);
 			results.encrypt_store_ratio = round(store / raw, 3);
+			results.store_only_mib_s = round(await page.evaluate((n) => window.carevaultBench.storeOnly(n), SIZE), 1);
 			console.log(`bench: raw ${raw.toFixed(1)} MiB/s, encrypt+store ${store.toFixed(1)} MiB/s`);
 		});
 		await withBrowser(async (context) => {
