@@ -1,4 +1,4 @@
-// Deploys KeyRegistry, VaultRegistry and Proposals (which reads KeyRegistry) with viem. The ABI and bytecode come
+// Deploys KeyRegistry, VaultRegistry, Proposals and Grants (both read KeyRegistry) with viem. The ABI and bytecode come
 // from compiling contracts/src in process (the same compiler run that writes
 // src/lib/chain/contracts.generated.ts, which a test keeps in sync).
 // `node scripts/deploy.mjs --rpc http://127.0.0.1:8545 [--private-key 0x..]`
@@ -18,7 +18,7 @@ export class DeployError extends Error {
  * separate provider registry address. Deployment order is fixed (new contracts
  * go last): on a fresh anvil the addresses are always the same.
  * @param {{ rpcUrl: string, privateKey: `0x${string}` }} options
- * @returns {Promise<{ chainId: number, keyRegistry: `0x${string}`, vaultRegistry: `0x${string}`, proposals: `0x${string}`, deployBlock: number }>}
+ * @returns {Promise<{ chainId: number, keyRegistry: `0x${string}`, vaultRegistry: `0x${string}`, proposals: `0x${string}`, grants: `0x${string}`, deployBlock: number }>}
  */
 export async function deployContracts({ rpcUrl, privateKey }) {
 	const account = privateKeyToAccount(privateKey);
@@ -32,8 +32,8 @@ export async function deployContracts({ rpcUrl, privateKey }) {
 	const deployed = {};
 	let deployBlock = Number.MAX_SAFE_INTEGER;
 	/** @type {Record<string, () => unknown[]>} */
-	const constructorArgs = { KeyRegistry: () => [], VaultRegistry: () => [], Proposals: () => [deployed.KeyRegistry] };
-	for (const name of ['KeyRegistry', 'VaultRegistry', 'Proposals']) {
+	const constructorArgs = { KeyRegistry: () => [], VaultRegistry: () => [], Proposals: () => [deployed.KeyRegistry], Grants: () => [deployed.KeyRegistry] };
+	for (const name of ['KeyRegistry', 'VaultRegistry', 'Proposals', 'Grants']) {
 		const { abi, bytecode } = artifact(name);
 		const hash = await walletClient.deployContract({ abi, bytecode, args: constructorArgs[name]() });
 		const receipt = await publicClient.waitForTransactionReceipt({ hash });
@@ -41,7 +41,7 @@ export async function deployContracts({ rpcUrl, privateKey }) {
 		deployed[name] = getAddress(receipt.contractAddress);
 		deployBlock = Math.min(deployBlock, Number(receipt.blockNumber));
 	}
-	return { chainId, keyRegistry: deployed.KeyRegistry, vaultRegistry: deployed.VaultRegistry, proposals: deployed.Proposals, deployBlock };
+	return { chainId, keyRegistry: deployed.KeyRegistry, vaultRegistry: deployed.VaultRegistry, proposals: deployed.Proposals, grants: deployed.Grants, deployBlock };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

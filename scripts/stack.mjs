@@ -146,7 +146,7 @@ export async function startStack(options = {}) {
 			chainId: Number(deployed.chainId),
 			chainName: CHAIN_NAME,
 			rpcUrl,
-			contracts: { keyRegistry: deployed.keyRegistry, vaultRegistry: deployed.vaultRegistry, proposals: deployed.proposals },
+			contracts: { keyRegistry: deployed.keyRegistry, vaultRegistry: deployed.vaultRegistry, proposals: deployed.proposals, grants: deployed.grants },
 			deployBlock: Number(deployed.deployBlock ?? 0),
 			ipfsPeers: ws.length > 0 ? ws : peer.multiaddrs
 		};

@@ -5,14 +5,20 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bytesToHex, type Abi, type Hex } from 'viem';
-import { keyRegistryAbi, proposalsAbi, vaultRegistryAbi } from '../../src/lib/chain/contracts.generated';
+import { CID as Cid } from 'multiformats/cid';
+import * as raw from 'multiformats/codecs/raw';
+import { sha256 } from 'multiformats/hashes/sha2';
+import { bytesToHex, hexToBytes, type Abi, type Hex } from 'viem';
+import { grantsAbi, keyRegistryAbi, proposalsAbi, vaultRegistryAbi } from '../../src/lib/chain/contracts.generated';
+import { deriveVaultKeys } from '../../src/lib/crypto/keys';
+import { RECORD_CIPHER_ALG } from '../../src/lib/crypto/recordCipher';
+import { sealGrantPointer, storeBundle, type GrantBundle, type SharedRecord } from '../../src/lib/vault/sharing/bundle';
 import { ROOT } from '../../scripts/solc-build.mjs';
-import { startProposalsTestChain, type ProposalsTestChain } from './proposalsTestChain';
+import { startGrantsTestChain, type GrantsTestChain } from './grantsTestChain';
 
-let t: ProposalsTestChain;
+let t: GrantsTestChain;
 beforeAll(async () => {
-	t = await startProposalsTestChain();
+	t = await startGrantsTestChain();
 });
 afterAll(async () => {
 	await t?.stop();
@@ -23,18 +29,82 @@ const POINTER_BYTES = 24 + 59 + 16;
 const CID = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy';
 // A sealed proposal as a provider makes it: sealed-box overhead (48) + CIDs, manifest hash, category, title, Ed25519 signature.
 const PAYLOAD_BYTES = 512;
+// A sealed access request: sealed-box overhead (48) + reason and categories as JSON.
+const REQUEST_BYTES = 256;
 // Filled with one non-zero byte so calldata cost does not vary between calls.
 const fill = (byte: number, length: number) => bytesToHex(new Uint8Array(length).fill(byte));
 
 async function gasOf(index: number, address: Hex, abi: Abi, functionName: string, args: readonly unknown[]): Promise<number> {
+	return (await sent(index, address, abi, functionName, args)).gas;
+}
+
+async function sent(index: number, address: Hex, abi: Abi, functionName: string, args: readonly unknown[]) {
 	const hash = await t.walletClient(index).writeContract({ address, abi, functionName, args } as never);
 	const receipt = await t.publicClient.waitForTransactionReceipt({ hash });
 	expect(receipt.status).toBe('success');
-	return Number(receipt.gasUsed);
+	const { input } = await t.publicClient.getTransaction({ hash });
+	return { gas: Number(receipt.gasUsed), zeroCalldataBytes: hexToBytes(input).filter((b) => b === 0).length };
+}
+
+/**
+ * A grant's sealed pointer as the patient's browser makes it (Core's
+ * storeBundle + sealGrantPointer) for a bundle of `count` records: the bundle
+ * grows with the records, the pointer to it does not. IPFS is the only
+ * stand-in: addBytes returns the blob's real CIDv1.
+ */
+async function pointerFor(count: number, granteeInbox: Uint8Array, patient: Hex, indexKey: Uint8Array) {
+	let bundleBytes = 0;
+	const blobs = {
+		async addBytes(bytes: Uint8Array) {
+			bundleBytes = bytes.length;
+			return Cid.createV1(raw.code, await sha256.digest(bytes)).toString();
+		},
+		async pin() {}
+	};
+	const b64 = (n: number) => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(n))));
+	const records: SharedRecord[] = [];
+	for (let i = 0; i < count; i++) {
+		const cid = Cid.createV1(raw.code, await sha256.digest(new TextEncoder().encode(`ciphertext ${i}`))).toString();
+		records.push({
+			id: `rec-${i}`,
+			title: `Lisinopril 10 mg, refill ${i}`,
+			category: 'medications',
+			date: '2025-03-01',
+			kind: 'file',
+			attachments: [
+				{
+					id: `att-${i}`,
+					name: `prescription-${i}.pdf`,
+					type: 'application/pdf',
+					size: 48_213,
+					cid,
+					chunk: 65_536,
+					alg: RECORD_CIPHER_ALG,
+					epoch: 0,
+					capsule: b64(98),
+					sealedKey: b64(48),
+					cfrag: b64(359)
+				}
+			]
+		});
+	}
+	const bundle: GrantBundle = {
+		v: 1,
+		patient,
+		grantee: patient,
+		scope: { categories: ['medications'] },
+		createdAt: '2025-03-01T00:00:00.000Z',
+		verifyingPk: b64(33),
+		keys: [{ category: 'medications', epoch: 0, delegatingPk: b64(33) }],
+		receiver: { inbox: b64(32), umbral: b64(33) },
+		records
+	};
+	const pointer = await storeBundle(blobs, bundle);
+	return { ...(await sealGrantPointer(pointer, granteeInbox, { address: patient, indexKey })), bundleBytes };
 }
 
 describe('gas report', () => {
-	it('measures every write, keeps a 100-record batch under 100,000 gas and a decision under 40,000', async () => {
+	it('measures every write, keeps a 100-record batch under 100,000 gas, a decision under 40,000 and a grant under 80,000 whatever its record count', async () => {
 		const { keyRegistry, vaultRegistry } = t.config.contracts;
 		const keys = (b: number) => [fill(b, 32), fill(b + 1, 32), bytesToHex(new Uint8Array(33).fill(b + 2).fill(2, 0, 1))] as const;
 		const commit = (index: number, n: number) => gasOf(index, vaultRegistry, vaultRegistryAbi, 'commitBatch', [fill(n, 32), n, fill(n, POINTER_BYTES)]);
@@ -66,10 +136,37 @@ describe('gas report', () => {
 		calls['accept'] = await gasOf(4, proposals, proposalsAbi, 'accept', [0n, fill(0x77, 32)]);
 		calls['reject'] = await gasOf(4, proposals, proposalsAbi, 'reject', [1n]);
 
+		// Grants: account 4 is the patient, 3 (a provider) the grantee.
+		const { grants } = t.addresses;
+		const patientKeys = await deriveVaultKeys(crypto.getRandomValues(new Uint8Array(32)));
+		const granteeKeys = await deriveVaultKeys(crypto.getRandomValues(new Uint8Array(32)));
+		const sealedFor = (count: number) => pointerFor(count, granteeKeys.inbox.publicKey, patient, patientKeys.index);
+		const grantTx = async (p: { sealedPointer: Uint8Array; commitment: Hex }) =>
+			sent(4, grants, grantsAbi, 'grant', [t.account(3).address, 0n, bytesToHex(p.sealedPointer), p.commitment]);
+		const [one, thousand, first] = [await sealedFor(1), await sealedFor(1000), await sealedFor(1)];
+		// The contract's very first grant also sets its id counter from zero, once.
+		calls[`grant (first of the contract, ${first.sealedPointer.length}-byte sealed pointer)`] = (await grantTx(first)).gas;
+		const g1 = await grantTx(one);
+		const g1000 = await grantTx(thousand);
+		calls['grant_gas_1'] = g1.gas;
+		calls['grant_gas_1000'] = g1000.gas;
+		calls['updatePointer'] = await gasOf(4, grants, grantsAbi, 'updatePointer', [1n, bytesToHex(thousand.sealedPointer), thousand.commitment]);
+		calls['revoke'] = await gasOf(4, grants, grantsAbi, 'revoke', [1n]);
+		const ask = () => gasOf(3, grants, grantsAbi, 'requestAccess', [patient, fill(0x5a, REQUEST_BYTES)]);
+		calls[`requestAccess (first of the contract, ${REQUEST_BYTES}-byte request)`] = await ask();
+		calls[`requestAccess (${REQUEST_BYTES}-byte request)`] = await ask();
+		calls['answerRequest (approve, naming a grant)'] = await gasOf(4, grants, grantsAbi, 'answerRequest', [1n, true, 2n]);
+		calls['answerRequest (decline)'] = await gasOf(4, grants, grantsAbi, 'answerRequest', [2n, false, 0n]);
+
 		const report = {
 			note: `gasUsed per transaction on anvil; index pointer ${POINTER_BYTES} bytes; proposal payload ${PAYLOAD_BYTES} bytes unless named. commitBatch stores one Merkle root per batch, so its gas does not depend on the record count. A proposal's payload lives only in its event.`,
 			calls,
-			commitBatchGasPerRecordAt100: Math.round((calls['commitBatch 100 records'] / 100) * 10) / 10
+			commitBatchGasPerRecordAt100: Math.round((calls['commitBatch 100 records'] / 100) * 10) / 10,
+			grant: {
+				note: 'grant_gas_1 / grant_gas_1000: a grant whose bundle holds 1 or 1,000 records, pointer sealed by Core (storeBundle + sealGrantPointer). Only the pointer reaches the chain, in the Granted event; storage keeps one slot (patient, expiry, revoked bit). Gas differs only by calldata zero bytes (4 instead of 16 gas each) of the random ciphertext.',
+				sealedPointerBytes: { records1: one.sealedPointer.length, records1000: thousand.sealedPointer.length },
+				bundleBytes: { records1: one.bundleBytes, records1000: thousand.bundleBytes }
+			}
 		};
 		writeFileSync(join(ROOT, 'contracts/gas-report.json'), JSON.stringify(report, null, '\t') + '\n');
 		console.log('gas report (contracts/gas-report.json):\n' + JSON.stringify(report, null, 2));
@@ -79,5 +176,15 @@ describe('gas report', () => {
 		expect(calls['commitBatch 100 records']).toBeLessThan(100_000);
 		expect(calls['accept']).toBeLessThan(40_000);
 		expect(calls['reject']).toBeLessThan(40_000);
+
+		// One grant costs the same for 1 or 1,000 records: same pointer size, same storage, same event.
+		expect(thousand.bundleBytes).toBeGreaterThan(500 * one.bundleBytes);
+		expect(thousand.sealedPointer.length).toBe(one.sealedPointer.length);
+		expect(g1000.gas - g1.gas).toBe(12 * (g1.zeroCalldataBytes - g1000.zeroCalldataBytes));
+		expect(Math.abs(g1000.gas - g1.gas)).toBeLessThan(300);
+		expect(calls['grant_gas_1']).toBeLessThan(80_000);
+		expect(calls['grant_gas_1000']).toBeLessThan(80_000);
+		for (const call of ['updatePointer', 'revoke', 'answerRequest (approve, naming a grant)', 'answerRequest (decline)'] as const)
+			expect(calls[call], call).toBeLessThan(50_000);
 	});
 });

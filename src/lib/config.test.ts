@@ -8,7 +8,8 @@ const good = {
 	contracts: {
 		keyRegistry: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
 		vaultRegistry: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512',
-		proposals: '0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0'
+		proposals: '0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0',
+		grants: '0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9'
 	},
 	deployBlock: 1,
 	ipfsPeers: ['/ip4/127.0.0.1/tcp/4003/ws/p2p/12D3KooWG75zP1uZ73WEJ9r8aV26W9Q1xVbbQ4CQW8aJJVDBAXgv']
@@ -45,6 +46,7 @@ describe('loadConfig', () => {
 		['bad chainId', JSON.stringify({ ...good, chainId: '31337' }), /chainId/],
 		['bad rpcUrl', JSON.stringify({ ...good, rpcUrl: 'localhost:8545' }), /rpcUrl/],
 		['short address', JSON.stringify({ ...good, contracts: { ...good.contracts, vaultRegistry: '0x1234' } }), /contracts\.vaultRegistry/],
+		['missing grants address', JSON.stringify({ ...good, contracts: { ...good.contracts, grants: undefined } }), /contracts\.grants/],
 		['bad peers', JSON.stringify({ ...good, ipfsPeers: ['127.0.0.1:4003'] }), /ipfsPeers/]
 	])('%s is ConfigInvalidError naming the problem', async (_name, body, pattern) => {
 		const err = await loadConfig(serving(body).fetchFn).catch((e: unknown) => e);

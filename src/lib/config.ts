@@ -7,7 +7,7 @@ export interface AppConfig {
 	chainId: number;
 	chainName: string;
 	rpcUrl: string;
-	contracts: { keyRegistry: Address; vaultRegistry: Address; proposals: Address };
+	contracts: { keyRegistry: Address; vaultRegistry: Address; proposals: Address; grants: Address };
 	deployBlock: number;
 	ipfsPeers: string[];
 }
@@ -67,7 +67,7 @@ export function parseConfig(raw: unknown): AppConfig {
 		throw new ConfigInvalidError(`rpcUrl must be an http(s) or ws(s) URL, got ${JSON.stringify(o.rpcUrl)}`);
 	const contracts = o.contracts as Record<string, unknown> | undefined;
 	if (!contracts || typeof contracts !== 'object') throw new ConfigInvalidError('contracts is missing');
-	for (const key of ['keyRegistry', 'vaultRegistry', 'proposals'] as const) {
+	for (const key of ['keyRegistry', 'vaultRegistry', 'proposals', 'grants'] as const) {
 		const value = contracts[key];
 		if (typeof value !== 'string' || !ADDRESS.test(value))
 			throw new ConfigInvalidError(`contracts.${key} must be a 0x address of 20 bytes, got ${JSON.stringify(value)}`);
@@ -85,7 +85,8 @@ export function parseConfig(raw: unknown): AppConfig {
 		contracts: {
 			keyRegistry: contracts.keyRegistry as Address,
 			vaultRegistry: contracts.vaultRegistry as Address,
-			proposals: contracts.proposals as Address
+			proposals: contracts.proposals as Address,
+			grants: contracts.grants as Address
 		},
 		deployBlock,
 		ipfsPeers: [...ipfsPeers] as string[]

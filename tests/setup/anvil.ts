@@ -41,7 +41,7 @@ export async function startTestChain(options: { blockTime?: number } = {}): Prom
 		const config: ChainConfig = {
 			chainId: deployed.chainId,
 			rpcUrl: anvil.rpcUrl,
-			contracts: { keyRegistry: deployed.keyRegistry, vaultRegistry: deployed.vaultRegistry, proposals: deployed.proposals }
+			contracts: { keyRegistry: deployed.keyRegistry, vaultRegistry: deployed.vaultRegistry, proposals: deployed.proposals, grants: deployed.grants }
 		};
 		const chain = chainFromConfig(config);
 		const transport = http(anvil.rpcUrl, { retryCount: 0 });

@@ -2,6 +2,599 @@
 // solc 0.8.37+commit.f401782d.Emscripten.clang, evmVersion cancun, optimizer runs 10000.
 // contracts/test/generated.test.ts fails when this file is stale.
 
+/** ABI of Grants (contracts/src/Grants.sol). */
+export const grantsAbi = [
+	{
+		"inputs": [
+			{
+				"internalType": "contract IKeyRegistry",
+				"name": "registry",
+				"type": "address"
+			}
+		],
+		"stateMutability": "nonpayable",
+		"type": "constructor"
+	},
+	{
+		"inputs": [],
+		"name": "GrantsEmptyPointer",
+		"type": "error"
+	},
+	{
+		"inputs": [],
+		"name": "GrantsEmptyRequest",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			}
+		],
+		"name": "GrantsExpired",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint64",
+				"name": "expiresAt",
+				"type": "uint64"
+			},
+			{
+				"internalType": "uint256",
+				"name": "timestamp",
+				"type": "uint256"
+			}
+		],
+		"name": "GrantsExpiryInPast",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			},
+			{
+				"internalType": "address",
+				"name": "caller",
+				"type": "address"
+			}
+		],
+		"name": "GrantsNotPatient",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "address",
+				"name": "caller",
+				"type": "address"
+			}
+		],
+		"name": "GrantsNotProvider",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			},
+			{
+				"internalType": "address",
+				"name": "caller",
+				"type": "address"
+			}
+		],
+		"name": "GrantsNotRequestedPatient",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "address",
+				"name": "patient",
+				"type": "address"
+			}
+		],
+		"name": "GrantsPatientNotRegistered",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "length",
+				"type": "uint256"
+			},
+			{
+				"internalType": "uint256",
+				"name": "maxLength",
+				"type": "uint256"
+			}
+		],
+		"name": "GrantsPointerTooLong",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			}
+		],
+		"name": "GrantsRequestAlreadyAnswered",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			},
+			{
+				"internalType": "uint256",
+				"name": "grantId",
+				"type": "uint256"
+			}
+		],
+		"name": "GrantsRequestGrantMismatch",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "length",
+				"type": "uint256"
+			},
+			{
+				"internalType": "uint256",
+				"name": "maxLength",
+				"type": "uint256"
+			}
+		],
+		"name": "GrantsRequestTooLong",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			}
+		],
+		"name": "GrantsRequestUnknown",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			}
+		],
+		"name": "GrantsRevoked",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			}
+		],
+		"name": "GrantsUnknown",
+		"type": "error"
+	},
+	{
+		"inputs": [],
+		"name": "GrantsZeroCommitment",
+		"type": "error"
+	},
+	{
+		"inputs": [],
+		"name": "GrantsZeroGrantee",
+		"type": "error"
+	},
+	{
+		"anonymous": false,
+		"inputs": [
+			{
+				"indexed": true,
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			},
+			{
+				"indexed": true,
+				"internalType": "address",
+				"name": "patient",
+				"type": "address"
+			},
+			{
+				"indexed": false,
+				"internalType": "bool",
+				"name": "approved",
+				"type": "bool"
+			},
+			{
+				"indexed": false,
+				"internalType": "uint256",
+				"name": "grantId",
+				"type": "uint256"
+			}
+		],
+		"name": "AccessRequestAnswered",
+		"type": "event"
+	},
+	{
+		"anonymous": false,
+		"inputs": [
+			{
+				"indexed": true,
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			},
+			{
+				"indexed": true,
+				"internalType": "address",
+				"name": "requester",
+				"type": "address"
+			},
+			{
+				"indexed": true,
+				"internalType": "address",
+				"name": "patient",
+				"type": "address"
+			},
+			{
+				"indexed": false,
+				"internalType": "bytes",
+				"name": "sealedRequest",
+				"type": "bytes"
+			}
+		],
+		"name": "AccessRequested",
+		"type": "event"
+	},
+	{
+		"anonymous": false,
+		"inputs": [
+			{
+				"indexed": true,
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			},
+			{
+				"indexed": false,
+				"internalType": "bytes32",
+				"name": "commitment",
+				"type": "bytes32"
+			},
+			{
+				"indexed": false,
+				"internalType": "bytes",
+				"name": "sealedPointer",
+				"type": "bytes"
+			}
+		],
+		"name": "GrantPointerUpdated",
+		"type": "event"
+	},
+	{
+		"anonymous": false,
+		"inputs": [
+			{
+				"indexed": true,
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			},
+			{
+				"indexed": true,
+				"internalType": "address",
+				"name": "patient",
+				"type": "address"
+			},
+			{
+				"indexed": true,
+				"internalType": "address",
+				"name": "grantee",
+				"type": "address"
+			},
+			{
+				"indexed": false,
+				"internalType": "uint64",
+				"name": "expiresAt",
+				"type": "uint64"
+			},
+			{
+				"indexed": false,
+				"internalType": "bytes32",
+				"name": "commitment",
+				"type": "bytes32"
+			},
+			{
+				"indexed": false,
+				"internalType": "bytes",
+				"name": "sealedPointer",
+				"type": "bytes"
+			}
+		],
+		"name": "Granted",
+		"type": "event"
+	},
+	{
+		"anonymous": false,
+		"inputs": [
+			{
+				"indexed": true,
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			},
+			{
+				"indexed": true,
+				"internalType": "address",
+				"name": "patient",
+				"type": "address"
+			}
+		],
+		"name": "Revoked",
+		"type": "event"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			},
+			{
+				"internalType": "bool",
+				"name": "approved",
+				"type": "bool"
+			},
+			{
+				"internalType": "uint256",
+				"name": "grantId",
+				"type": "uint256"
+			}
+		],
+		"name": "answerRequest",
+		"outputs": [],
+		"stateMutability": "nonpayable",
+		"type": "function"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "address",
+				"name": "grantee",
+				"type": "address"
+			},
+			{
+				"internalType": "uint64",
+				"name": "expiresAt",
+				"type": "uint64"
+			},
+			{
+				"internalType": "bytes",
+				"name": "sealedPointer",
+				"type": "bytes"
+			},
+			{
+				"internalType": "bytes32",
+				"name": "commitment",
+				"type": "bytes32"
+			}
+		],
+		"name": "grant",
+		"outputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			}
+		],
+		"stateMutability": "nonpayable",
+		"type": "function"
+	},
+	{
+		"inputs": [],
+		"name": "grantCount",
+		"outputs": [
+			{
+				"internalType": "uint256",
+				"name": "count",
+				"type": "uint256"
+			}
+		],
+		"stateMutability": "view",
+		"type": "function"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			}
+		],
+		"name": "grantOf",
+		"outputs": [
+			{
+				"internalType": "address",
+				"name": "patient",
+				"type": "address"
+			},
+			{
+				"internalType": "uint64",
+				"name": "expiresAt",
+				"type": "uint64"
+			},
+			{
+				"internalType": "bool",
+				"name": "revoked",
+				"type": "bool"
+			},
+			{
+				"internalType": "bool",
+				"name": "active",
+				"type": "bool"
+			}
+		],
+		"stateMutability": "view",
+		"type": "function"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			}
+		],
+		"name": "isActive",
+		"outputs": [
+			{
+				"internalType": "bool",
+				"name": "active",
+				"type": "bool"
+			}
+		],
+		"stateMutability": "view",
+		"type": "function"
+	},
+	{
+		"inputs": [],
+		"name": "keyRegistry",
+		"outputs": [
+			{
+				"internalType": "address",
+				"name": "registry",
+				"type": "address"
+			}
+		],
+		"stateMutability": "view",
+		"type": "function"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "address",
+				"name": "patient",
+				"type": "address"
+			},
+			{
+				"internalType": "bytes",
+				"name": "sealedRequest",
+				"type": "bytes"
+			}
+		],
+		"name": "requestAccess",
+		"outputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			}
+		],
+		"stateMutability": "nonpayable",
+		"type": "function"
+	},
+	{
+		"inputs": [],
+		"name": "requestCount",
+		"outputs": [
+			{
+				"internalType": "uint256",
+				"name": "count",
+				"type": "uint256"
+			}
+		],
+		"stateMutability": "view",
+		"type": "function"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			}
+		],
+		"name": "requestOf",
+		"outputs": [
+			{
+				"internalType": "address",
+				"name": "patient",
+				"type": "address"
+			},
+			{
+				"internalType": "enum IGrants.RequestStatus",
+				"name": "status",
+				"type": "uint8"
+			}
+		],
+		"stateMutability": "view",
+		"type": "function"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			}
+		],
+		"name": "revoke",
+		"outputs": [],
+		"stateMutability": "nonpayable",
+		"type": "function"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			},
+			{
+				"internalType": "bytes",
+				"name": "sealedPointer",
+				"type": "bytes"
+			},
+			{
+				"internalType": "bytes32",
+				"name": "commitment",
+				"type": "bytes32"
+			}
+		],
+		"name": "updatePointer",
+		"outputs": [],
+		"stateMutability": "nonpayable",
+		"type": "function"
+	}
+] as const;
+
+/** Creation bytecode of Grants. */
+export const grantsBytecode = '0x60a0604052348015600e575f5ffd5b5060405161146d38038061146d833981016040819052602b91603b565b6001600160a01b03166080526066565b5f60208284031215604a575f5ffd5b81516001600160a01b0381168114605f575f5ffd5b9392505050565b6080516113e261008b5f395f818160e2015281816109530152610a4e01526113e25ff3fe608060405234801561000f575f5ffd5b50600436106100c4575f3560e01c80636366a6081161007d57806382afd23b1161005857806382afd23b1461022d578063835cf0b914610250578063cab4267214610263575f5ffd5b80636366a608146101f45780636bd551a9146102075780637b9f784c1461021a575f5ffd5b8063324e03be116100ad578063324e03be146101265780633b86c0ed146101875780635badbe4c146101e2575f5ffd5b8063086b5198146100c857806320c5429b14610111575b5f5ffd5b60405173ffffffffffffffffffffffffffffffffffffffff7f00000000000000000000000000000000000000000000000000000000000000001681526020015b60405180910390f35b61012461011f36600461103b565b61026a565b005b61017961013436600461103b565b5f9081526003602052604090205473ffffffffffffffffffffffffffffffffffffffff8116917401000000000000000000000000000000000000000090910460ff1690565b60405161010892919061107f565b61019a61019536600461103b565b61033a565b6040805173ffffffffffffffffffffffffffffffffffffffff909516855267ffffffffffffffff90931660208501529015159183019190915215156060820152608001610108565b6001545b604051908152602001610108565b6101e6610202366004611146565b6103e4565b6101246102153660046111c8565b6105eb565b6101e66102283660046111fd565b6108a3565b61024061023b36600461103b565b610c66565b6040519015158152602001610108565b61012461025e36600461124c565b610cfb565b5f546101e6565b5f61027482610dd7565b90508060400151156102ba576040517f7b89aabf000000000000000000000000000000000000000000000000000000008152600481018390526024015b60405180910390fd5b5f8281526002602052604080822080547fffffff00ffffffffffffffffffffffffffffffffffffffffffffffffffffffff167c010000000000000000000000000000000000000000000000000000000017905551339184917f0819476e55ffbe23df64353d5f7898429609397cc93c44300b058b51648f78789190a35050565b5f8181526002602090815260408083208151606081018352905473ffffffffffffffffffffffffffffffffffffffff811680835274010000000000000000000000000000000000000000820467ffffffffffffffff169483018590527c010000000000000000000000000000000000000000000000000000000090910460ff1615159282018390528493849384939291906103d484610f0c565b9450945094509450509193509193565b5f6103f0848484610f4d565b73ffffffffffffffffffffffffffffffffffffffff861661043d576040517fe359634400000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b67ffffffffffffffff8516158015906104605750428567ffffffffffffffff1611155b156104a9576040517f5f1207ca00000000000000000000000000000000000000000000000000000000815267ffffffffffffffff861660048201524260248201526044016102b1565b5f546104b690600161129b565b5f818155604080516060810182523380825267ffffffffffffffff808b166020808501918252848601878152888852600290915295859020935184549151965115157c0100000000000000000000000000000000000000000000000000000000027fffffff00ffffffffffffffffffffffffffffffffffffffffffffffffffffffff9790931674010000000000000000000000000000000000000000027fffffffff0000000000000000000000000000000000000000000000000000000090921673ffffffffffffffffffffffffffffffffffffffff9182161791909117959095161790915590519293509088169183907fa108da03da8df6cdfc19064545a932108e39e56fc178c2211a357d3d7e34da64906105da908a9088908b908b9061131a565b60405180910390a495945050505050565b5f838152600360205260408120805490917401000000000000000000000000000000000000000090910460ff169081600381111561062b5761062b611052565b03610665576040517f85787e78000000000000000000000000000000000000000000000000000000008152600481018690526024016102b1565b815473ffffffffffffffffffffffffffffffffffffffff1633146106be576040517fea387ffe000000000000000000000000000000000000000000000000000000008152600481018690523360248201526044016102b1565b60018160038111156106d2576106d2611052565b1461070c576040517f288f44ca000000000000000000000000000000000000000000000000000000008152600481018690526024016102b1565b83156107f7575f838152600260209081526040918290208251606081018452905473ffffffffffffffffffffffffffffffffffffffff811680835274010000000000000000000000000000000000000000820467ffffffffffffffff16938301939093527c0100000000000000000000000000000000000000000000000000000000900460ff16151592810192909252331415806107b057506107ae81610f0c565b155b156107f1576040517f5b2b599c00000000000000000000000000000000000000000000000000000000815260048101879052602481018590526044016102b1565b506107fb565b5f92505b8361080757600361080a565b60025b825483907fffffffffffffffffffffff00ffffffffffffffffffffffffffffffffffffffff167401000000000000000000000000000000000000000083600381111561085857610858611052565b021790555060408051851515815260208101859052339187917f7674de972c69d9c405c698e707f1a872fed1dcd0391301ce930fdc1d9d550d85910160405180910390a35050505050565b5f818082036108de576040517f78040e3e00000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b610800811115610925576040517f467094c80000000000000000000000000000000000000000000000000000000081526004810182905261080060248201526044016102b1565b6040517f6b074a070000000000000000000000000000000000000000000000000000000081523360048201527f000000000000000000000000000000000000000000000000000000000000000073ffffffffffffffffffffffffffffffffffffffff1690636b074a0790602401602060405180830381865afa1580156109ad573d5f5f3e3d5ffd5b505050506040513d601f19601f820116820180604052508101906109d1919061134d565b610a09576040517f01916b270000000000000000000000000000000000000000000000000000000081523360048201526024016102b1565b6040517fe4b170c400000000000000000000000000000000000000000000000000000000815273ffffffffffffffffffffffffffffffffffffffff86811660048301527f0000000000000000000000000000000000000000000000000000000000000000169063e4b170c490602401602060405180830381865afa158015610a93573d5f5f3e3d5ffd5b505050506040513d601f19601f82011682018060405250810190610ab7919061134d565b610b05576040517f4d559ae400000000000000000000000000000000000000000000000000000000815273ffffffffffffffffffffffffffffffffffffffff861660048201526024016102b1565b60018054610b129161129b565b60018181556040805180820190915273ffffffffffffffffffffffffffffffffffffffff8816815291935060208201525f838152600360208181526040909220835181547fffffffffffffffffffffffff0000000000000000000000000000000000000000811673ffffffffffffffffffffffffffffffffffffffff9092169182178355938501519193919284927fffffffffffffffffffffff000000000000000000000000000000000000000000169091179074010000000000000000000000000000000000000000908490811115610bee57610bee611052565b02179055509050508473ffffffffffffffffffffffffffffffffffffffff163373ffffffffffffffffffffffffffffffffffffffff16837f9d9f35d02c699d38ede4cf8da7c786db41bb8c31801331782eb32025a52816ee8787604051610c5692919061136f565b60405180910390a4509392505050565b5f8181526002602090815260408083208151606081018352905473ffffffffffffffffffffffffffffffffffffffff8116825274010000000000000000000000000000000000000000810467ffffffffffffffff16938201939093527c010000000000000000000000000000000000000000000000000000000090920460ff16151590820152610cf590610f0c565b92915050565b610d06838383610f4d565b5f610d1085610dd7565b9050806040015115610d51576040517f7b89aabf000000000000000000000000000000000000000000000000000000008152600481018690526024016102b1565b610d5a8161100c565b15610d94576040517fcf34d4c4000000000000000000000000000000000000000000000000000000008152600481018690526024016102b1565b847f9d2a279dbd98ef438f9b59316486f8703c5c950dadfd93aabd39e24ac5b04ef1838686604051610dc89392919061138a565b60405180910390a25050505050565b60408051606080820183525f808352602080840182905292840181905284815260028352839020835191820184525473ffffffffffffffffffffffffffffffffffffffff811680835274010000000000000000000000000000000000000000820467ffffffffffffffff16938301939093527c0100000000000000000000000000000000000000000000000000000000900460ff16151592810192909252610eae576040517f7a59d5d8000000000000000000000000000000000000000000000000000000008152600481018390526024016102b1565b805173ffffffffffffffffffffffffffffffffffffffff163314610f07576040517f15087d28000000000000000000000000000000000000000000000000000000008152600481018390523360248201526044016102b1565b919050565b80515f9073ffffffffffffffffffffffffffffffffffffffff1615801590610f3657508160400151155b8015610cf55750610f468261100c565b1592915050565b815f819003610f88576040517f4ce9526600000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b610400811115610fcf576040517ff33ae5ab0000000000000000000000000000000000000000000000000000000081526004810182905261040060248201526044016102b1565b81611006576040517f52749d6000000000000000000000000000000000000000000000000000000000815260040160405180910390fd5b50505050565b5f816020015167ffffffffffffffff165f14158015610cf55750506020015167ffffffffffffffff1642101590565b5f6020828403121561104b575f5ffd5b5035919050565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b73ffffffffffffffffffffffffffffffffffffffff8316815260408101600483106110d1577f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b8260208301529392505050565b803573ffffffffffffffffffffffffffffffffffffffff81168114610f07575f5ffd5b5f5f83601f840112611111575f5ffd5b50813567ffffffffffffffff811115611128575f5ffd5b60208301915083602082850101111561113f575f5ffd5b9250929050565b5f5f5f5f5f6080868803121561115a575f5ffd5b611163866110de565b9450602086013567ffffffffffffffff8116811461117f575f5ffd5b9350604086013567ffffffffffffffff81111561119a575f5ffd5b6111a688828901611101565b96999598509660600135949350505050565b80151581146111c5575f5ffd5b50565b5f5f5f606084860312156111da575f5ffd5b8335925060208401356111ec816111b8565b929592945050506040919091013590565b5f5f5f6040848603121561120f575f5ffd5b611218846110de565b9250602084013567ffffffffffffffff811115611233575f5ffd5b61123f86828701611101565b9497909650939450505050565b5f5f5f5f6060858703121561125f575f5ffd5b84359350602085013567ffffffffffffffff81111561127c575f5ffd5b61128887828801611101565b9598909750949560400135949350505050565b80820180821115610cf5577f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b81835281816020850137505f602082840101525f60207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0601f840116840101905092915050565b67ffffffffffffffff85168152836020820152606060408201525f6113436060830184866112d3565b9695505050505050565b5f6020828403121561135d575f5ffd5b8151611368816111b8565b9392505050565b602081525f6113826020830184866112d3565b949350505050565b838152604060208201525f6113a36040830184866112d3565b9594505050505056fea2646970667358221220f6995151fd2485f213f12f61acbfb212397cfaf540e0b7d88d7a95a92281254064736f6c63430008250033' as const;
+
 /** ABI of KeyRegistry (contracts/src/KeyRegistry.sol). */
 export const keyRegistryAbi = [
 	{

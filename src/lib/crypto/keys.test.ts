@@ -82,4 +82,18 @@ describe('deriveVaultKeys', () => {
 		expect(() => k.umbralKey('lab', -1)).toThrow(InvalidInputError);
 		expect(() => wipe({} as never)).toThrow(InvalidInputError);
 	});
+
+	it('derives a kfrag signer of its own: deterministic, distinct from every other Umbral key, gone after wipe', async () => {
+		const rs = new Uint8Array(32).fill(7);
+		const a = await deriveVaultKeys(rs);
+		const b = await deriveVaultKeys(rs);
+		const pk = bytesToHex(a.umbralSigner.verifyingKey.toCompressedBytes());
+		expect(bytesToHex(b.umbralSigner.verifyingKey.toCompressedBytes())).toBe(pk);
+		expect(a.umbralSigner).toBe(a.umbralSigner);
+		expect(bytesToHex(a.umbralIdentity.publicKey.toCompressedBytes())).not.toBe(pk);
+		expect(bytesToHex(a.umbralKey('signer', 0).publicKey.toCompressedBytes())).not.toBe(pk);
+		expect(bytesToHex((await deriveVaultKeys(new Uint8Array(32).fill(8))).umbralSigner.verifyingKey.toCompressedBytes())).not.toBe(pk);
+		wipe(a);
+		expect(() => a.umbralSigner).toThrow(VaultLockedError);
+	});
 });

@@ -1,4 +1,4 @@
-import type { PublicKey, SecretKey, SecretKeyFactory } from '@nucypher/umbral-pre';
+import type { PublicKey, SecretKey, SecretKeyFactory, Signer } from '@nucypher/umbral-pre';
 import { CarevaultError } from '../errors';
 import { utf8 } from './encoding';
 import { InvalidInputError } from './errors';
@@ -36,6 +36,12 @@ export interface VaultKeys {
 	umbralKey(category: string, epoch: number): UmbralKeyPair;
 	/** The person's own Umbral key, to receive re-encrypted capsules (published as PublicKeys.umbral). */
 	readonly umbralIdentity: UmbralKeyPair;
+	/**
+	 * Signs the kfrags of grants, so a grantee can check that a capsule
+	 * fragment was made by this vault (its verifying key travels in the
+	 * bundle). A key of its own: never used to decrypt. Freed by wipe().
+	 */
+	readonly umbralSigner: { signer: Signer; verifyingKey: PublicKey };
 	/** True once wipe() has run. */
 	readonly wiped: boolean;
 }
@@ -56,6 +62,7 @@ export function umbralLabel(category: string, epoch: number): string {
 }
 
 export const UMBRAL_IDENTITY_LABEL = 'identity';
+export const UMBRAL_SIGNER_LABEL = 'signer';
 
 // Only wipe() can reach the closure that forgets a VaultKeys' secrets.
 const WIPE = Symbol('wipe');
@@ -89,6 +96,7 @@ export async function deriveVaultKeys(rootSecret: Uint8Array): Promise<VaultKeys
 		}
 		return pair;
 	};
+	let signer: { signer: Signer; verifyingKey: PublicKey } | undefined;
 	const keys: VaultKeys & { [WIPE]: () => void } = {
 		inbox: { publicKey: inbox.publicKey, privateKey: inbox.privateKey },
 		signing: { publicKey: signing.publicKey, privateKey: signing.privateKey },
@@ -96,6 +104,13 @@ export async function deriveVaultKeys(rootSecret: Uint8Array): Promise<VaultKeys
 		umbralKey: (category, epoch) => make(umbralLabel(category, epoch)),
 		get umbralIdentity() {
 			return make(UMBRAL_IDENTITY_LABEL);
+		},
+		get umbralSigner() {
+			if (!signer) {
+				const s = new umbral.Signer(make(UMBRAL_SIGNER_LABEL).secretKey);
+				signer = { signer: s, verifyingKey: s.verifyingKey() };
+			}
+			return signer;
 		},
 		get wiped() {
 			return wiped;
@@ -106,6 +121,9 @@ export async function deriveVaultKeys(rootSecret: Uint8Array): Promise<VaultKeys
 			sodium.memzero(keys.inbox.privateKey);
 			sodium.memzero(keys.signing.privateKey);
 			sodium.memzero(keys.index);
+			signer?.signer.free();
+			signer?.verifyingKey.free();
+			signer = undefined;
 			for (const pair of cache.values()) {
 				pair.secretKey.free();
 				pair.publicKey.free();

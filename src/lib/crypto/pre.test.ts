@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeKFrag, openDataKey, openReencrypted, reencryptCapsule, sealDataKey } from './pre';
+import { makeKFrag, openDataKey, openReencrypted, reencryptCapsule, sealDataKey, verifyCapsuleFrag } from './pre';
 import { deriveVaultKeys } from './keys';
 import { bytesToHex } from './encoding';
 import { DecryptionFailedError, InvalidInputError } from './errors';
@@ -79,5 +79,34 @@ describe('proxy re-encryption to a grantee', () => {
 		await expect(openReencrypted({ ...params, verifyingPk: stranger.umbralIdentity.publicKey })).rejects.toThrow(DecryptionFailedError);
 		signer.free();
 		kfrag.free();
+	});
+
+	it('verifyCapsuleFrag: true only for the right capsule, keys and recipient; false (not a throw) for garbage', async () => {
+		const patient = await deriveVaultKeys(root(9));
+		const doctor = await deriveVaultKeys(root(10));
+		const stranger = await deriveVaultKeys(root(11));
+		const category = patient.umbralKey('lab', 0);
+		const sealed = await sealDataKey(category.publicKey, await generateDataKey());
+		const other = await sealDataKey(category.publicKey, await generateDataKey());
+		const { signer, verifyingKey } = patient.umbralSigner;
+		const kfrag = await makeKFrag(category.secretKey, doctor.umbralIdentity.publicKey, signer);
+		const cfrag = await reencryptCapsule(sealed.capsule, kfrag);
+		kfrag.free();
+		const params = {
+			capsule: sealed.capsule,
+			cfrag,
+			verifyingPk: verifyingKey,
+			delegatingPk: category.publicKey,
+			receivingPk: doctor.umbralIdentity.publicKey
+		};
+		expect(await verifyCapsuleFrag(params)).toBe(true);
+		expect(await verifyCapsuleFrag({ ...params, capsule: other.capsule })).toBe(false);
+		expect(await verifyCapsuleFrag({ ...params, receivingPk: stranger.umbralIdentity.publicKey })).toBe(false);
+		expect(await verifyCapsuleFrag({ ...params, verifyingPk: patient.umbralIdentity.publicKey })).toBe(false);
+		expect(await verifyCapsuleFrag({ ...params, delegatingPk: patient.umbralKey('lab', 1).publicKey })).toBe(false);
+		expect(await verifyCapsuleFrag({ ...params, cfrag: cfrag.subarray(1) })).toBe(false);
+		expect(await verifyCapsuleFrag({ ...params, cfrag: new Uint8Array(0) })).toBe(false);
+		// Verification must not consume the caller's keys: they still work afterwards.
+		expect(await verifyCapsuleFrag(params)).toBe(true);
 	});
 });

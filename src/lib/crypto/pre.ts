@@ -76,6 +76,43 @@ export async function reencryptCapsule(capsuleBytes: Uint8Array, kfrag: Verified
 }
 
 /**
+ * Whether a capsule fragment was made for `receivingPk` from this capsule by a
+ * kfrag of `delegatingPk` signed by `verifyingPk`. False (never a throw) for
+ * any mismatch or malformed bytes, so callers can report it as tampering
+ * rather than as a decryption failure.
+ */
+export async function verifyCapsuleFrag(params: {
+	capsule: Uint8Array;
+	cfrag: Uint8Array;
+	verifyingPk: PublicKey;
+	delegatingPk: PublicKey;
+	receivingPk: PublicKey;
+}): Promise<boolean> {
+	const umbral = await getUmbral();
+	checkBytes('capsule', params?.capsule);
+	checkBytes('cfrag', params.cfrag);
+	const freeable: Array<{ free(): void }> = [];
+	try {
+		const capsule = umbral.Capsule.fromBytes(params.capsule);
+		freeable.push(capsule);
+		const cfrag = umbral.CapsuleFrag.fromBytes(params.cfrag);
+		freeable.push(cfrag);
+		freeable.push(cfrag.verify(capsule, params.verifyingPk, params.delegatingPk, params.receivingPk));
+		return true;
+	} catch {
+		return false;
+	} finally {
+		for (const f of freeable) {
+			try {
+				f.free();
+			} catch {
+				// consumed by a WASM call that took ownership
+			}
+		}
+	}
+}
+
+/**
  * The data key for a grantee: checks the capsule fragment against the
  * capsule and the three public keys, then decrypts. DecryptionFailedError if
  * anything does not match.

@@ -109,6 +109,36 @@ export interface VaultIndex {
 	epochs: Partial<Record<Category, number>>;
 	/** Number of batches anchored so far. */
 	batches: number;
+	/**
+	 * Grants this vault made (scope lives only here and in the grantee's
+	 * sealed bundle; the chain holds a commitment). A cache: the sharing use
+	 * cases rebuild it from the chain when a grant is missing.
+	 */
+	grants?: GrantRecord[];
+}
+
+/** What a grant covers: whole categories (new records included) or chosen records only. */
+export type GrantScope = { categories: Category[] } | { recordIds: string[] };
+
+export interface GrantRecord {
+	/** On-chain grant id, a bigint as decimal text (JSON has no bigint). */
+	id: string;
+	/** A provider's address, or a share link's throwaway address. */
+	grantee: `0x${string}`;
+	kind: 'provider' | 'link';
+	scope: GrantScope;
+	/** Unix seconds; 0 = no expiry. */
+	expiresAt: number;
+	/** ISO 8601. */
+	createdAt: string;
+	/** CID of the latest encrypted bundle. */
+	bundleCid?: string;
+	/** The patient's own name for it ("Dr. Lee", "ER visit link"). */
+	label?: string;
+	/** Public keys that receive the bundle (base64): a link's throwaway keys, needed to extend it. */
+	receiver?: { inbox: string; umbral: string };
+	/** Categories whose epoch moved when this grant was revoked (set on revoke). */
+	rotated?: Category[];
 }
 
 export function emptyIndex(): VaultIndex {

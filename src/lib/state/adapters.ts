@@ -73,7 +73,51 @@ export function vaultAccessOf(state: import('./vault.svelte').VaultState): Vault
 			return state.current;
 		},
 		async replace(vault) {
-			state.adopt(vault);
+			await state.adoptAndShare(vault);
 		}
 	};
+}
+
+/** The patient's and the grantee's sharing adapters: the vault's, plus the Grants contract and provider profiles. */
+export async function makeSharingDeps(
+	config: AppConfig,
+	wallet: WalletSession
+): Promise<import('../vault/sharing/deps').SharingDeps & { providers: import('../vault/providerPorts').ProviderChain }> {
+	const walletClient = wallet.walletClient;
+	const address = wallet.address;
+	if (!walletClient || !address) throw new WalletNotConnectedError();
+	const [deps, providers, { createGrantChain }, { createPublicClient, http }] = await Promise.all([
+		makeVaultDeps(config, wallet),
+		makeProviderChain(config, wallet),
+		import('../chain/grantChain'),
+		import('viem')
+	]);
+	const grants = createGrantChain({
+		publicClient: createPublicClient({ transport: http(config.rpcUrl) }),
+		walletClient,
+		account: address,
+		addresses: config.contracts,
+		chainId: config.chainId,
+		fromBlock: BigInt(config.deployBlock)
+	});
+	return { ...deps, grants, providers };
+}
+
+/**
+ * What a share link's viewer needs: read-only chain access and IPFS. No wallet:
+ * the doctor with a link may have none.
+ */
+export async function makeLinkDeps(config: AppConfig): Promise<{ blobs: import('../vault/ports').BlobStore; grants: import('../vault/grantPorts').GrantChain }> {
+	const [{ createGrantChain }, { createPublicClient, http }, node] = await Promise.all([
+		import('../chain/grantChain'),
+		import('viem'),
+		browserIpfs(config)
+	]);
+	const grants = createGrantChain({
+		publicClient: createPublicClient({ transport: http(config.rpcUrl) }),
+		addresses: config.contracts,
+		chainId: config.chainId,
+		fromBlock: BigInt(config.deployBlock)
+	});
+	return { blobs: node.blobStore, grants };
 }

@@ -10,6 +10,10 @@ import { wipeVaultKeys } from '../crypto/keys';
 import { currentLists, type CurrentLists } from '../records/reconcile';
 import { isFhirAttachment, listSourceRecords, resourcesOf, type FhirResource } from '../vault/fhirRecords';
 import { noticeOf, type Notice } from './notice';
+import { messageOf } from '../errors';
+
+/** Runs after records reach the vault (added or accepted): extends active grants that cover them; may hand back a changed vault. */
+export type AfterAdd = (vault: OpenVault, added: VaultRecord[]) => Promise<OpenVault | void>;
 
 export type VaultStatus = 'idle' | 'checking' | 'no-vault' | 'locked' | 'unlocked' | 'error';
 
@@ -37,8 +41,16 @@ export class VaultState {
 	#pending = $state<VaultRecord[]>([]);
 	#records = $derived(this.#vault ? sortNewestFirst(this.#vault.index.records) : []);
 
-	constructor(makeDeps: () => Promise<VaultDeps>) {
+	#afterAdd: AfterAdd | null;
+	#afterUnlock: ((vault: OpenVault) => Promise<OpenVault>) | null;
+
+	constructor(
+		makeDeps: () => Promise<VaultDeps>,
+		options: { afterAdd?: AfterAdd; afterUnlock?: (vault: OpenVault) => Promise<OpenVault> } = {}
+	) {
 		this.#makeDeps = makeDeps;
+		this.#afterAdd = options.afterAdd ?? null;
+		this.#afterUnlock = options.afterUnlock ?? null;
 	}
 
 	get status() { return this.#status; }
@@ -54,6 +66,34 @@ export class VaultState {
 	get current(): OpenVault | null { return this.#vault; }
 	/** Takes over a vault a use case changed (e.g. an accepted proposal added a record). */
 	adopt(vault: OpenVault): void { this.#vault = vault; }
+
+	/**
+	 * Takes over a vault a use case changed and sends the records it added to
+	 * active grantees. Resolves with a problem to show, or null.
+	 */
+	async adoptAndShare(vault: OpenVault): Promise<string | null> {
+		const before = this.#vault;
+		this.#vault = vault;
+		return this.#shareAdded(before, vault);
+	}
+
+	async #shareAdded(before: OpenVault | null, after: OpenVault): Promise<string | null> {
+		if (!this.#afterAdd || !before) return null;
+		const known = new Set(before.index.records.map((r) => r.id));
+		const added = after.index.records.filter((r) => !known.has(r.id));
+		if (added.length === 0) return null;
+		const busy = this.#busy;
+		this.#busy = 'Sending the new records to the people you share these categories with: confirm in your wallet…';
+		try {
+			const next = await this.#afterAdd(after, added);
+			if (next && this.#vault === after) this.#vault = next;
+			return null;
+		} catch (err) {
+			return `Saved in your vault, but not yet sent to the people you share with: ${messageOf(err)}`;
+		} finally {
+			this.#busy = busy;
+		}
+	}
 
 	dismissNotice() { this.#notice = null; }
 	dismissRecoveryCode() { this.#recoveryCode = null; }
@@ -97,7 +137,17 @@ export class VaultState {
 		const text = method.kind === 'wallet' ? 'Sign the unlock message in your wallet…' : 'Unlocking…';
 		await this.#run(text, async () => {
 			const deps = await this.#ensureDeps();
-			this.#vault = await unlockVault(deps, method);
+			let vault = await unlockVault(deps, method);
+			if (this.#afterUnlock) {
+				// Grants and key epochs live on-chain too: a revoke made since the index was last
+				// saved must still move new records to the next epoch.
+				try {
+					vault = await this.#afterUnlock(vault);
+				} catch (err) {
+					this.#notice = { kind: 'info', text: `Your shares could not be checked on the chain (${noticeOf(err).text}). Sharing pages may be out of date.` };
+				}
+			}
+			this.#vault = vault;
 			this.#status = 'unlocked';
 		});
 	}
@@ -133,9 +183,13 @@ export class VaultState {
 	async #commit(deps: VaultDeps): Promise<void> {
 		this.#busy = 'Confirm the transaction in your wallet to save the records…';
 		const count = this.#pending.length;
-		this.#vault = await commitRecords(deps, this.#requireVault(), this.#pending);
+		const before = this.#requireVault();
+		this.#vault = await commitRecords(deps, before, this.#pending);
 		this.#pending = [];
-		this.#notice = { kind: 'success', text: count === 1 ? 'Record added.' : `${count} records added.` };
+		const problem = await this.#shareAdded(before, this.#vault);
+		this.#notice = problem
+			? { kind: 'error', text: problem }
+			: { kind: 'success', text: count === 1 ? 'Record added.' : `${count} records added.` };
 	}
 
 	/**

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+pragma solidity 0.8.37;
+
+import {IGrants} from "./IGrants.sol";
+import {IKeyRegistry} from "./IKeyRegistry.sol";
+
+/// @title Carevault grants
+/// @notice Patients grant and revoke access (authorised by msg.sender);
+///         registered providers ask for access. Sealed pointers, commitments and
+///         sealed requests live in events only.
+contract Grants is IGrants {
+    uint256 private constant _MAX_POINTER = 1024;
+    uint256 private constant _MAX_REQUEST = 2048;
+
+    // One slot per grant, and one per request: what authorisation and
+    // `isActive` read. Grantees and requesters are in the events only, which
+    // keeps a grant near 60,000 gas (a stored grantee would add 22,100).
+    struct Grant {
+        address patient;
+        uint64 expiresAt;
+        bool revoked;
+    }
+
+    struct Request {
+        address patient;
+        RequestStatus status;
+    }
+
+    IKeyRegistry private immutable _registry;
+    uint256 private _grantCount;
+    uint256 private _requestCount;
+    mapping(uint256 id => Grant) private _grants;
+    mapping(uint256 id => Request) private _requests;
+
+    /// @param registry The key registry holding provider profiles and patients' keys.
+    constructor(IKeyRegistry registry) {
+        _registry = registry;
+    }
+
+    /// @inheritdoc IGrants
+    function grant(address grantee, uint64 expiresAt, bytes calldata sealedPointer, bytes32 commitment)
+        external
+        returns (uint256 id)
+    {
+        _checkPointer(sealedPointer, commitment);
+        if (grantee == address(0)) revert GrantsZeroGrantee();
+        if (expiresAt != 0 && expiresAt <= block.timestamp) revert GrantsExpiryInPast(expiresAt, block.timestamp);
+
+        id = _grantCount + 1;
+        _grantCount = id;
+        _grants[id] = Grant({patient: msg.sender, expiresAt: expiresAt, revoked: false});
+        emit Granted(id, msg.sender, grantee, expiresAt, commitment, sealedPointer);
+    }
+
+    /// @inheritdoc IGrants
+    function updatePointer(uint256 id, bytes calldata sealedPointer, bytes32 commitment) external {
+        _checkPointer(sealedPointer, commitment);
+        Grant memory g = _patientsGrant(id);
+        if (g.revoked) revert GrantsRevoked(id);
+        if (_expired(g)) revert GrantsExpired(id);
+        emit GrantPointerUpdated(id, commitment, sealedPointer);
+    }
+
+    /// @inheritdoc IGrants
+    function revoke(uint256 id) external {
+        Grant memory g = _patientsGrant(id);
+        if (g.revoked) revert GrantsRevoked(id);
+        _grants[id].revoked = true;
+        emit Revoked(id, msg.sender);
+    }
+
+    /// @inheritdoc IGrants
+    function isActive(uint256 id) external view returns (bool active) {
+        return _active(_grants[id]);
+    }
+
+    /// @inheritdoc IGrants
+    function grantOf(uint256 id)
+        external
+        view
+        returns (address patient, uint64 expiresAt, bool revoked, bool active)
+    {
+        Grant memory g = _grants[id];
+        return (g.patient, g.expiresAt, g.revoked, _active(g));
+    }
+
+    /// @inheritdoc IGrants
+    function grantCount() external view returns (uint256 count) {
+        return _grantCount;
+    }
+
+    /// @inheritdoc IGrants
+    function requestAccess(address patient, bytes calldata sealedRequest) external returns (uint256 id) {
+        uint256 length = sealedRequest.length;
+        if (length == 0) revert GrantsEmptyRequest();
+        if (length > _MAX_REQUEST) revert GrantsRequestTooLong(length, _MAX_REQUEST);
+        if (!_registry.isProvider(msg.sender)) revert GrantsNotProvider(msg.sender);
+        if (!_registry.hasKeys(patient)) revert GrantsPatientNotRegistered(patient);
+
+        id = _requestCount + 1;
+        _requestCount = id;
+        _requests[id] = Request({patient: patient, status: RequestStatus.Pending});
+        emit AccessRequested(id, msg.sender, patient, sealedRequest);
+    }
+
+    /// @inheritdoc IGrants
+    function answerRequest(uint256 id, bool approved, uint256 grantId) external {
+        Request storage request = _requests[id];
+        RequestStatus status = request.status;
+        if (status == RequestStatus.None) revert GrantsRequestUnknown(id);
+        if (request.patient != msg.sender) revert GrantsNotRequestedPatient(id, msg.sender);
+        if (status != RequestStatus.Pending) revert GrantsRequestAlreadyAnswered(id);
+        if (approved) {
+            Grant memory g = _grants[grantId];
+            if (g.patient != msg.sender || !_active(g)) {
+                revert GrantsRequestGrantMismatch(id, grantId);
+            }
+        } else {
+            grantId = 0;
+        }
+        request.status = approved ? RequestStatus.Approved : RequestStatus.Declined;
+        emit AccessRequestAnswered(id, msg.sender, approved, grantId);
+    }
+
+    /// @inheritdoc IGrants
+    function requestOf(uint256 id) external view returns (address patient, RequestStatus status) {
+        Request storage request = _requests[id];
+        return (request.patient, request.status);
+    }
+
+    /// @inheritdoc IGrants
+    function requestCount() external view returns (uint256 count) {
+        return _requestCount;
+    }
+
+    /// @inheritdoc IGrants
+    function keyRegistry() external view returns (address registry) {
+        return address(_registry);
+    }
+
+    function _checkPointer(bytes calldata sealedPointer, bytes32 commitment) private pure {
+        uint256 length = sealedPointer.length;
+        if (length == 0) revert GrantsEmptyPointer();
+        if (length > _MAX_POINTER) revert GrantsPointerTooLong(length, _MAX_POINTER);
+        if (commitment == bytes32(0)) revert GrantsZeroCommitment();
+    }
+
+    function _patientsGrant(uint256 id) private view returns (Grant memory g) {
+        g = _grants[id];
+        if (g.patient == address(0)) revert GrantsUnknown(id);
+        if (g.patient != msg.sender) revert GrantsNotPatient(id, msg.sender);
+    }
+
+    function _expired(Grant memory g) private view returns (bool) {
+        return g.expiresAt != 0 && block.timestamp >= g.expiresAt;
+    }
+
+    function _active(Grant memory g) private view returns (bool) {
+        return g.patient != address(0) && !g.revoked && !_expired(g);
+    }
+}

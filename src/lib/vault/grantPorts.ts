@@ -1,0 +1,57 @@
+/**
+ * Port for consent and sharing (Grants contract). The chain only stores what
+ * `isActive` needs; the sealed bundle pointer lives in events, so a grant costs
+ * the same whatever the number of records it covers.
+ */
+import type { Hex } from './ports';
+
+export interface GrantState {
+	id: bigint;
+	patient: Hex;
+	grantee: Hex;
+	/** bytes32 commitment = BLAKE2b-256/keccak of the sealed bundle pointer; hides scope and CIDs. */
+	commitment: Hex;
+	/** Unix seconds; 0 = no expiry. */
+	expiresAt: number;
+	revoked: boolean;
+	/** isActive at the chain's latest block time: not revoked and (expiresAt == 0 or block.timestamp < expiresAt). */
+	active: boolean;
+	/** Opaque: the bundle pointer sealed to the grantee's X25519 key (sealTo). Latest version. */
+	sealedPointer: Uint8Array;
+	/** Block number of the grant and of the last pointer update. */
+	grantedBlock: bigint;
+}
+
+export interface AccessRequestState {
+	id: bigint;
+	requester: Hex;
+	patient: Hex;
+	/** Sealed to the patient's inbox key: { reason, categories }. */
+	sealedRequest: Uint8Array;
+	status: 'pending' | 'approved' | 'declined';
+	/** Grant created on approval, if any. */
+	grantId?: bigint;
+}
+
+export interface GrantChain {
+	/** One transaction per grant, whatever the number of records. Returns the new grant id (from the event). */
+	grant(p: {
+		grantee: Hex;
+		expiresAt: number;
+		sealedPointer: Uint8Array;
+		commitment: Hex;
+	}): Promise<{ hash: Hex; id: bigint }>;
+	/** Patient only, active grants only: replaces the sealed pointer (new records reach the grantee). */
+	updatePointer(p: { id: bigint; sealedPointer: Uint8Array; commitment: Hex }): Promise<Hex>;
+	/** Patient only. */
+	revoke(p: { id: bigint }): Promise<Hex>;
+	readGrant(id: bigint): Promise<GrantState | null>;
+	listGrantsByPatient(patient: Hex): Promise<GrantState[]>;
+	listGrantsForGrantee(grantee: Hex): Promise<GrantState[]>;
+	/** Registered providers only (KeyRegistry.isProvider). */
+	requestAccess(p: { patient: Hex; sealedRequest: Uint8Array }): Promise<{ hash: Hex; id: bigint }>;
+	/** Patient only; approve links the grant it created. */
+	answerRequest(p: { id: bigint; approved: boolean; grantId?: bigint }): Promise<Hex>;
+	listRequestsForPatient(patient: Hex): Promise<AccessRequestState[]>;
+	listRequestsByRequester(requester: Hex): Promise<AccessRequestState[]>;
+}

@@ -1,0 +1,19 @@
+/** Consent and sharing use cases (pure: no svelte, helia or viem transport). */
+export * from './errors';
+export { type GrantBundle, type SharedAttachment, type SharedRecord, recordsInScope, scopeCategories } from './bundle';
+export { LINK_ROUTE, decodeLinkPayload, type LinkPayload } from './link';
+export {
+	createShareLink,
+	extendGrants,
+	grantAccess,
+	listMyGrants,
+	revokeAccess,
+	syncGrants,
+	type GrantAccessParameters,
+	type GrantRecord,
+	type GrantScope,
+	type MyGrant,
+	type SharingDeps
+} from './grants';
+export { openShareLink, openSharedAttachment, openSharedGrant, openSharedWithMe, readSharedAttachment, type OpenedShare, type SharedFromPatient } from './shared';
+export { answerAccessRequest, listAccessRequests, listMyAccessRequests, requestAccess, REQUEST_REASON_MAX, type AccessRequestItem } from './requests';
