@@ -57,6 +57,7 @@ async function browserCipher() {
 			results.raw_secretstream_mib_s = round(raw, 1);
 			results.encrypt_store_mib_s = round(store, 1);
 			results.encrypt_store_ratio = round(store / raw, 3);
+			results.grant_1000_s = round(await page.evaluate(() => window.carevaultBench.grantBuild(1000)), 2);
 			results.store_only_mib_s = round(await page.evaluate((n) => window.carevaultBench.storeOnly(n), SIZE), 1);
 			console.log(`bench: raw ${raw.toFixed(1)} MiB/s, encrypt+store ${store.toFixed(1)} MiB/s`);
 		});
@@ -93,6 +94,11 @@ async function anchorGas() {
 			results[`anchor_gas_${n}`] = Number(receipt.gasUsed);
 		}
 		results.anchor_gas_per_record_100 = round(results.anchor_gas_100 / 100, 1);
+		// Grant gas with real sealed pointers (Core's bundle code) is measured by the contract gas run.
+		execFileSync('npx', ['vitest', 'run', 'contracts/test/gas.test.ts'], { cwd: root, stdio: 'ignore' });
+		const report = JSON.parse(readFileSync(join(root, 'contracts/gas-report.json'), 'utf8'));
+		results.grant_gas_1 = report.calls.grant_gas_1;
+		results.grant_gas_1000 = report.calls.grant_gas_1000;
 		console.log(`bench: anchor gas 1/10/100 = ${results.anchor_gas_1}/${results.anchor_gas_10}/${results.anchor_gas_100}`);
 	} finally {
 		await anvil.stop();
@@ -167,6 +173,22 @@ async function appFlows() {
 			await page.getByTestId('unlock-button').click();
 			await page.getByTestId('timeline-entry').first().waitFor({ timeout: 60_000 });
 			results.timeline_first_paint_ms = Math.round(performance.now() - t1);
+			// A share link of the imported medications, opened by a doctor with no wallet in a
+			// fresh profile: from navigation to the first shared record on screen (local peer).
+			await page.getByTestId('nav-share').click();
+			await page.getByTestId('link-form').waitFor({ timeout: 60_000 });
+			await page.getByTestId('link-category-medications').check();
+			await page.getByTestId('link-submit').click();
+			await page.getByTestId('share-link-url').waitFor({ timeout: 120_000 });
+			const link = await page.getByTestId('share-link-url').inputValue();
+			await withBrowser(async (viewerContext) => {
+				const viewer = viewerContext.pages()[0] ?? (await viewerContext.newPage());
+				const t2 = performance.now();
+				await viewer.goto(link);
+				await viewer.getByTestId('shared-record').first().waitFor({ timeout: 60_000 });
+				results.link_open_ms = Math.round(performance.now() - t2);
+			});
+			console.log(`bench: link open ${results.link_open_ms} ms`);
 			console.log(`bench: Synthea import ${results.synthea_import_s} s, ${results.synthea_import_tx} tx; timeline first paint ${results.timeline_first_paint_ms} ms`);
 		});
 	} finally {

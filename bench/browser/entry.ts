@@ -5,6 +5,11 @@
 import { encryptStream, generateDataKey, manifestHeaderHash, CHUNK_SIZE } from '../../src/lib/crypto/recordCipher';
 import { getSodium } from '../../src/lib/crypto/sodium';
 import { startBrowserNode } from '../../src/lib/ipfs/node';
+import { deriveVaultKeys } from '../../src/lib/crypto/keys';
+import { sealDataKey } from '../../src/lib/crypto/pre';
+import { toBase64 } from '../../src/lib/crypto/encoding';
+import { emptyIndex, type VaultRecord } from '../../src/lib/records/model';
+import { buildBundle, storeBundle, sealGrantPointer } from '../../src/lib/vault/sharing/bundle';
 
 const MiB = 1024 * 1024;
 
@@ -60,6 +65,38 @@ const bench = {
 		const t0 = performance.now();
 		await blobStore.addStream(source(totalMiB * MiB));
 		return totalMiB / ((performance.now() - t0) / 1000);
+	},
+	/**
+	 * Patient-side work of a grant covering `count` records (seconds): kfrag,
+	 * one cfrag per record, bundle encrypted and stored, pointer sealed. The
+	 * records (with real Umbral capsules) are made first and not timed.
+	 */
+	async grantBuild(count: number): Promise<number> {
+		const { blobStore } = await node();
+		const patient = await deriveVaultKeys(crypto.getRandomValues(new Uint8Array(32)));
+		const grantee = await deriveVaultKeys(crypto.getRandomValues(new Uint8Array(32)));
+		const pk = patient.umbralKey('medications', 0).publicKey;
+		const records: VaultRecord[] = [];
+		for (let i = 0; i < count; i++) {
+			const sealed = await sealDataKey(pk, crypto.getRandomValues(new Uint8Array(32)));
+			records.push({
+				id: `r${i}`, title: `Medication ${i}`, category: 'medications', date: '2025-01-01', addedAt: '2025-01-01T00:00:00Z', kind: 'file',
+				attachments: [{ id: `a${i}`, name: `m${i}.txt`, type: 'text/plain', manifest: {
+					v: 1, alg: 'secretstream-xchacha20poly1305', chunk: CHUNK_SIZE, id: `a${i}`, size: 100,
+					cid: 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy',
+					capsule: toBase64(sealed.capsule), sealedKey: toBase64(sealed.ciphertext), epoch: 0 } }]
+			});
+		}
+		const address = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8' as const;
+		const vault = { address, keys: patient, index: { ...emptyIndex(), records }, headerCid: '' };
+		const t0 = performance.now();
+		const bundle = await buildBundle(vault, {
+			grantee: address, scope: { categories: ['medications'] }, createdAt: new Date().toISOString(),
+			receiver: { inbox: grantee.inbox.publicKey, umbral: grantee.umbralIdentity.publicKey.toCompressedBytes() }
+		});
+		const pointer = await storeBundle(blobStore, bundle);
+		await sealGrantPointer(pointer, grantee.inbox.publicKey, { address, indexKey: patient.index });
+		return (performance.now() - t0) / 1000;
 	},
 	/** Peak JS heap (MiB) while adding `totalMiB` through encrypt + store. */
 	async peakHeap(totalMiB: number): Promise<{ peakMiB: number; baselineMiB: number; seconds: number }> {

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToHex, keccak256, parseEventLogs, toHex, zeroAddress, zeroHash, type Address, type Hex } from 'viem';
 import { keyRegistryAbi, proposalsAbi } from '../../src/lib/chain/contracts.generated';
 import { expectRevert } from './expectRevert';
-import { startProposalsTestChain, type ProposalsTestChain } from './proposalsTestChain';
+import { startGrantsTestChain, type GrantsTestChain } from './grantsTestChain';
 
-let t: ProposalsTestChain;
+let t: GrantsTestChain;
 
 // Dev accounts by part: 1 and 2 providers, 3 and 4 patients (keys only),
 // 5 has keys but never registered as a provider, 6 has nothing at all.
@@ -56,7 +56,7 @@ async function propose(provider: number, patient: number, sealed = payload(`p${p
 }
 
 beforeAll(async () => {
-	t = await startProposalsTestChain();
+	t = await startGrantsTestChain();
 	for (const index of [PROVIDER, PROVIDER_2, PATIENT, PATIENT_2, KEYS_ONLY])
 		await keyRegistry(index, { functionName: 'publishKeys', args: [fill(index, 32), fill(index + 16, 32), fill(0x02, 33)] });
 	await keyRegistry(PROVIDER, { functionName: 'registerProvider', args: ['Dr. Ada Moreau', 0] });

@@ -70,6 +70,17 @@ describe('FHIR import', () => {
 		await firstDoc.locator('summary').first().click();
 		const note = firstDoc.getByTestId('fhir-document-text');
 		expect((await note.innerText()).length).toBeGreaterThan(20);
+
+		// Export everything as a collection Bundle; it re-imports to the same resources.
+		await page.getByTestId('nav-export').click();
+		await page.getByTestId('export-bundle').click();
+		await page.getByTestId('export-download').waitFor({ timeout: 120_000 });
+		const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-download').click()]);
+		const exported = readFileSync((await download.path())!, 'utf8');
+		const reimported = selectPatient(parseFhirFiles([{ name: 'export.json', text: exported }]), largest.id);
+		const key = (r: { resourceType: string; id?: string }) => `${r.resourceType}/${r.id}`;
+		expect(reimported.resources.map(key).sort()).toEqual(picked.resources.map(key).sort());
+		expect(currentLists(reimported.resources)).toEqual(expected);
 		await profile.close();
 	});
 

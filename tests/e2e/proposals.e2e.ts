@@ -143,6 +143,12 @@ describe('providers propose, patients decide', () => {
 		expect(await pwned(pa)).toEqual([undefined, undefined, undefined]);
 		expect(await waitForText(pa.getByTestId('record-source'), 'Dr. Ada Lovelace')).toContain(providerAccount.address);
 
+		// The timeline lists the accepted record with the provider's name as its source.
+		await go(pa, '#/timeline');
+		const entry = pa.getByTestId('timeline-entry').filter({ hasText: 'Amoxicillin 500 mg' });
+		expect(await waitForText(entry, 'Dr. Ada Lovelace', 60_000)).toContain(providerAccount.address);
+		expect(await pa.getByTestId('timeline-entry').count()).toBe(1);
+
 		// The provider sees both decisions.
 		await pp.getByTestId('proposals-refresh').click();
 		await pp.locator('[data-testid="proposal-status"][data-status="rejected"]').waitFor({ timeout: 60_000 });

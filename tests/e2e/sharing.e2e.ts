@@ -162,6 +162,9 @@ describe('consent and sharing', () => {
 		await waitForText(dp.getByTestId('notice'), 'sent', 60_000);
 		expect(await dp.getByTestId('my-request').first().getAttribute('data-status')).toBe('pending');
 
+		// The request shows in the patient's inbox, which points to where it is answered.
+		await go(pp, '#/inbox');
+		expect(await waitForText(pp.getByTestId('inbox-access-request').first(), 'Cardiology referral', 60_000)).toContain(DOCTOR);
 		await go(pp, '#/share');
 		const req = pp.getByTestId('access-request').first();
 		expect(await waitForText(req.getByTestId('access-request-reason'), 'Cardiology referral', 60_000)).toBe('Cardiology referral: I need your recent lipid results.');

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWalletClient, custom, http, keccak256, toHex, zeroHash, type Hex } from 'viem';
-import { startProposalsTestChain, type ProposalsTestChain } from '../../../contracts/test/proposalsTestChain';
+import { startGrantsTestChain, type GrantsTestChain } from '../../../contracts/test/grantsTestChain';
 import { deriveVaultKeys, publicKeysOf, type VaultKeys } from '../crypto/keys';
 import { openSealed, sealTo } from '../crypto/seal';
 import type { ProviderChain } from '../vault/providerPorts';
@@ -14,7 +14,7 @@ import { createProviderChain } from './providerChain';
 import { createVaultChain } from './vaultChain';
 import { InvalidChainInputError, TransactionFailedError, TransactionRejectedError } from './errors';
 
-let t: ProposalsTestChain;
+let t: GrantsTestChain;
 const keys = new Map<number, VaultKeys>();
 
 // Dev accounts: 1 physician, 2 lab, 3 and 4 patients, 5 keys but no provider profile, 6 nothing at all.
@@ -58,7 +58,7 @@ async function sealFor(patient: number, text: string): Promise<Uint8Array> {
 }
 
 beforeAll(async () => {
-	t = await startProposalsTestChain();
+	t = await startGrantsTestChain();
 	for (const index of [DOCTOR, LAB, PATIENT, PATIENT_2, KEYS_ONLY]) {
 		const k = await deriveVaultKeys(crypto.getRandomValues(new Uint8Array(32)));
 		keys.set(index, k);
