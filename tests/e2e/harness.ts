@@ -124,6 +124,27 @@ export async function serveAt(base: string, siteConfig: object = config): Promis
 }
 const servers = new Set<{ stop(): Promise<void> }>();
 
+/** Opens the site and connects the profile's test wallet. */
+export async function connect(page: Page): Promise<void> {
+	await page.goto(url);
+	await page.getByTestId('connect-wallet').click();
+	await page.getByTestId('account-address').waitFor();
+}
+
+/**
+ * Client-side navigation, as a click on a nav link does: keeps the unlocked
+ * vault (a full page load would lock it).
+ */
+export async function go(page: Page, hash: string): Promise<void> {
+	await page.evaluate((h) => {
+		const a = document.createElement('a');
+		a.href = h;
+		document.body.append(a);
+		a.click();
+		a.remove();
+	}, hash);
+}
+
 /** Waits until the locator is visible and its text contains `text`; resolves with the full text. */
 export async function waitForText(locator: Locator, text: string | RegExp, timeout = 30_000): Promise<string> {
 	const handle = await locator.first().elementHandle({ timeout });

@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { createHash } from 'node:crypto';
 import type { Page } from 'playwright-core';
-import { accounts, newProfile, url, waitForText } from './harness';
+import { accounts, newProfile, url, waitForText, connect, go } from './harness';
 
 const providerAccount = accounts[6];
 const patientAccount = accounts[7];
@@ -25,26 +25,6 @@ const MEDICATION_REQUEST = {
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const NOTE = 'Follow-up visit in two weeks. Bring your blood pressure log.\n';
 
-async function connect(page: Page) {
-	await page.goto(url);
-	await page.getByTestId('connect-wallet').click();
-	await page.getByTestId('account-address').waitFor();
-}
-
-/**
- * Client-side navigation, as a click on a nav link does: keeps the unlocked
- * vault (a full page load would lock it). The layout's own nav links are the
- * lead's; the spec does not depend on their wording.
- */
-async function go(page: Page, hash: string) {
-	await page.evaluate((h) => {
-		const a = document.createElement('a');
-		a.href = h;
-		document.body.append(a);
-		a.click();
-		a.remove();
-	}, hash);
-}
 
 const pwned = (page: Page) =>
 	page.evaluate(() => {

@@ -7,7 +7,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { accounts, newProfile, rpcUrl, url, waitForText, type Profile } from './harness';
+import { accounts, newProfile, rpcUrl, url, waitForText, type Profile, connect, go } from './harness';
 
 const patientAccount = accounts[1];
 const doctorAccount = accounts[2];
@@ -23,22 +23,6 @@ const RECORDS = [
 const NEW_MED = { title: 'Metformin 500 mg', category: 'medications', name: 'metformin.txt', text: 'Metformin 500 mg twice daily.\n' };
 const AFTER_REVOKE = { title: 'Lisinopril 10 mg', category: 'medications', name: 'lisinopril.txt', text: 'Lisinopril 10 mg once daily.\n' };
 
-async function connect(page: Page) {
-	await page.goto(url);
-	await page.getByTestId('connect-wallet').click();
-	await page.getByTestId('account-address').waitFor();
-}
-
-/** Client-side navigation: keeps the unlocked vault (a full page load would lock it). */
-async function go(page: Page, hash: string) {
-	await page.evaluate((h) => {
-		const a = document.createElement('a');
-		a.href = h;
-		document.body.append(a);
-		a.click();
-		a.remove();
-	}, hash);
-}
 
 async function addRecord(page: Page, r: { title: string; category: string; name: string; text: string }) {
 	await go(page, '#/add');

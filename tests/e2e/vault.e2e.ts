@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { CID } from 'multiformats/cid';
 import { base32upper } from 'multiformats/bases/base32';
 import type { Page } from 'playwright-core';
-import { accounts, config, newProfile, serveAt, url, waitForText, type Profile } from './harness';
+import { accounts, config, newProfile, serveAt, url, waitForText, type Profile, connect } from './harness';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -35,12 +35,6 @@ const FILES = [
 	{ name: 'xray.png', mimeType: 'image/png', buffer: PNG, title: 'Chest X-ray', category: 'imaging' },
 	{ name: 'scan-raw.bin', mimeType: 'application/octet-stream', buffer: BIG, title: 'Raw scanner data', category: 'other' }
 ];
-
-async function connect(page: Page) {
-	await page.goto(url);
-	await page.getByTestId('connect-wallet').click();
-	await page.getByTestId('account-address').waitFor();
-}
 
 async function addFile(page: Page, file: (typeof FILES)[number]) {
 	await page.getByTestId('add-record-link').click();

@@ -2,7 +2,8 @@ import type { ProposalDeps } from '../vault/proposals/deps';
 import type { InboxItem } from '../vault/proposals/inbox';
 import type { ProposalAttachment } from '../vault/proposals/payload';
 import type { VaultAccess } from './adapters';
-import { noticeOf, type Notice } from './notice';
+import { noticeOf } from './notice';
+import { Busy } from './busy.svelte';
 
 const useCases = () => import('../vault/proposals/inbox');
 
@@ -13,8 +14,7 @@ export class InboxState {
 	#deps: ProposalDeps | null = null;
 	#items = $state<InboxItem[]>([]);
 	#loaded = $state(false);
-	#busy = $state<string | null>(null);
-	#notice = $state<Notice | null>(null);
+	#ui = new Busy();
 	/** Ids whose record is in the vault but whose "accepted" decision still has to be sent. */
 	#decisionPending = $state<string[]>([]);
 
@@ -25,9 +25,9 @@ export class InboxState {
 
 	get items() { return this.#items; }
 	get loaded() { return this.#loaded; }
-	get busy() { return this.#busy; }
-	get notice() { return this.#notice; }
-	dismissNotice() { this.#notice = null; }
+	get busy() { return this.#ui.busy; }
+	get notice() { return this.#ui.notice; }
+	dismissNotice() { this.#ui.notice = null; }
 
 	item(id: string): InboxItem | undefined {
 		return this.#items.find((i) => i.id.toString() === id);
@@ -37,7 +37,7 @@ export class InboxState {
 	}
 
 	async load(): Promise<boolean> {
-		return this.#run('Opening your proposals…', async () => {
+		return this.#ui.run('Opening your proposals…', async () => {
 			const { loadInbox } = await useCases();
 			this.#items = await loadInbox(await this.#ensureDeps(), await this.#vault.get());
 			this.#loaded = true;
@@ -52,7 +52,7 @@ export class InboxState {
 			if (checked !== item) this.#replace(checked);
 			return checked;
 		} catch (err) {
-			this.#notice = noticeOf(err);
+			this.#ui.notice = noticeOf(err);
 			return item;
 		}
 	}
@@ -66,7 +66,7 @@ export class InboxState {
 	}
 
 	async accept(item: InboxItem): Promise<boolean> {
-		return this.#run('Checking the files, then confirm two transactions: saving the record, then your answer…', async () => {
+		return this.#ui.run('Checking the files, then confirm two transactions: saving the record, then your answer…', async () => {
 			const { acceptProposal } = await useCases();
 			const { DecisionNotSentError } = await import('../vault/proposals/errors');
 			const deps = await this.#ensureDeps();
@@ -75,7 +75,7 @@ export class InboxState {
 				await this.#vault.replace(vault);
 				this.#decisionPending = this.#decisionPending.filter((id) => id !== item.id.toString());
 				this.#replace({ ...item, status: 'accepted' });
-				this.#notice = { kind: 'success', text: `“${item.payload?.title}” is now in your vault. The provider sees that you accepted it.` };
+				this.#ui.notice = { kind: 'success', text: `“${item.payload?.title}” is now in your vault. The provider sees that you accepted it.` };
 			} catch (err) {
 				if (err instanceof DecisionNotSentError) {
 					await this.#vault.replace(err.vault);
@@ -87,11 +87,11 @@ export class InboxState {
 	}
 
 	async reject(item: InboxItem): Promise<boolean> {
-		return this.#run('Confirm the rejection in your wallet…', async () => {
+		return this.#ui.run('Confirm the rejection in your wallet…', async () => {
 			const { rejectProposal } = await useCases();
 			await rejectProposal(await this.#ensureDeps(), item);
 			this.#replace({ ...item, status: 'rejected' });
-			this.#notice = { kind: 'success', text: 'Rejected. Nothing was added to your vault; the provider sees your answer.' };
+			this.#ui.notice = { kind: 'success', text: 'Rejected. Nothing was added to your vault; the provider sees your answer.' };
 		});
 	}
 
@@ -104,17 +104,4 @@ export class InboxState {
 		return this.#deps;
 	}
 
-	async #run(busy: string, work: () => Promise<void>): Promise<boolean> {
-		this.#busy = busy;
-		this.#notice = null;
-		try {
-			await work();
-			return true;
-		} catch (err) {
-			this.#notice = noticeOf(err);
-			return false;
-		} finally {
-			this.#busy = null;
-		}
-	}
 }

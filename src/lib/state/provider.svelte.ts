@@ -4,7 +4,7 @@ import type { FileInput } from '../vault/addRecords';
 import type { Category } from '../records/model';
 import type { ProposeProgress, SentProposal } from '../vault/proposals/provider';
 import type { VaultAccess } from './adapters';
-import { noticeOf, type Notice } from './notice';
+import { Busy } from './busy.svelte';
 
 export interface ProposalForm {
 	patient: string;
@@ -34,9 +34,8 @@ export class ProviderState {
 	#profile = $state<ProviderProfile | null>(null);
 	#loaded = $state(false);
 	#proposals = $state<SentProposal[]>([]);
-	#busy = $state<string | null>(null);
+	#ui = new Busy();
 	#progress = $state<ProposeProgress | null>(null);
-	#notice = $state<Notice | null>(null);
 
 	constructor(makeDeps: () => Promise<ProposalDeps>, vault: VaultAccess) {
 		this.#makeDeps = makeDeps;
@@ -47,10 +46,10 @@ export class ProviderState {
 	/** True once the registration was looked up. */
 	get loaded() { return this.#loaded; }
 	get proposals() { return this.#proposals; }
-	get busy() { return this.#busy; }
+	get busy() { return this.#ui.busy; }
 	get progress() { return this.#progress; }
-	get notice() { return this.#notice; }
-	dismissNotice() { this.#notice = null; }
+	get notice() { return this.#ui.notice; }
+	dismissNotice() { this.#ui.notice = null; }
 
 	/** Reads the registration and the sent proposals with their decisions. */
 	async load(): Promise<boolean> {
@@ -66,7 +65,7 @@ export class ProviderState {
 		return this.#run('Confirm the registration in your wallet…', async () => {
 			const { registerAsProvider } = await useCases();
 			this.#profile = await registerAsProvider(await this.#ensureDeps(), { name, role });
-			this.#notice = { kind: 'success', text: `Registered as ${this.#profile.name}.` };
+			this.#ui.notice = { kind: 'success', text: `Registered as ${this.#profile.name}.` };
 		});
 	}
 
@@ -78,10 +77,10 @@ export class ProviderState {
 			const { id } = await proposeRecord(deps, vault, form, {
 				onProgress: (p) => {
 					this.#progress = p;
-					this.#busy = STEP_TEXT[p.step];
+					this.#ui.busy = STEP_TEXT[p.step];
 				}
 			});
-			this.#notice = { kind: 'success', text: `Proposal #${id} sent. The patient decides whether to accept it.` };
+			this.#ui.notice = { kind: 'success', text: `Proposal #${id} sent. The patient decides whether to accept it.` };
 			await this.#refresh(deps);
 		});
 	}
@@ -102,17 +101,8 @@ export class ProviderState {
 	}
 
 	async #run(busy: string, work: () => Promise<void>): Promise<boolean> {
-		this.#busy = busy;
-		this.#notice = null;
-		try {
-			await work();
-			return true;
-		} catch (err) {
-			this.#notice = noticeOf(err);
-			return false;
-		} finally {
-			this.#busy = null;
+		return this.#ui.run(busy, work, () => {
 			this.#progress = null;
-		}
+		});
 	}
 }

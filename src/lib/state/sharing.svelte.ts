@@ -9,7 +9,8 @@ import type { OpenedShare, SharedFromPatient, MyGrant, AccessRequestItem } from 
 import type { SharedRecord, SharedAttachment } from '../vault/sharing/bundle';
 import type { VaultAccess } from './adapters';
 import { messageOf } from '../errors';
-import { noticeOf, type Notice } from './notice';
+import { noticeOf } from './notice';
+import { Busy } from './busy.svelte';
 
 export type { GrantScope, OpenedShare, SharedFromPatient, SharedRecord, SharedAttachment, MyGrant };
 /** An access request as the patient sees it, opened (or with the problem that kept it closed). */
@@ -56,24 +57,6 @@ async function collect(parts: AsyncIterable<Uint8Array>, type: string): Promise<
 	return new Blob(chunks as BlobPart[], { type: type || 'application/octet-stream' });
 }
 
-class Busy {
-	busy = $state<string | null>(null);
-	notice = $state<Notice | null>(null);
-
-	async run(busy: string, work: () => Promise<void>): Promise<boolean> {
-		this.busy = busy;
-		this.notice = null;
-		try {
-			await work();
-			return true;
-		} catch (err) {
-			this.notice = noticeOf(err);
-			return false;
-		} finally {
-			this.busy = null;
-		}
-	}
-}
 
 /** A share link the patient just made: shown once, with its QR code. */
 export interface MadeLink {
