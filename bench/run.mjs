@@ -59,6 +59,9 @@ async function browserCipher() {
 			results.encrypt_store_ratio = round(store / raw, 3);
 			results.grant_1000_s = round(await page.evaluate(() => window.carevaultBench.grantBuild(1000)), 2);
 			results.store_only_mib_s = round(await page.evaluate((n) => window.carevaultBench.storeOnly(n), SIZE), 1);
+			results.idb_only_mib_s = round(await page.evaluate((n) => window.carevaultBench.idbOnly(n), SIZE), 1);
+			// What encrypt_store_ratio could be if storing cost nothing but IndexedDB's own writes.
+			results.idb_only_ratio = round(results.idb_only_mib_s / raw, 3);
 			console.log(`bench: raw ${raw.toFixed(1)} MiB/s, encrypt+store ${store.toFixed(1)} MiB/s`);
 		});
 		await withBrowser(async (context) => {

@@ -67,6 +67,36 @@ const bench = {
 		return totalMiB / ((performance.now() - t0) / 1000);
 	},
 	/**
+	 * IndexedDB alone (MiB/s): 1 MiB values, 8 per transaction, no Helia, no
+	 * hashing, no encryption. The ceiling any IndexedDB blockstore can reach
+	 * in this browser on this machine.
+	 */
+	async idbOnly(totalMiB: number): Promise<number> {
+		const name = `carevault-bench-idb-${Date.now()}`;
+		const db = await new Promise<IDBDatabase>((resolve, reject) => {
+			const req = indexedDB.open(name, 1);
+			req.onupgradeneeded = () => req.result.createObjectStore('blocks');
+			req.onsuccess = () => resolve(req.result);
+			req.onerror = () => reject(req.error);
+		});
+		const values = source(totalMiB * MiB);
+		const t0 = performance.now();
+		let key = 0;
+		for (let more = true; more; ) {
+			const tx = db.transaction('blocks', 'readwrite');
+			for (let i = 0; i < 8; i++) {
+				const next = await values.next();
+				if (next.done) { more = false; break; }
+				tx.objectStore('blocks').put(next.value.slice(), key++);
+			}
+			await new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onerror = () => reject(tx.error); });
+		}
+		const mibS = totalMiB / ((performance.now() - t0) / 1000);
+		db.close();
+		indexedDB.deleteDatabase(name);
+		return mibS;
+	},
+	/**
 	 * Patient-side work of a grant covering `count` records (seconds): kfrag,
 	 * one cfrag per record, bundle encrypted and stored, pointer sealed. The
 	 * records (with real Umbral capsules) are made first and not timed.

@@ -3,7 +3,7 @@
  * Helia and libp2p are imported statically here so the bundler can tree-shake
  * them into this one chunk.
  */
-import { IDBBlockstore } from 'blockstore-idb';
+import { BatchingIDBBlockstore } from './batchingBlockstore';
 import { IDBDatastore } from 'datastore-idb';
 import { IpfsStartError } from './errors';
 import { startNode, type IpfsNode, type StartNodeOptions } from './start';
@@ -28,7 +28,7 @@ export interface StartBrowserNodeOptions extends Pick<StartNodeOptions, 'dialTim
  */
 export async function startBrowserNode(options: StartBrowserNodeOptions = {}): Promise<IpfsNode> {
 	const dbName = options.dbName ?? 'carevault-ipfs';
-	const blockstore = new IDBBlockstore(`${dbName}-blocks`);
+	const blockstore = new BatchingIDBBlockstore(`${dbName}-blocks`);
 	const datastore = new IDBDatastore(`${dbName}-data`);
 	const close = async () => {
 		await blockstore.close().catch(() => {});
