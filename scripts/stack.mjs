@@ -11,8 +11,7 @@ import { serveStatic } from './serve-static.mjs';
 
 // Node 20 lacks Promise.withResolvers, which libp2p/helia use in the IPFS peer.
 if (typeof Promise.withResolvers !== 'function') {
-	// @ts-ignore: assigning the missing built-in on old runtimes
-	Promise.withResolvers = function withResolvers() {
+	Object.defineProperty(Promise, 'withResolvers', { configurable: true, writable: true, value: function withResolvers() {
 		/** @type {any} */ let resolve;
 		/** @type {any} */ let reject;
 		const promise = new Promise((res, rej) => {
@@ -20,7 +19,7 @@ if (typeof Promise.withResolvers !== 'function') {
 			reject = rej;
 		});
 		return { promise, resolve, reject };
-	};
+	} });
 }
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));

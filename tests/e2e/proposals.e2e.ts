@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { createHash } from 'node:crypto';
 import type { Page } from 'playwright-core';
-import { accounts, newProfile, url, waitForText, connect, go } from './harness';
+import { accounts, newProfile, waitForText, connect, go } from './harness';
 
 const providerAccount = accounts[6];
 const patientAccount = accounts[7];

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { CID } from 'multiformats/cid';
 import { base32upper } from 'multiformats/bases/base32';
 import type { Page } from 'playwright-core';
-import { accounts, config, newProfile, serveAt, url, waitForText, type Profile, connect } from './harness';
+import { accounts, config, newProfile, serveAt, waitForText, type Profile, connect } from './harness';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 

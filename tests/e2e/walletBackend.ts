@@ -240,19 +240,21 @@ function asRpcError(err: unknown): WalletRpcError {
  * driving the app's wallet code in node tests without a browser.
  */
 export function nodeProvider(options: TestWalletOptions) {
-	const listeners = new Map<string, Set<(...args: any[]) => void>>();
+	// eslint-disable-next-line @typescript-eslint/no-explicit-any -- EIP-1193 listeners take event-specific arguments
+	type Listener = (...args: any[]) => void;
+	const listeners = new Map<string, Set<Listener>>();
 	const backend = new TestWalletBackend(options, (event, data) => {
 		for (const fn of [...(listeners.get(event) ?? [])]) fn(data);
 	});
 	const provider = {
 		isMetaMask: true,
 		request: (args: { method: string; params?: unknown }) => backend.request(args),
-		on(event: string, fn: (...args: any[]) => void) {
+		on(event: string, fn: Listener) {
 			if (!listeners.has(event)) listeners.set(event, new Set());
 			listeners.get(event)!.add(fn);
 			return provider;
 		},
-		removeListener(event: string, fn: (...args: any[]) => void) {
+		removeListener(event: string, fn: Listener) {
 			listeners.get(event)?.delete(fn);
 			return provider;
 		},

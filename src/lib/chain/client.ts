@@ -1,5 +1,5 @@
 import type { Account, Address, Chain, Client, Hex, Transport, WriteContractParameters } from 'viem';
-import { getChainId, getCode, simulateContract, waitForTransactionReceipt, writeContract } from 'viem/actions';
+import { getChainId, getCode, waitForTransactionReceipt, writeContract } from 'viem/actions';
 import type { ContractAddresses } from './config';
 import {
 	ContractsMissingError,

@@ -8,6 +8,7 @@ const FIXTURE = fileURLToPath(new URL('../../../../shared/fixtures/synthea-10/',
 const NAMES = ['Patient', 'MedicationRequest', 'Condition', 'AllergyIntolerance', 'Encounter', 'Device'];
 
 // ---- The independent reference: plain loops over the raw NDJSON lines, sharing no code with reconcile.ts.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw resources, read as loosely as a script would
 type Json = any;
 function readLines(name: string): Json[] {
 	const out: Json[] = [];

@@ -7,7 +7,10 @@
 /** The slice of EIP-1193 Carevault uses. */
 export interface Eip1193Provider {
 	request(args: { method: string; params?: unknown }): Promise<unknown>;
+	// Listeners take event-specific arguments (string[] for accountsChanged, a hex string for chainChanged).
+	// eslint-disable-next-line @typescript-eslint/no-explicit-any
 	on?(event: string, listener: (...args: any[]) => void): unknown;
+	// eslint-disable-next-line @typescript-eslint/no-explicit-any
 	removeListener?(event: string, listener: (...args: any[]) => void): unknown;
 	isMetaMask?: boolean;
 }

@@ -208,8 +208,7 @@ function* parseSteps(files: readonly ImportFile[], c: Collector): Generator<numb
 	for (const file of files) {
 		const { name, text } = file;
 		if (text.trim() === '') throw new FhirImportError({ file: name }, 'the file is empty.');
-		let ndjson = isNdjsonName(name);
-		if (!ndjson) {
+		if (!isNdjsonName(name)) {
 			let whole: unknown;
 			let failure: unknown;
 			try {
@@ -225,7 +224,7 @@ function* parseSteps(files: readonly ImportFile[], c: Collector): Generator<numb
 			}
 			// A .json file may still be NDJSON: several lines, the first one a whole object.
 			const firstLine = text.trimStart().split('\n', 1)[0];
-			let firstIsObject = false;
+			let firstIsObject: boolean;
 			try {
 				firstIsObject = isObject(JSON.parse(firstLine)) && firstLine.length < text.trim().length;
 			} catch {
@@ -237,7 +236,6 @@ function* parseSteps(files: readonly ImportFile[], c: Collector): Generator<numb
 					`not valid JSON (${syntaxDetail(failure)}).`,
 					{ cause: failure }
 				);
-			ndjson = true;
 		}
 		let start = 0;
 		let lineNo = 0;

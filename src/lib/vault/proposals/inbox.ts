@@ -104,7 +104,7 @@ async function openEntry(
 
 	const keys = await deps.chain.readKeys(entry.provider);
 	if (!keys) return flag('the sender has published no keys, so its signature cannot be checked.', payload);
-	let signatureOk = false;
+	let signatureOk: boolean;
 	try {
 		signatureOk = typeof signed.signature === 'string' && (await verifyDetached(fromBase64(signed.signature), signedBytes(payload), keys.signing));
 	} catch {
