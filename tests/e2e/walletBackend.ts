@@ -5,7 +5,7 @@
  * accounts, and proxies every read to the chain's RPC. The browser provider in
  * ./wallet.ts and the node provider in nodeProvider() both forward here.
  */
-import { createWalletClient, defineChain, getAddress, http, isAddressEqual, isHex, numberToHex, type Hex, type PrivateKeyAccount } from 'viem';
+import { createPublicClient, createWalletClient, defineChain, getAddress, http, isAddressEqual, isHex, numberToHex, type Account, type Address, type Hex, type PrivateKeyAccount, type PublicClient } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 
 export interface TestWalletOptions {
@@ -167,11 +167,14 @@ export class TestWalletBackend {
 		const client = createWalletClient({ account: this.#account, chain, transport: http(rpcUrl, { retryCount: 0 }) });
 		const big = (v: string | undefined) => (v === undefined || v === null ? undefined : BigInt(v));
 		try {
+			const to = tx.to ? getAddress(tx.to) : undefined;
+			const data = tx.data as Hex | undefined;
+			const value = big(tx.value);
 			const common = {
-				to: tx.to ? getAddress(tx.to) : undefined,
-				data: tx.data as Hex | undefined,
-				value: big(tx.value),
-				gas: big(tx.gas),
+				to,
+				data,
+				value,
+				gas: big(tx.gas) ?? (await bufferedGas(createPublicClient({ chain, transport: http(rpcUrl, { retryCount: 0 }) }), { account: this.#account, to, data, value })),
 				nonce: tx.nonce === undefined ? undefined : Number(tx.nonce)
 			};
 			return tx.gasPrice !== undefined
@@ -261,4 +264,21 @@ export function nodeProvider(options: TestWalletOptions) {
 		listenerCount: (event: string) => listeners.get(event)?.size ?? 0
 	};
 	return { provider, backend };
+}
+
+/**
+ * The gas limit MetaMask puts on a transaction the dapp sent without one: the
+ * node's estimate plus half, capped at 90% of the block gas limit (an estimate
+ * already above that cap is used as it is). A reverting call throws here, as
+ * MetaMask reports it before asking the user.
+ */
+async function bufferedGas(
+	client: PublicClient,
+	tx: { account: Account; to?: Address; data?: Hex; value?: bigint }
+): Promise<bigint> {
+	const [estimate, block] = await Promise.all([client.estimateGas(tx), client.getBlock()]);
+	const cap = (block.gasLimit * 9n) / 10n;
+	if (estimate > cap) return estimate;
+	const buffered = (estimate * 3n) / 2n;
+	return buffered < cap ? buffered : cap;
 }

@@ -5,12 +5,15 @@
 import {
 	createPublicClient,
 	createWalletClient,
+	custom,
 	http,
+	numberToHex,
 	type Account,
 	type Chain,
 	type Hex,
 	type HttpTransport,
 	type PublicClient,
+	type Transport,
 	type WalletClient
 } from 'viem';
 import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
@@ -29,8 +32,24 @@ export interface TestChain {
 	/** Dev account `index` (0 deployed the contracts). */
 	account(index: number): PrivateKeyAccount;
 	/** A wallet client sending from dev account `index`. */
-	walletClient(index: number): WalletClient<HttpTransport, Chain, Account>;
+	walletClient(index: number): WalletClient<Transport, Chain, Account>;
 	stop(): Promise<void>;
+}
+
+/**
+ * Sends like a wallet does: the gas limit is the node's estimate plus half,
+ * as MetaMask adds. An exact estimate can fall short when the transaction is
+ * mined one second later than estimated (writes that store block.timestamp
+ * cost more when the stored value changes), which made tests flaky under load.
+ */
+function withGasBuffer(rpcUrl: string): Transport {
+	const base = http(rpcUrl, { retryCount: 0 })({ retryCount: 0 });
+	return custom({
+		async request({ method, params }) {
+			const result = await base.request({ method, params } as never);
+			return method === 'eth_estimateGas' ? numberToHex((BigInt(result as Hex) * 3n) / 2n) : result;
+		}
+	});
 }
 
 /** Starts anvil on a free port and deploys the Carevault contracts. */
@@ -53,7 +72,7 @@ export async function startTestChain(options: { blockTime?: number } = {}): Prom
 			deployBlock: deployed.deployBlock,
 			publicClient: createPublicClient({ chain, transport }),
 			account,
-			walletClient: (index) => createWalletClient({ chain, transport, account: account(index) }),
+			walletClient: (index) => createWalletClient({ chain, transport: withGasBuffer(anvil.rpcUrl), account: account(index) }),
 			stop: () => anvil.stop()
 		};
 	} catch (err) {
