@@ -20,6 +20,7 @@ const only = process.argv.slice(2);
 const want = (group) => only.length === 0 || only.includes(group);
 const results = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : {};
 const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const CHROMIUM_ARGS = [
 	'--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -52,8 +53,16 @@ async function browserCipher() {
 			// Warm up the WASM and the IndexedDB store once, then measure both in the same run.
 			await page.evaluate(() => window.carevaultBench.raw(16));
 			await page.evaluate(() => window.carevaultBench.encryptStore(16));
-			const raw = await page.evaluate((n) => window.carevaultBench.raw(n), SIZE);
-			const store = await page.evaluate((n) => window.carevaultBench.encryptStore(n), SIZE);
+			// Median of three alternating runs: single runs of either vary by 30% on this machine.
+			const raws = [];
+			const stores = [];
+			for (let i = 0; i < 3; i++) {
+				raws.push(await page.evaluate((n) => window.carevaultBench.raw(n), SIZE));
+				stores.push(await page.evaluate((n) => window.carevaultBench.encryptStore(n), SIZE));
+			}
+			const raw = median(raws);
+			const store = median(stores);
+			console.log(`bench: raw runs ${raws.map((x) => x.toFixed(1)).join(', ')}; encrypt+store runs ${stores.map((x) => x.toFixed(1)).join(', ')}`);
 			results.raw_secretstream_mib_s = round(raw, 1);
 			results.encrypt_store_mib_s = round(store, 1);
 			results.encrypt_store_ratio = round(store / raw, 3);
