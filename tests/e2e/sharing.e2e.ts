@@ -195,9 +195,17 @@ describe('consent and sharing', () => {
 		await vp.getByTestId('link-share').waitFor({ timeout: 60_000 });
 		expect((await vp.getByTestId('shared-record-title').allInnerTexts()).sort()).toEqual(['Penicillin allergy']);
 
+		// The patient can show a link again later (rebuilt from the chain and the vault keys): the same URL.
+		await go(pp, '#/');
+		await go(pp, '#/share');
+		const linkRows = pp.getByTestId('grant-row').filter({ hasText: 'Share link' }).filter({ hasText: 'Allergies' });
+		await linkRows.first().getByTestId('grant-show-link').click({ timeout: 60_000 });
+		await pp.getByTestId('share-link-url').waitFor({ timeout: 60_000 });
+		expect(await pp.getByTestId('share-link-url').inputValue()).toBe(revocable);
+		await pp.getByTestId('share-link-done').click();
+
 		// Revoked: the viewer is refused and shown nothing.
 		await pp.getByTestId('grants-refresh').click();
-		const linkRows = pp.getByTestId('grant-row').filter({ hasText: 'Share link' }).filter({ hasText: 'Allergies' });
 		await linkRows.first().getByTestId('grant-revoke').click();
 		await pp.getByTestId('revoke-confirm').click();
 		await waitForText(pp.getByTestId('notice'), 'Revoked', 120_000);

@@ -1,6 +1,6 @@
 import type { PublicKey, SecretKey, SecretKeyFactory, Signer } from '@nucypher/umbral-pre';
 import { CarevaultError } from '../errors';
-import { utf8 } from './encoding';
+import { concatBytes, utf8 } from './encoding';
 import { InvalidInputError } from './errors';
 import { checkBytes, checkInteger, checkString } from './input';
 import { getSodium, getUmbral } from './sodium';
@@ -13,7 +13,10 @@ import type { PublicKeys } from '../vault/ports';
  * purpose takes the next id.
  */
 export const KDF_CONTEXT = 'carevlt1';
-export const SUBKEY = { inbox: 1, signing: 2, index: 3, umbral: 4 } as const;
+export const SUBKEY = { inbox: 1, signing: 2, index: 3, umbral: 4, links: 5 } as const;
+
+/** Bytes of the random salt that names one share link's keys. */
+export const LINK_SALT_BYTES = 16;
 
 export interface UmbralKeyPair {
 	secretKey: SecretKey;
@@ -42,6 +45,14 @@ export interface VaultKeys {
 	 * bundle). A key of its own: never used to decrypt. Freed by wipe().
 	 */
 	readonly umbralSigner: { signer: Signer; verifyingKey: PublicKey };
+	/**
+	 * The secrets of share link `salt` (LINK_SALT_BYTES random bytes): an
+	 * X25519 secret key and an Umbral secret key (big-endian). Derived rather
+	 * than random so the patient can show a link again on any device; without
+	 * the vault's keys, links cannot be tied to the vault or to each other.
+	 * Returns fresh copies the caller owns.
+	 */
+	linkSecrets(salt: Uint8Array): { inboxSecret: Uint8Array; umbralSecret: Uint8Array };
 	/** True once wipe() has run. */
 	readonly wiped: boolean;
 }
@@ -84,6 +95,7 @@ export async function deriveVaultKeys(rootSecret: Uint8Array): Promise<VaultKeys
 	sodium.memzero(signingSeed);
 	sodium.memzero(umbralSeed);
 
+	const linkRoot = derive(SUBKEY.links);
 	const cache = new Map<string, UmbralKeyPair>();
 	let wiped = false;
 	const make = (label: string): UmbralKeyPair => {
@@ -112,6 +124,20 @@ export async function deriveVaultKeys(rootSecret: Uint8Array): Promise<VaultKeys
 			}
 			return signer;
 		},
+		linkSecrets(salt) {
+			if (wiped) throw new VaultLockedError();
+			checkBytes('salt', salt, LINK_SALT_BYTES);
+			// Keyed BLAKE2b as the PRF for the X25519 seed; Umbral's own factory for its key.
+			const seed = sodium.crypto_generichash(32, concatBytes(utf8('carevault/v1/link-x25519'), salt), linkRoot);
+			const box = sodium.crypto_box_seed_keypair(seed);
+			sodium.memzero(seed);
+			const umbralKey = factory.makeKey(concatBytes(utf8('link:'), salt));
+			try {
+				return { inboxSecret: box.privateKey, umbralSecret: umbralKey.toBEBytes() };
+			} finally {
+				umbralKey.free();
+			}
+		},
 		get wiped() {
 			return wiped;
 		},
@@ -121,6 +147,7 @@ export async function deriveVaultKeys(rootSecret: Uint8Array): Promise<VaultKeys
 			sodium.memzero(keys.inbox.privateKey);
 			sodium.memzero(keys.signing.privateKey);
 			sodium.memzero(keys.index);
+			sodium.memzero(linkRoot);
 			signer?.signer.free();
 			signer?.verifyingKey.free();
 			signer = undefined;

@@ -58,7 +58,7 @@ async function collect(parts: AsyncIterable<Uint8Array>, type: string): Promise<
 }
 
 
-/** A share link the patient just made: shown once, with its QR code. */
+/** A share link the patient just made or asked to see again, shown with its QR code. */
 export interface MadeLink {
 	url: string;
 	grantId: bigint;
@@ -154,6 +154,16 @@ export class ShareState {
 			await this.#vault.replace(vault);
 			this.#link = { url, grantId, expiresAt: p.expiresAt, scope: p.scope };
 			await this.#refresh(deps);
+		});
+	}
+
+	/** Rebuilds one of the patient's active share links from the chain and the vault keys, and shows it. */
+	async showLink(grant: MyGrant): Promise<boolean> {
+		return this.#ui.run('Rebuilding the link from your keys…', async () => {
+			const { showShareLink } = await useCases();
+			const deps = await this.#ensureDeps();
+			const url = await showShareLink(deps, await this.#vault.get(), BigInt(grant.id), this.#siteUrl);
+			this.#link = { url, grantId: BigInt(grant.id), expiresAt: grant.expiresAt, scope: grant.scope };
 		});
 	}
 

@@ -4,7 +4,7 @@
  * sealed pointer envelope and share-link encoding.
  */
 import { describe, expect, it } from 'vitest';
-import { deriveVaultKeys, publicKeysOf, type VaultKeys } from '../../crypto/keys';
+import { deriveVaultKeys, LINK_SALT_BYTES, publicKeysOf, wipe, type VaultKeys } from '../../crypto/keys';
 import { generateDataKey } from '../../crypto/recordCipher';
 import { openReencrypted, sealDataKey, verifyCapsuleFrag } from '../../crypto/pre';
 import { bytesToHex, fromBase64, toBase64 } from '../../crypto/encoding';
@@ -16,7 +16,7 @@ import type { Hex } from '../ports';
 import { randomBytes } from '../random';
 import { buildBundle, openGranteePointer, openPatientPointer, recordsInScope, sealGrantPointer, verifyBundle, type GrantBundle } from './bundle';
 import { CfragVerificationError, LinkInvalidError, ShareUnavailableError } from './errors';
-import { decodeLinkPayload, encodeLinkPayload, linkAddress, makeThrowawayKeys, shareLinkUrl, throwawayFromSecrets } from './link';
+import { decodeLinkPayload, encodeLinkPayload, linkAddress, linkKeysFor, shareLinkUrl, throwawayFromSecrets } from './link';
 
 const PATIENT = '0x1111111111111111111111111111111111111111' as Hex;
 const DOCTOR = '0x2222222222222222222222222222222222222222' as Hex;
@@ -184,11 +184,23 @@ describe('sealed grant pointer', () => {
 		expect(await openPatientPointer(sealedPointer, { address: DOCTOR, indexKey: patient.index })).toBeNull();
 		expect(await openGranteePointer(new Uint8Array([2, 0, 1, 0]), doctor.inbox)).toBeNull();
 	});
+
+	it("carries a share link's salt in the patient's half only", async () => {
+		const { patient, doctor } = await fixture();
+		const pointer = { cid: 'bafkreibundle', key: toBase64(randomBytes(32)) };
+		const linkSalt = randomBytes(LINK_SALT_BYTES);
+		const { sealedPointer } = await sealGrantPointer(pointer, doctor.inbox.publicKey, { address: PATIENT, indexKey: patient.index, linkSalt });
+		expect(await openPatientPointer(sealedPointer, { address: PATIENT, indexKey: patient.index })).toEqual({ ...pointer, linkSalt });
+		expect(await openGranteePointer(sealedPointer, doctor.inbox)).toEqual(pointer);
+	});
 });
 
 describe('share link', () => {
-	it('encodes into the fragment only and decodes back; throwaway keys rebuild the same address', async () => {
-		const t = await makeThrowawayKeys();
+	it('encodes into the fragment only and decodes back; link keys rebuild the same address', async () => {
+		const root = randomBytes(32);
+		const vaultKeys = await deriveVaultKeys(root);
+		const salt = randomBytes(LINK_SALT_BYTES);
+		const t = await linkKeysFor(vaultKeys, salt);
 		const payload = {
 			grantId: 12345678901234567890n,
 			bundleCid: 'bafkreibundle',
@@ -209,11 +221,18 @@ describe('share link', () => {
 		expect(again.address).toBe(t.address);
 		expect(again.inbox.publicKey).toEqual(t.inbox.publicKey);
 		expect(await linkAddress(t.inbox.publicKey, t.umbralPublic)).toBe(t.address);
-		expect((await makeThrowawayKeys()).address).not.toBe(t.address);
+		// The same salt gives the same link on any device; another salt or another vault gives unrelated keys.
+		expect((await linkKeysFor(await deriveVaultKeys(root), salt)).address).toBe(t.address);
+		expect((await linkKeysFor(vaultKeys, randomBytes(LINK_SALT_BYTES))).address).not.toBe(t.address);
+		expect((await linkKeysFor(await keysFor(), salt)).address).not.toBe(t.address);
+		expect(t.inbox.publicKey).not.toEqual(vaultKeys.inbox.publicKey);
+		expect(() => vaultKeys.linkSecrets(randomBytes(8))).toThrow();
+		wipe(vaultKeys);
+		expect(() => vaultKeys.linkSecrets(salt)).toThrow('locked');
 	});
 
 	it('refuses damaged links with LinkInvalidError', async () => {
-		const t = await makeThrowawayKeys();
+		const t = await linkKeysFor(await keysFor(), randomBytes(LINK_SALT_BYTES));
 		const good = encodeLinkPayload({
 			grantId: 1n,
 			bundleCid: 'bafk',

@@ -10,6 +10,7 @@
 import type { PublicKey, SecretKey, VerifiedKeyFrag } from '@nucypher/umbral-pre';
 import { bytesToHex, concatBytes, fromBase64, toBase64, utf8 } from '../../crypto/encoding';
 import { blake2b } from '../../crypto/hash';
+import { LINK_SALT_BYTES } from '../../crypto/keys';
 import { makeKFrag, reencryptCapsule, verifyCapsuleFrag } from '../../crypto/pre';
 import { decryptBlob, encryptBlob, openSealed, sealTo, type BoxKeyPair } from '../../crypto/seal';
 import { getUmbral } from '../../crypto/sodium';
@@ -263,11 +264,12 @@ export async function fetchBundle(blobs: Pick<BlobStore, 'getBytes'>, pointer: B
 export async function sealGrantPointer(
 	pointer: BundlePointer,
 	granteeInbox: Uint8Array,
-	patient: { address: Hex; indexKey: Uint8Array }
+	patient: { address: Hex; indexKey: Uint8Array; linkSalt?: Uint8Array }
 ): Promise<{ sealedPointer: Uint8Array; commitment: Hex }> {
-	const json = utf8(JSON.stringify({ cid: pointer.cid, key: pointer.key }));
-	const forGrantee = await sealTo(granteeInbox, json);
-	const forPatient = await encryptBlob(patient.indexKey, json, patientPointerAd(patient.address));
+	const forGrantee = await sealTo(granteeInbox, utf8(JSON.stringify({ cid: pointer.cid, key: pointer.key })));
+	// A share link's salt goes in the patient's half only: with it the patient's keys rebuild the link.
+	const own = { cid: pointer.cid, key: pointer.key, ...(patient.linkSalt ? { s: toBase64(patient.linkSalt) } : {}) };
+	const forPatient = await encryptBlob(patient.indexKey, utf8(JSON.stringify(own)), patientPointerAd(patient.address));
 	const head = new Uint8Array([1, forGrantee.length >> 8, forGrantee.length & 255]);
 	const sealedPointer = concatBytes(head, forGrantee, forPatient);
 	return { sealedPointer, commitment: `0x${bytesToHex(await blake2b(sealedPointer))}` };
@@ -280,11 +282,14 @@ function splitEnvelope(bytes: Uint8Array): { grantee: Uint8Array; patient: Uint8
 	return { grantee: bytes.subarray(3, 3 + n), patient: bytes.subarray(3 + n) };
 }
 
-function parsePointer(bytes: Uint8Array): BundlePointer | null {
+function parsePointer(bytes: Uint8Array): (BundlePointer & { linkSalt?: Uint8Array }) | null {
 	try {
-		const v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as Partial<BundlePointer>;
+		const v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as Partial<BundlePointer> & { s?: unknown };
 		if (typeof v?.cid !== 'string' || typeof v.key !== 'string' || fromBase64(v.key).length !== 32) return null;
-		return { cid: v.cid, key: v.key };
+		if (v.s === undefined) return { cid: v.cid, key: v.key };
+		const linkSalt = typeof v.s === 'string' ? fromBase64(v.s) : null;
+		if (!linkSalt || linkSalt.length !== LINK_SALT_BYTES) return null;
+		return { cid: v.cid, key: v.key, linkSalt };
 	} catch {
 		return null;
 	}
@@ -302,7 +307,11 @@ export async function openGranteePointer(sealedPointer: Uint8Array, keyPair: Box
 }
 
 /** The patient's view of a sealed pointer, or null when it was not made by this vault. */
-export async function openPatientPointer(sealedPointer: Uint8Array, patient: { address: Hex; indexKey: Uint8Array }): Promise<BundlePointer | null> {
+/** The patient's view of a sealed pointer (with the link salt for share links made since links can be shown again), or null. */
+export async function openPatientPointer(
+	sealedPointer: Uint8Array,
+	patient: { address: Hex; indexKey: Uint8Array }
+): Promise<(BundlePointer & { linkSalt?: Uint8Array }) | null> {
 	const parts = splitEnvelope(sealedPointer);
 	if (!parts) return null;
 	try {

@@ -30,6 +30,14 @@ export class LinkInvalidError extends CarevaultError {
 	}
 }
 
+/** The patient asked to see a share link again, and it cannot be rebuilt. */
+export class LinkNotRecoverableError extends CarevaultError {
+	override name = 'LinkNotRecoverableError' as const;
+	constructor(problem: string, options: { cause?: unknown } = {}) {
+		super(`This link cannot be shown again: ${problem} To share these records by link, revoke it and make a new one.`, options);
+	}
+}
+
 /** A capsule fragment does not verify against the capsule and the patient's keys. */
 export class CfragVerificationError extends CarevaultError {
 	override name = 'CfragVerificationError' as const;

@@ -20,8 +20,10 @@ import {
 	storeBundle,
 	type GrantBundle
 } from './bundle';
-import { GranteeNotRegisteredError, GrantExpiredError, GrantRevokedError, ShareInputError } from './errors';
-import { linkAddress, makeThrowawayKeys, shareLinkUrl } from './link';
+import { GranteeNotRegisteredError, GrantExpiredError, GrantRevokedError, LinkNotRecoverableError, ShareInputError } from './errors';
+import { LINK_SALT_BYTES } from '../../crypto/keys';
+import { randomBytes } from '../random';
+import { linkAddress, linkKeysFor, shareLinkUrl } from './link';
 
 export type { GrantScope, GrantRecord } from '../../records/model';
 
@@ -60,11 +62,19 @@ async function providerReceiver(deps: Pick<SharingDeps, 'chain'>, grantee: Hex):
 async function publishBundle(
 	deps: Pick<SharingDeps, 'blobs'>,
 	vault: OpenVault,
-	p: { grantee: Hex; scope: GrantScope; receiver: { inbox: Uint8Array; umbral: Uint8Array }; createdAt: string; label?: string; records?: readonly VaultRecord[] }
+	p: {
+		grantee: Hex;
+		scope: GrantScope;
+		receiver: { inbox: Uint8Array; umbral: Uint8Array };
+		createdAt: string;
+		label?: string;
+		records?: readonly VaultRecord[];
+		linkSalt?: Uint8Array;
+	}
 ) {
 	const bundle = await buildBundle(vault, p);
 	const pointer = await storeBundle(deps.blobs, bundle);
-	const sealed = await sealGrantPointer(pointer, p.receiver.inbox, { address: vault.address, indexKey: vault.keys.index });
+	const sealed = await sealGrantPointer(pointer, p.receiver.inbox, { address: vault.address, indexKey: vault.keys.index, linkSalt: p.linkSalt });
 	return { bundle, pointer, ...sealed };
 }
 
@@ -145,10 +155,18 @@ export async function createShareLink(
 	const now = options.now ?? new Date();
 	const scope = checkScope(p.scope);
 	const expiresAt = checkExpiry(p.expiresAt, now);
-	const t = await makeThrowawayKeys();
+	const linkSalt = randomBytes(LINK_SALT_BYTES);
+	const t = await linkKeysFor(vault.keys, linkSalt);
 	const receiver = { inbox: t.inbox.publicKey, umbral: t.umbralPublic };
 	const createdAt = now.toISOString();
-	const { pointer, sealedPointer, commitment } = await publishBundle(deps, vault, { grantee: t.address, scope, receiver, createdAt, label: p.label });
+	const { pointer, sealedPointer, commitment } = await publishBundle(deps, vault, {
+		grantee: t.address,
+		scope,
+		receiver,
+		createdAt,
+		label: p.label,
+		linkSalt
+	});
 	let id: bigint;
 	try {
 		({ id } = await deps.grants.grant({ grantee: t.address, expiresAt, sealedPointer, commitment }));
@@ -176,6 +194,40 @@ export async function createShareLink(
 		patient: vault.address
 	});
 	return { vault: withGrants(vault, [...(vault.index.grants ?? []), record]), grantId: id, url };
+}
+
+/**
+ * The link of one of the patient's share links, made again from the chain and
+ * the vault's keys (nothing about links is stored elsewhere): the grant's
+ * latest pointer and the link's salt from the patient's half of it, the
+ * link's keys from the salt. Refuses revoked and expired links, links made
+ * before links could be shown again, and anything that does not match the
+ * grant on-chain.
+ */
+export async function showShareLink(
+	deps: Pick<SharingDeps, 'grants'>,
+	vault: OpenVault,
+	grantId: bigint,
+	siteUrl: string
+): Promise<string> {
+	const state = await deps.grants.readGrant(grantId);
+	if (!state || state.patient.toLowerCase() !== vault.address.toLowerCase()) throw new LinkNotRecoverableError('it is not one of your shares.');
+	if (state.revoked) throw new LinkNotRecoverableError('you revoked it.');
+	if (!state.active) throw new LinkNotRecoverableError('it has expired.');
+	const pointer = await openPatientPointer(state.sealedPointer, { address: vault.address, indexKey: vault.keys.index });
+	if (!pointer) throw new LinkNotRecoverableError('its details on the blockchain could not be read with your keys.');
+	if (!pointer.linkSalt) throw new LinkNotRecoverableError('it was made before links could be shown again, or it is not a link.');
+	const t = await linkKeysFor(vault.keys, pointer.linkSalt);
+	if (t.address.toLowerCase() !== state.grantee.toLowerCase()) throw new LinkNotRecoverableError('its keys do not match the share on the blockchain.');
+	return shareLinkUrl(siteUrl, {
+		grantId,
+		bundleCid: pointer.cid,
+		bundleKey: pointer.key,
+		inboxSecret: t.inbox.privateKey,
+		umbralSecret: t.umbralSecret,
+		expiresAt: state.expiresAt,
+		patient: vault.address
+	});
 }
 
 /**
@@ -296,13 +348,16 @@ export async function extendGrants(
 			? { inbox: fromBase64(g.receiver.inbox), umbral: fromBase64(g.receiver.umbral) }
 			: await providerReceiver(deps, g.grantee);
 		const id = BigInt(g.id);
+		// Keep a share link's salt in the new pointer, or the link could no longer be shown again.
+		const current = g.kind === 'link' ? await openPatientPointer(states.get(g.id)!.sealedPointer, { address: vault.address, indexKey: vault.keys.index }) : null;
 		const { pointer, sealedPointer, commitment } = await publishBundle(deps, synced, {
 			grantee: g.grantee,
 			scope: g.scope,
 			receiver,
 			createdAt: g.createdAt,
 			label: g.label,
-			records
+			records,
+			linkSalt: current?.linkSalt
 		});
 		try {
 			await deps.grants.updatePointer({ id, sealedPointer, commitment });

@@ -8,6 +8,7 @@ export {
 	grantAccess,
 	listMyGrants,
 	revokeAccess,
+	showShareLink,
 	syncGrants,
 	type GrantAccessParameters,
 	type GrantRecord,

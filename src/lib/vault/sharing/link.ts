@@ -1,5 +1,6 @@
 /**
- * Share links: the grant goes to a throwaway key pair whose secrets travel
+ * Share links: the grant goes to a key pair of its own (derived from the vault
+ * and a random salt, see VaultKeys.linkSecrets) whose secrets travel
  * only in the URL fragment (after `#`), which browsers never send to a server.
  *
  *   <site>#/link/<base64url(JSON{ g, c, k, x, u, e, p })>
@@ -8,6 +9,7 @@
  */
 import { bytesToHex, concatBytes, fromBase64, toBase64, utf8 } from '../../crypto/encoding';
 import { blake2b } from '../../crypto/hash';
+import type { VaultKeys } from '../../crypto/keys';
 import { getSodium, getUmbral } from '../../crypto/sodium';
 import type { Hex } from '../ports';
 import { LinkInvalidError } from './errors';
@@ -41,25 +43,13 @@ export async function linkAddress(inboxPublic: Uint8Array, umbralPublic: Uint8Ar
 	return `0x${bytesToHex(digest.subarray(0, 20))}`;
 }
 
-/** Fresh throwaway keys for a new link. */
-export async function makeThrowawayKeys(): Promise<ThrowawayKeys> {
-	const sodium = await getSodium();
-	const umbral = await getUmbral();
-	const kp = sodium.crypto_box_keypair();
-	const sk = umbral.SecretKey.random();
-	const pk = sk.publicKey();
-	try {
-		const umbralPublic = pk.toCompressedBytes();
-		return {
-			inbox: { publicKey: kp.publicKey, privateKey: kp.privateKey },
-			umbralSecret: sk.toBEBytes(),
-			umbralPublic,
-			address: await linkAddress(kp.publicKey, umbralPublic)
-		};
-	} finally {
-		pk.free();
-		sk.free();
-	}
+/**
+ * The keys of the patient's share link `salt`, derived from the vault (see
+ * VaultKeys.linkSecrets), so the same link can be shown again later.
+ */
+export async function linkKeysFor(keys: Pick<VaultKeys, 'linkSecrets'>, salt: Uint8Array): Promise<ThrowawayKeys> {
+	const { inboxSecret, umbralSecret } = keys.linkSecrets(salt);
+	return throwawayFromSecrets(inboxSecret, umbralSecret);
 }
 
 /** Rebuilds the throwaway keys from a link's secrets. */

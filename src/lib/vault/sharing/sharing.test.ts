@@ -21,10 +21,12 @@ import type { LocalStore } from '../ports';
 import { registerAsProvider } from '../proposals/provider';
 import { NotARegisteredProviderError } from '../proposals/errors';
 import type { SharingDeps } from './deps';
-import { createShareLink, extendGrants, grantAccess, listMyGrants, revokeAccess, syncGrants } from './grants';
+import { createShareLink, extendGrants, grantAccess, listMyGrants, revokeAccess, showShareLink, syncGrants } from './grants';
+import { decodeLinkPayload } from './link';
+import { unlockVault } from '../unlockVault';
 import { openShareLink, openSharedGrant, openSharedWithMe, readSharedAttachment, type OpenedShare } from './shared';
 import { answerAccessRequest, listAccessRequests, listMyAccessRequests, requestAccess } from './requests';
-import { GranteeNotRegisteredError, GrantExpiredError, GrantRevokedError, LinkInvalidError } from './errors';
+import { GranteeNotRegisteredError, GrantExpiredError, GrantRevokedError, LinkInvalidError, LinkNotRecoverableError } from './errors';
 
 function memoryLocal(): LocalStore {
 	const map = new Map<string, Uint8Array>();
@@ -234,6 +236,34 @@ describe('consent and sharing (node, real chain)', () => {
 		await expect(openShareLink(viewer(), made.url)).rejects.toBeInstanceOf(GrantRevokedError);
 		// The other link still opens.
 		expect(titles(await openShareLink(viewer(), other.url))).toEqual(['Blood count', 'Lipid panel']);
+	});
+
+	it('a share link is shown again from the chain and the vault keys alone: same secrets, latest records, on another device too', async () => {
+		const site = 'https://carevault.test/';
+		patientVault = (await add(patient, patientVault, [['Tetanus booster', 'immunizations']])).vault;
+		const made = await createShareLink(patient.deps, patientVault, { scope: { categories: ['immunizations'] }, expiresAt: 0 }, site);
+		patientVault = made.vault;
+		expect(await showShareLink(patient.deps, patientVault, made.grantId, site)).toBe(made.url);
+
+		// Another device: a fresh local store, the vault unlocked by passphrase; nothing about the link was kept anywhere.
+		const elsewhere = await unlockVault({ ...patient.vaultDeps, local: memoryLocal() }, { kind: 'passphrase', passphrase: 'patient passphrase 1' });
+		expect(await showShareLink(patient.deps, elsewhere, made.grantId, site)).toBe(made.url);
+
+		// After an immunization is added the grant has a new bundle: the link shown again points at it, with the same keys.
+		const more = await add(patient, patientVault, [['Influenza vaccine', 'immunizations']]);
+		patientVault = (await extendGrants(patient.deps, more.vault, more.records)).vault;
+		const again = await showShareLink(patient.deps, patientVault, made.grantId, site);
+		const [first, latest] = [decodeLinkPayload(made.url), decodeLinkPayload(again)];
+		expect(latest.bundleCid).not.toBe(first.bundleCid);
+		expect(latest.inboxSecret).toEqual(first.inboxSecret);
+		expect(latest.umbralSecret).toEqual(first.umbralSecret);
+		expect(titles(await openShareLink(viewer(), again))).toEqual(['Influenza vaccine', 'Tetanus booster']);
+
+		// Not a link, not the patient's, or revoked: refused with a reason.
+		await expect(showShareLink(patient.deps, patientVault, doctorGrant, site)).rejects.toBeInstanceOf(LinkNotRecoverableError);
+		await expect(showShareLink(doctor.deps, doctorVault, made.grantId, site)).rejects.toThrow('not one of your shares');
+		patientVault = await revokeAccess(patient.deps, patientVault, made.grantId);
+		await expect(showShareLink(patient.deps, patientVault, made.grantId, site)).rejects.toThrow('you revoked it');
 	});
 
 	it('access request: a provider asks, the patient reads the reason and approves (a grant) or declines; the provider sees the outcome', async () => {
