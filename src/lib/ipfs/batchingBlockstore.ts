@@ -92,7 +92,7 @@ export class BatchingIDBBlockstore extends IDBBlockstore {
 					this.putTransactions++;
 					for (const p of batch) p.resolve();
 				} catch (err) {
-					for (const p of batch) p.reject(new PutFailedError(String(err)));
+					for (const p of batch) p.reject(Object.assign(new PutFailedError(String(err)), { cause: err }));
 				}
 			}
 		} finally {

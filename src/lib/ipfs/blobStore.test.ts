@@ -1,7 +1,10 @@
 import { CID } from 'multiformats/cid';
 import * as raw from 'multiformats/codecs/raw';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BlobNotFoundError, InvalidCidError } from './errors';
+import { MemoryBlockstore } from 'blockstore-core/memory';
+import { PutFailedError } from 'interface-store';
+import { BlobNotFoundError, BlobWriteError, InvalidCidError } from './errors';
+import { createBlobStore } from './blobStore';
 import { createMemoryNode, type MemoryNode } from './memoryNode';
 
 const MiB = 1024 * 1024;
@@ -161,5 +164,45 @@ describe('createBlobStore (memory node)', () => {
 		expect(diff).toBe(MiB - 1);
 		expect(firstDifference(read.subarray(MiB), data.subarray(MiB))).toBe(-1);
 		expect(read[diff] ^ data[diff]).toBe(1);
+	});
+});
+
+describe('createBlobStore when the device storage refuses writes', () => {
+	/** Storage that accepts `okBlocks` blocks, then fails as blockstores do: PutFailedError caused by the browser's error. */
+	function failingStore(browserError: Error, okBlocks = 0) {
+		const blockstore = new MemoryBlockstore();
+		let puts = 0;
+		const put = blockstore.put.bind(blockstore);
+		blockstore.put = async (...args: Parameters<typeof put>) => {
+			if (puts++ >= okBlocks) throw Object.assign(new PutFailedError(String(browserError)), { cause: browserError });
+			return put(...args);
+		};
+		return createBlobStore({ blockstore, pins: { add: async function* () {} } });
+	}
+
+	it('says the storage is full when the browser reports its quota, for streams and small blobs', async () => {
+		// The stream fails part-way (after two blocks), the small blob on its only block.
+		const full = (okBlocks: number) => failingStore(new DOMException('The quota has been exceeded.', 'QuotaExceededError'), okBlocks);
+		const err = await full(2).addStream(pieces(bytes(5 * MiB, 3), MiB)).catch((e: unknown) => e);
+		expect(err).toBeInstanceOf(BlobWriteError);
+		expect((err as BlobWriteError).quota).toBe(true);
+		expect((err as BlobWriteError).shortMessage).toMatch(/storage for Carevault is full, so nothing was added/);
+		await expect(full(0).addBytes(bytes(100))).rejects.toMatchObject({ name: 'BlobWriteError', quota: true });
+	});
+
+	it('says the write failed, without blaming space, for any other storage error', async () => {
+		const err = await failingStore(new Error('UnknownError: the backing store failed')).addBytes(bytes(100)).catch((e: unknown) => e);
+		expect(err).toBeInstanceOf(BlobWriteError);
+		expect((err as BlobWriteError).quota).toBe(false);
+		expect((err as BlobWriteError).shortMessage).toMatch(/could not be saved/);
+	});
+
+	it("passes the source's own error through: a file that cannot be read is not a storage problem", async () => {
+		async function* unreadable(): AsyncGenerator<Uint8Array> {
+			yield bytes(MiB);
+			throw new Error('the file could not be read');
+		}
+		const store = failingStore(new Error('never reached'), 1_000);
+		await expect(store.addStream(unreadable())).rejects.toThrow('the file could not be read');
 	});
 });

@@ -3,7 +3,7 @@ import { CID } from 'multiformats/cid';
 import type { Pins } from '@helia/interface';
 import type { Blockstore } from 'interface-blockstore';
 import type { BlobStore } from '../vault/ports';
-import { BlobNotFoundError, InvalidCidError } from './errors';
+import { BlobNotFoundError, BlobWriteError, InvalidCidError } from './errors';
 import type { RemotePinResult } from './remotePin';
 import { readAhead } from './readAhead';
 
@@ -109,16 +109,24 @@ export function createBlobStore(helia: BlobStoreHelia, options: CreateBlobStoreO
 
 	return {
 		async addStream(source, opts = {}) {
-			const cid = await fs.addByteStream(readAhead(source, READ_AHEAD), {
-				...IMPORT_OPTIONS,
-				blockWriteConcurrency: BLOCK_WRITE_CONCURRENCY,
-				signal: opts.signal
-			});
-			return cid.toString();
+			try {
+				const cid = await fs.addByteStream(readAhead(source, READ_AHEAD), {
+					...IMPORT_OPTIONS,
+					blockWriteConcurrency: BLOCK_WRITE_CONCURRENCY,
+					signal: opts.signal
+				});
+				return cid.toString();
+			} catch (err) {
+				throw translateWrite(err);
+			}
 		},
 		async addBytes(bytes, opts = {}) {
-			const cid = await fs.addBytes(bytes, { ...IMPORT_OPTIONS, signal: opts.signal });
-			return cid.toString();
+			try {
+				const cid = await fs.addBytes(bytes, { ...IMPORT_OPTIONS, signal: opts.signal });
+				return cid.toString();
+			} catch (err) {
+				throw translateWrite(err);
+			}
 		},
 		cat,
 		async getBytes(cid, opts = {}) {
@@ -206,6 +214,20 @@ function translate(err: unknown, cid: string, idle: IdleSignal, outer?: AbortSig
 	const name = errorName(err);
 	if (name !== undefined && NOT_FOUND_NAMES.has(name)) return new BlobNotFoundError(cid, { cause: err });
 	return err;
+}
+
+/**
+ * A failed block write (the blockstore's PutFailedError, whatever storage is
+ * underneath) becomes BlobWriteError, told apart when the browser says it is
+ * out of space. Errors from the source (a file that cannot be read, a cipher
+ * failure) and aborts pass through unchanged.
+ */
+function translateWrite(err: unknown): unknown {
+	const chain: unknown[] = [];
+	for (let e: unknown = err; e instanceof Error && chain.length < 8; e = e.cause) chain.push(e);
+	if (!chain.some((e) => errorName(e) === 'PutFailedError')) return err;
+	const quota = chain.some((e) => errorName(e) === 'QuotaExceededError' || (e instanceof Error && /QuotaExceeded/.test(e.message)));
+	return new BlobWriteError(quota, { cause: err });
 }
 
 function errorName(err: unknown): string | undefined {

@@ -41,3 +41,21 @@ export class IpfsStartError extends CarevaultError {
 		);
 	}
 }
+
+/**
+ * Encrypted data could not be written to this device's storage. Nothing new
+ * was saved; what was stored before is untouched.
+ */
+export class BlobWriteError extends CarevaultError {
+	override name = 'BlobWriteError' as const;
+	readonly quota: boolean;
+	constructor(quota: boolean, options: { cause?: unknown } = {}) {
+		super(
+			quota
+				? "This browser's storage for Carevault is full, so nothing was added. Free some disk space or allow this site more storage, then try again."
+				: "Your records could not be saved in this browser's storage, so nothing was added. Reload the page and try again; if it keeps failing, check that site data is allowed.",
+			options
+		);
+		this.quota = quota;
+	}
+}
