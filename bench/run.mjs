@@ -71,6 +71,7 @@ async function browserCipher() {
 			results.idb_only_mib_s = round(await page.evaluate((n) => window.carevaultBench.idbOnly(n), SIZE), 1);
 			// What encrypt_store_ratio could be if storing cost nothing but IndexedDB's own writes.
 			results.idb_only_ratio = round(results.idb_only_mib_s / raw, 3);
+			results.opfs_append_mib_s = round(await page.evaluate((n) => window.carevaultBench.opfsAppend(n), SIZE), 1);
 			console.log(`bench: raw ${raw.toFixed(1)} MiB/s, encrypt+store ${store.toFixed(1)} MiB/s`);
 		});
 		await withBrowser(async (context) => {

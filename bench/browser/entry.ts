@@ -37,6 +37,32 @@ async function ad() {
 	return manifestHeaderHash({ v: 1, alg: 'secretstream-xchacha20poly1305', chunk: CHUNK_SIZE, id: 'bench' });
 }
 
+// Plain JS run from a Blob URL, so the bench build needs no worker bundling.
+const OPFS_WORKER = `
+onmessage = async (e) => {
+	try {
+		const { totalMiB, name } = e.data;
+		const MiB = 1024 * 1024;
+		const root = await navigator.storage.getDirectory();
+		const handle = await (await root.getFileHandle(name, { create: true })).createSyncAccessHandle();
+		const block = new Uint8Array(MiB);
+		crypto.getRandomValues(block.subarray(0, 65536));
+		const t0 = performance.now();
+		for (let i = 0; i < totalMiB; i++) {
+			new DataView(block.buffer).setFloat64(0, i + Math.random());
+			handle.write(block, { at: i * MiB });
+		}
+		handle.flush();
+		const mibS = totalMiB / ((performance.now() - t0) / 1000);
+		handle.close();
+		await root.removeEntry(name);
+		postMessage({ mibS });
+	} catch (err) {
+		postMessage({ error: String(err) });
+	}
+};
+`;
+
 let nodePromise: ReturnType<typeof startBrowserNode> | null = null;
 const node = () => (nodePromise ??= startBrowserNode({ peers: [], dbName: `carevault-bench-${Date.now()}` }));
 
@@ -95,6 +121,24 @@ const bench = {
 		db.close();
 		indexedDB.deleteDatabase(name);
 		return mibS;
+	},
+	/**
+	 * The Origin Private File System appending to one file from a worker with a
+	 * synchronous access handle (MiB/s), no hashing, no encryption: what a
+	 * pack-file block store could reach instead of IndexedDB.
+	 */
+	async opfsAppend(totalMiB: number): Promise<number> {
+		const worker = new Worker(URL.createObjectURL(new Blob([OPFS_WORKER], { type: 'text/javascript' })));
+		try {
+			return await new Promise<number>((resolve, reject) => {
+				worker.onmessage = (e: MessageEvent<{ mibS?: number; error?: string }>) =>
+					e.data.error ? reject(new Error(e.data.error)) : resolve(e.data.mibS ?? 0);
+				worker.onerror = (e) => reject(new Error(e.message));
+				worker.postMessage({ totalMiB, name: `carevault-bench-${Date.now()}` });
+			});
+		} finally {
+			worker.terminate();
+		}
 	},
 	/**
 	 * Patient-side work of a grant covering `count` records (seconds): kfrag,
