@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
 	plugins: [sveltekit()],
 	build: { target: 'es2022', chunkSizeWarningLimit: 2048 },
+	// The encryption worker imports libsodium, whose loader uses top-level await.
+	worker: { format: 'es' },
 	optimizeDeps: { exclude: ['@nucypher/umbral-pre'] },
 	test: {
 		include: ['src/**/*.test.ts', 'contracts/test/**/*.test.ts', 'scripts/**/*.test.ts'],

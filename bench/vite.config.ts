@@ -6,5 +6,6 @@ export default defineConfig({
 	root: fileURLToPath(new URL('./browser', import.meta.url)),
 	base: './',
 	build: { outDir: fileURLToPath(new URL('./.dist', import.meta.url)), emptyOutDir: true, target: 'es2022' },
+	worker: { format: 'es' },
 	logLevel: 'warn'
 });

@@ -79,8 +79,12 @@ describe('the patient vault', () => {
 		await page.getByTestId('recovery-code-done').click();
 		await page.getByTestId('no-records').waitFor();
 
+		// Large files are encrypted in a Web Worker; small ones on the page's thread.
+		const workers: string[] = [];
+		page.on('worker', (w) => workers.push(w.url()));
 		for (const f of FILES) await addFile(page, f);
 		expect(await page.getByTestId('record-item').count()).toBe(3);
+		expect(workers.filter((u) => u.includes('encrypt.worker'))).toHaveLength(1);
 
 		// The hostile file name is shown as text, never run.
 		await page.getByTestId('record-link').filter({ hasText: 'Blood pressure note' }).click();

@@ -18,10 +18,11 @@ export async function makeVaultDeps(config: AppConfig, wallet: WalletSession): P
 	const walletClient = wallet.walletClient;
 	const address = wallet.address;
 	if (!walletClient || !address || wallet.chainId === null) throw new WalletNotConnectedError();
-	const [{ createVaultChain }, { createPublicClient, http, verifyMessage }, node] = await Promise.all([
+	const [{ createVaultChain }, { createPublicClient, http, verifyMessage }, node, { browserEncryptor }] = await Promise.all([
 		import('../chain/vaultChain'),
 		import('viem'),
-		browserIpfs(config)
+		browserIpfs(config),
+		import('../workers/encryptor')
 	]);
 	const publicClient = createPublicClient({ transport: http(config.rpcUrl) });
 	const chainId = wallet.chainId;
@@ -31,7 +32,8 @@ export async function makeVaultDeps(config: AppConfig, wallet: WalletSession): P
 		blobs: node.blobStore,
 		local: createIdbLocalStore(),
 		domain: location.host,
-		verifySignature: (p) => verifyMessage(p)
+		verifySignature: (p) => verifyMessage(p),
+		encrypt: browserEncryptor
 	};
 }
 

@@ -6,7 +6,8 @@ export function fileInput(file: File): FileInput {
 		name: file.name,
 		type: file.type,
 		size: file.size,
-		stream: () => iterate(file.stream())
+		stream: () => iterate(file.stream()),
+		blob: file
 	};
 }
 

@@ -1,4 +1,4 @@
-import { CHUNK_SIZE, encryptStream, generateDataKey, manifestHeaderHash } from '../crypto/recordCipher';
+import { CHUNK_SIZE, encryptStream, generateDataKey, manifestHeaderHash, type EncryptStreamOptions } from '../crypto/recordCipher';
 import { sealDataKey } from '../crypto/pre';
 import { toBase64 } from '../crypto/encoding';
 import { getSodium } from '../crypto/sodium';
@@ -13,6 +13,8 @@ export interface FileInput {
 	type: string;
 	size: number;
 	stream(): AsyncIterable<Uint8Array>;
+	/** The browser Blob behind it, when there is one: it can go to a worker without being read here. */
+	blob?: Blob;
 }
 
 export interface NewRecord {
@@ -40,7 +42,7 @@ export interface AddProgress {
  * the index entries; nothing is committed to the index or the chain yet.
  */
 export async function encryptRecords(
-	deps: Pick<VaultDeps, 'blobs'>,
+	deps: Pick<VaultDeps, 'blobs' | 'encrypt'>,
 	vault: OpenVault,
 	inputs: NewRecord[],
 	options: { onProgress?(p: AddProgress): void; signal?: AbortSignal; now?: Date } = {}
@@ -84,7 +86,7 @@ export async function encryptRecords(
 }
 
 async function encryptFile(
-	deps: Pick<VaultDeps, 'blobs'>,
+	deps: Pick<VaultDeps, 'blobs' | 'encrypt'>,
 	vault: OpenVault,
 	category: Category,
 	epoch: number,
@@ -96,10 +98,10 @@ async function encryptFile(
 	const dek = await generateDataKey();
 	try {
 		const ad = await manifestHeaderHash({ v: 1, alg: 'secretstream-xchacha20poly1305', chunk: CHUNK_SIZE, id });
-		const cid = await deps.blobs.addStream(
-			encryptStream(file.stream(), { key: dek, ad, onProgress: options.onProgress }),
-			{ signal: options.signal }
-		);
+		const encrypt = deps.encrypt ?? ((f: FileInput, o: EncryptStreamOptions) => encryptStream(f.stream(), o));
+		const cid = await deps.blobs.addStream(encrypt(file, { key: dek, ad, onProgress: options.onProgress, signal: options.signal }), {
+			signal: options.signal
+		});
 		await deps.blobs.pin(cid, { signal: options.signal });
 		const sealed = await sealDataKey(vault.keys.umbralKey(category, epoch).publicKey, dek);
 		return {

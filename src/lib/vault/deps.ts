@@ -1,6 +1,8 @@
 import type { BlobStore, Hex, LocalStore, MessageSigner, VaultChain } from './ports';
 import type { VaultKeys } from '../crypto/keys';
 import type { VaultIndex } from '../records/model';
+import type { EncryptStreamOptions } from '../crypto/recordCipher';
+import type { FileInput } from './addRecords';
 
 /** What every vault use case is given. Adapters are passed in; nothing is global. */
 export interface VaultDeps {
@@ -12,7 +14,15 @@ export interface VaultDeps {
 	domain: string;
 	/** Checks that `signature` of `message` was made by `address` (viem's verifyMessage). */
 	verifySignature(params: { address: Hex; message: string; signature: Hex }): Promise<boolean>;
+	/**
+	 * Turns a file into its record ciphertext exactly as recordCipher's
+	 * encryptStream does, possibly on another thread (lib/workers). Defaults
+	 * to encryptStream on this thread.
+	 */
+	encrypt?: Encryptor;
 }
+
+export type Encryptor = (file: FileInput, options: EncryptStreamOptions & { signal?: AbortSignal }) => AsyncIterable<Uint8Array>;
 
 /** An unlocked vault: keys in memory only, forgotten on lock. */
 export interface OpenVault {
