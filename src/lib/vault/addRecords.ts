@@ -1,10 +1,10 @@
-import { CHUNK_SIZE, encryptStream, generateDataKey, manifestHeaderHash, type EncryptStreamOptions } from '../crypto/recordCipher';
+import { CHUNK_SIZE, generateDataKey, manifestHeaderHash } from '../crypto/recordCipher';
 import { sealDataKey } from '../crypto/pre';
 import { toBase64 } from '../crypto/encoding';
 import { getSodium } from '../crypto/sodium';
 import type { Attachment, Category, CipherManifest, ResourceSummary, VaultRecord } from '../records/model';
 import { EmptyFileError } from '../records/errors';
-import type { OpenVault, VaultDeps } from './deps';
+import { encryptInThread, type OpenVault, type VaultDeps } from './deps';
 import { randomId } from './random';
 
 /** A file to add, as the browser's File gives it (any source of byte chunks works). */
@@ -98,7 +98,7 @@ async function encryptFile(
 	const dek = await generateDataKey();
 	try {
 		const ad = await manifestHeaderHash({ v: 1, alg: 'secretstream-xchacha20poly1305', chunk: CHUNK_SIZE, id });
-		const encrypt = deps.encrypt ?? ((f: FileInput, o: EncryptStreamOptions) => encryptStream(f.stream(), o));
+		const encrypt = deps.encrypt ?? encryptInThread;
 		const cid = await deps.blobs.addStream(encrypt(file, { key: dek, ad, onProgress: options.onProgress, signal: options.signal }), {
 			signal: options.signal
 		});

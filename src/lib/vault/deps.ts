@@ -1,7 +1,7 @@
 import type { BlobStore, Hex, LocalStore, MessageSigner, VaultChain } from './ports';
 import type { VaultKeys } from '../crypto/keys';
 import type { VaultIndex } from '../records/model';
-import type { EncryptStreamOptions } from '../crypto/recordCipher';
+import { encryptStream, type EncryptStreamOptions } from '../crypto/recordCipher';
 import type { FileInput } from './addRecords';
 
 /** What every vault use case is given. Adapters are passed in; nothing is global. */
@@ -23,6 +23,9 @@ export interface VaultDeps {
 }
 
 export type Encryptor = (file: FileInput, options: EncryptStreamOptions & { signal?: AbortSignal }) => AsyncIterable<Uint8Array>;
+
+/** The default Encryptor: encryptStream on this thread. */
+export const encryptInThread: Encryptor = (file, options) => encryptStream(file.stream(), options);
 
 /** An unlocked vault: keys in memory only, forgotten on lock. */
 export interface OpenVault {

@@ -1,4 +1,4 @@
-import { CHUNK_SIZE, encryptStream, generateDataKey, manifestHeaderHash, RECORD_CIPHER_ALG } from '../../crypto/recordCipher';
+import { CHUNK_SIZE, generateDataKey, manifestHeaderHash, RECORD_CIPHER_ALG } from '../../crypto/recordCipher';
 import { decryptBlob, encryptBlob, sealTo, signDetached } from '../../crypto/seal';
 import { canonicalJson, toBase64, utf8 } from '../../crypto/encoding';
 import { getSodium } from '../../crypto/sodium';
@@ -6,7 +6,7 @@ import { isCategory, type Category } from '../../records/model';
 import { EmptyFileError } from '../../records/errors';
 import { TransactionFailedError } from '../../chain/errors';
 import type { FileInput } from '../addRecords';
-import type { OpenVault } from '../deps';
+import { encryptInThread, type OpenVault } from '../deps';
 import type { Hex } from '../ports';
 import {
 	PROPOSAL_PAYLOAD_MAX_BYTES,
@@ -130,8 +130,9 @@ export async function proposeRecord(
 			const ad = await manifestHeaderHash({ v: 1, alg: RECORD_CIPHER_ALG, chunk: CHUNK_SIZE, id });
 			const before = done;
 			report('encrypting', done);
+			const encrypt = deps.encrypt ?? encryptInThread;
 			const cid = await deps.blobs.addStream(
-				encryptStream(file.stream(), { key: dek, ad, onProgress: (n) => report('encrypting', before + n) }),
+				encrypt(file, { key: dek, ad, onProgress: (n) => report('encrypting', before + n), signal: options.signal }),
 				{ signal: options.signal }
 			);
 			await deps.blobs.pin(cid, { signal: options.signal });
