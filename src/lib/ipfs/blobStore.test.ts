@@ -3,6 +3,7 @@ import * as raw from 'multiformats/codecs/raw';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryBlockstore } from 'blockstore-core/memory';
 import { PutFailedError } from 'interface-store';
+import { concatBytes } from '../crypto/encoding';
 import { BlobNotFoundError, BlobWriteError, InvalidCidError } from './errors';
 import { createBlobStore } from './blobStore';
 import { createMemoryNode, type MemoryNode } from './memoryNode';
@@ -39,13 +40,7 @@ async function* pieces(data: Uint8Array, size: number): AsyncGenerator<Uint8Arra
 async function collect(source: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
 	const parts: Uint8Array[] = [];
 	for await (const part of source) parts.push(part);
-	const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-	let offset = 0;
-	for (const part of parts) {
-		out.set(part, offset);
-		offset += part.length;
-	}
-	return out;
+	return concatBytes(...parts);
 }
 
 /** Index of the first differing byte, or -1 when equal (toEqual is very slow on MiB arrays). */

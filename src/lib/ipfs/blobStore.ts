@@ -6,6 +6,7 @@ import type { BlobStore } from '../vault/ports';
 import { BlobNotFoundError, BlobWriteError, InvalidCidError } from './errors';
 import type { RemotePinResult } from './remotePin';
 import { readAhead } from './readAhead';
+import { concatBytes } from '../crypto/encoding';
 
 /**
  * Importer settings written out instead of relying on @helia/unixfs defaults,
@@ -131,19 +132,8 @@ export function createBlobStore(helia: BlobStoreHelia, options: CreateBlobStoreO
 		cat,
 		async getBytes(cid, opts = {}) {
 			const chunks: Uint8Array[] = [];
-			let length = 0;
-			for await (const chunk of cat(cid, opts)) {
-				chunks.push(chunk);
-				length += chunk.byteLength;
-			}
-			if (chunks.length === 1) return chunks[0];
-			const out = new Uint8Array(length);
-			let offset = 0;
-			for (const chunk of chunks) {
-				out.set(chunk, offset);
-				offset += chunk.byteLength;
-			}
-			return out;
+			for await (const chunk of cat(cid, opts)) chunks.push(chunk);
+			return chunks.length === 1 ? chunks[0] : concatBytes(...chunks);
 		},
 		async pin(cid, opts) {
 			await pinWithReport(cid, opts);

@@ -8,6 +8,7 @@ import { MemoryBlockstore } from 'blockstore-core';
 import { MemoryDatastore } from 'datastore-core';
 import { CID } from 'multiformats/cid';
 import * as raw from 'multiformats/codecs/raw';
+import { concatBytes } from '../crypto/encoding';
 import { parseCid } from './blobStore';
 import { startNode, type IpfsNode, type StartNodeOptions } from './start';
 
@@ -56,14 +57,7 @@ export async function createMemoryNode(options: CreateMemoryNodeOptions = {}): P
 async function readBlock(blockstore: MemoryBlockstore, cid: CID): Promise<Uint8Array> {
 	const parts: Uint8Array[] = [];
 	for await (const part of blockstore.get(cid)) parts.push(part);
-	if (parts.length === 1) return parts[0];
-	const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-	let offset = 0;
-	for (const part of parts) {
-		out.set(part, offset);
-		offset += part.byteLength;
-	}
-	return out;
+	return parts.length === 1 ? parts[0] : concatBytes(...parts);
 }
 
 /** Node 20 has no global WebSocket, which @libp2p/websockets dials with. */

@@ -13,22 +13,36 @@ export function browserIpfs(config: AppConfig) {
 	return ipfsNode;
 }
 
+/** What every contract adapter is given, for the connected wallet. */
+async function contractClients(config: AppConfig, wallet: WalletSession) {
+	const { walletClient, address } = wallet;
+	if (!walletClient || !address) throw new WalletNotConnectedError();
+	const { createPublicClient, http } = await import('viem');
+	return {
+		publicClient: createPublicClient({ transport: http(config.rpcUrl) }),
+		walletClient,
+		account: address,
+		addresses: config.contracts,
+		chainId: config.chainId,
+		fromBlock: BigInt(config.deployBlock)
+	};
+}
+
 /** Wires the browser adapters (wallet, viem, Helia, IndexedDB) to the vault use cases. */
 export async function makeVaultDeps(config: AppConfig, wallet: WalletSession): Promise<VaultDeps> {
-	const walletClient = wallet.walletClient;
 	const address = wallet.address;
-	if (!walletClient || !address || wallet.chainId === null) throw new WalletNotConnectedError();
-	const [{ createVaultChain }, { createPublicClient, http, verifyMessage }, node, { browserEncryptor }] = await Promise.all([
+	if (!address || wallet.chainId === null) throw new WalletNotConnectedError();
+	const [clients, { createVaultChain }, { verifyMessage }, node, { browserEncryptor }] = await Promise.all([
+		contractClients(config, wallet),
 		import('../chain/vaultChain'),
 		import('viem'),
 		browserIpfs(config),
 		import('../workers/encryptor')
 	]);
-	const publicClient = createPublicClient({ transport: http(config.rpcUrl) });
 	const chainId = wallet.chainId;
 	return {
 		signer: { address, chainId, signMessage: (message) => wallet.signMessage(message) },
-		chain: createVaultChain({ publicClient, walletClient, account: address, addresses: config.contracts, chainId: config.chainId }),
+		chain: createVaultChain(clients),
 		blobs: node.blobStore,
 		local: createIdbLocalStore(),
 		domain: location.host,
@@ -39,18 +53,8 @@ export async function makeVaultDeps(config: AppConfig, wallet: WalletSession): P
 
 /** The provider chain (profiles and the proposal mailbox) for the connected wallet. */
 export async function makeProviderChain(config: AppConfig, wallet: WalletSession): Promise<import('../vault/providerPorts').ProviderChain> {
-	const walletClient = wallet.walletClient;
-	const address = wallet.address;
-	if (!walletClient || !address) throw new WalletNotConnectedError();
-	const [{ createProviderChain }, { createPublicClient, http }] = await Promise.all([import('../chain/providerChain'), import('viem')]);
-	return createProviderChain({
-		publicClient: createPublicClient({ transport: http(config.rpcUrl) }),
-		walletClient,
-		account: address,
-		addresses: config.contracts,
-		chainId: config.chainId,
-		fromBlock: BigInt(config.deployBlock)
-	});
+	const [clients, { createProviderChain }] = await Promise.all([contractClients(config, wallet), import('../chain/providerChain')]);
+	return createProviderChain(clients);
 }
 
 /** Everything the proposal use cases need: the vault's adapters plus the provider chain. */
@@ -85,24 +89,13 @@ export async function makeSharingDeps(
 	config: AppConfig,
 	wallet: WalletSession
 ): Promise<import('../vault/sharing/deps').SharingDeps & { providers: import('../vault/providerPorts').ProviderChain }> {
-	const walletClient = wallet.walletClient;
-	const address = wallet.address;
-	if (!walletClient || !address) throw new WalletNotConnectedError();
-	const [deps, providers, { createGrantChain }, { createPublicClient, http }] = await Promise.all([
+	const [deps, providers, clients, { createGrantChain }] = await Promise.all([
 		makeVaultDeps(config, wallet),
 		makeProviderChain(config, wallet),
-		import('../chain/grantChain'),
-		import('viem')
+		contractClients(config, wallet),
+		import('../chain/grantChain')
 	]);
-	const grants = createGrantChain({
-		publicClient: createPublicClient({ transport: http(config.rpcUrl) }),
-		walletClient,
-		account: address,
-		addresses: config.contracts,
-		chainId: config.chainId,
-		fromBlock: BigInt(config.deployBlock)
-	});
-	return { ...deps, grants, providers };
+	return { ...deps, grants: createGrantChain(clients), providers };
 }
 
 /**

@@ -1,7 +1,6 @@
-import { decryptStream, manifestHeaderHash } from '../crypto/recordCipher';
 import { openDataKey } from '../crypto/pre';
 import { fromBase64 } from '../crypto/encoding';
-import { getSodium } from '../crypto/sodium';
+import { decryptAttachment } from './decryptAttachment';
 import type { Attachment, VaultRecord } from '../records/model';
 import type { OpenVault, VaultDeps } from './deps';
 
@@ -20,12 +19,7 @@ export async function* openAttachment(
 	const m = attachment.manifest;
 	const key = vault.keys.umbralKey(record.category, m.epoch);
 	const dek = await openDataKey(key.secretKey, { capsule: fromBase64(m.capsule), ciphertext: fromBase64(m.sealedKey) });
-	try {
-		const ad = await manifestHeaderHash({ v: 1, alg: m.alg, chunk: m.chunk, id: m.id });
-		yield* decryptStream(deps.blobs.cat(m.cid, options), { key: dek, ad });
-	} finally {
-		(await getSodium()).memzero(dek);
-	}
+	yield* decryptAttachment(deps.blobs, m, dek, options);
 }
 
 /** Reads an attachment whole (for viewing); large files should be streamed to a download instead. */

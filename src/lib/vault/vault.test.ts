@@ -4,6 +4,7 @@
  * deployed contracts and the viem chain adapter.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryLocal } from '../../../tests/setup/memoryLocal';
 import { createPublicClient, createWalletClient, http, verifyMessage, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
@@ -14,7 +15,6 @@ import { createMemoryNode } from '../ipfs/memoryNode';
 import { DecryptionFailedError, WrongKeyError } from '../crypto/errors';
 import { EmptyFileError } from '../records/errors';
 import type { VaultDeps } from './deps';
-import type { LocalStore } from './ports';
 import { createVault } from './createVault';
 import { unlockVault } from './unlockVault';
 import { encryptRecords, type FileInput } from './addRecords';
@@ -23,15 +23,6 @@ import { readAttachment } from './openAttachment';
 import { VaultExistsError, VaultNotFoundError } from './errors';
 import { SignatureCancelledError } from './walletErrors';
 
-function memoryLocal(): LocalStore & { map: Map<string, Uint8Array> } {
-	const map = new Map<string, Uint8Array>();
-	return {
-		map,
-		get: async (k) => map.get(k) ?? null,
-		put: async (k, v) => void map.set(k, v),
-		delete: async (k) => void map.delete(k)
-	};
-}
 
 const bytesInput = (name: string, type: string, bytes: Uint8Array, pieces = 1): FileInput => ({
 	name,

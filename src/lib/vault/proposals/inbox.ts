@@ -1,4 +1,5 @@
-import { decryptStream, manifestHeaderHash, RECORD_CIPHER_ALG } from '../../crypto/recordCipher';
+import { RECORD_CIPHER_ALG } from '../../crypto/recordCipher';
+import { decryptAttachment } from '../decryptAttachment';
 import { decryptBlob, openSealed, verifyDetached } from '../../crypto/seal';
 import { sealDataKey } from '../../crypto/pre';
 import { bytesToHex, fromBase64, toBase64 } from '../../crypto/encoding';
@@ -124,19 +125,7 @@ export async function* openProposalAttachment(
 	attachment: ProposalAttachment,
 	options: { signal?: AbortSignal } = {}
 ): AsyncGenerator<Uint8Array> {
-	const dek = fromBase64(attachment.dek);
-	try {
-		const ad = await manifestHeaderHash({ v: 1, alg: RECORD_CIPHER_ALG, chunk: attachment.chunk, id: attachment.id });
-		let size = 0;
-		for await (const part of decryptStream(deps.blobs.cat(attachment.cid, options), { key: dek, ad, chunkSize: attachment.chunk })) {
-			size += part.length;
-			yield part;
-		}
-		// The size is signed: a mismatch means the signed payload and the ciphertext do not belong together.
-		if (size !== attachment.size) throw new DecryptionFailedError();
-	} finally {
-		(await getSodium()).memzero(dek);
-	}
+	yield* decryptAttachment(deps.blobs, attachment, fromBase64(attachment.dek), options);
 }
 
 async function readWhole(deps: Pick<ProposalDeps, 'blobs'>, attachment: ProposalAttachment, signal?: AbortSignal): Promise<Uint8Array> {

@@ -4,19 +4,19 @@
  * memory node standing in for the IPFS network, libsodium and Umbral).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryLocal } from '../../../../tests/setup/memoryLocal';
 import { createWalletClient, custom, http, type EIP1193RequestFn, type Hex } from 'viem';
 import { startTestChain, type TestChain } from '../../../../tests/setup/anvil';
 import { createVaultChain } from '../../chain/vaultChain';
 import { createProviderChain } from '../../chain/providerChain';
 import { createMemoryNode, type MemoryNode } from '../../ipfs/memoryNode';
 import { DecryptionFailedError } from '../../crypto/errors';
-import { canonicalJson, fromBase64, toBase64, utf8 } from '../../crypto/encoding';
+import { canonicalJson, concatBytes, fromBase64, toBase64, utf8 } from '../../crypto/encoding';
 import { decryptBlob, encryptBlob, openSealed, sealTo } from '../../crypto/seal';
 import { createVault } from '../createVault';
 import { unlockVault } from '../unlockVault';
 import { readAttachment } from '../openAttachment';
 import { bytesFile } from '../fhirRecords';
-import type { LocalStore } from '../ports';
 import type { OpenVault } from '../deps';
 import type { ProposalDeps } from './deps';
 import { listMyProposals, proposeRecord, registerAsProvider } from './provider';
@@ -32,17 +32,7 @@ import {
 } from './errors';
 import { PAYLOAD_AD } from './payload';
 
-function memoryLocal(): LocalStore {
-	const map = new Map<string, Uint8Array>();
-	return { get: async (k) => map.get(k) ?? null, put: async (k, v) => void map.set(k, v), delete: async (k) => void map.delete(k) };
-}
 
-const concat = (parts: Uint8Array[]) => {
-	const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-	let o = 0;
-	for (const p of parts) out.set(p, (o += p.length) - p.length);
-	return out;
-};
 
 let chain: TestChain;
 let ipfs: MemoryNode;
@@ -140,7 +130,7 @@ describe('providers propose, patients decide (node, real chain)', () => {
 		expect(item.payload).toMatchObject({ title: 'Amoxicillin', category: 'medications', note: 'Take with food', kind: 'fhir' });
 		const preview: Uint8Array[] = [];
 		for await (const part of openProposalAttachment(patient.deps, item.payload!.attachments[0])) preview.push(part);
-		expect(concat(preview)).toEqual(MED_BYTES);
+		expect(concatBytes(...preview)).toEqual(MED_BYTES);
 
 		const accepted = await acceptProposal(patient.deps, patientVault, item);
 		patientVault = accepted.vault;
@@ -151,7 +141,7 @@ describe('providers propose, patients decide (node, real chain)', () => {
 		const reopened = await unlockVault(patient.vaultDeps, { kind: 'passphrase', passphrase: 'patient passphrase 1' });
 		const record = reopened.index.records.find((r) => r.title === 'Amoxicillin')!;
 		expect(record.source).toBe(`Dr. Ada Lovelace (${provider.address})`);
-		expect(concat(await readAttachment(patient.deps, reopened, record, record.attachments[0]))).toEqual(MED_BYTES);
+		expect(concatBytes(...(await readAttachment(patient.deps, reopened, record, record.attachments[0])))).toEqual(MED_BYTES);
 
 		const state = await patient.deps.providers.readProposal(id);
 		expect(state?.status).toBe('accepted');

@@ -9,9 +9,8 @@ import { CarevaultError } from '../../errors';
 import { fromBase64 } from '../../crypto/encoding';
 import type { VaultKeys } from '../../crypto/keys';
 import { openReencrypted, verifyCapsuleFrag } from '../../crypto/pre';
-import { decryptStream, manifestHeaderHash } from '../../crypto/recordCipher';
-import { DecryptionFailedError } from '../../crypto/errors';
-import { getSodium, getUmbral } from '../../crypto/sodium';
+import { getUmbral } from '../../crypto/sodium';
+import { decryptAttachment } from '../decryptAttachment';
 import type { GrantScope } from '../../records/model';
 import type { GrantChain, GrantState } from '../grantPorts';
 import type { BlobStore, Hex } from '../ports';
@@ -210,17 +209,7 @@ export async function* openSharedAttachment(
 			receivingPk.free();
 		}
 	});
-	try {
-		const ad = await manifestHeaderHash({ v: 1, alg: attachment.alg, chunk: attachment.chunk, id: attachment.id });
-		let size = 0;
-		for await (const part of decryptStream(deps.blobs.cat(attachment.cid, options), { key: dek, ad, chunkSize: attachment.chunk })) {
-			size += part.length;
-			yield part;
-		}
-		if (size !== attachment.size) throw new DecryptionFailedError();
-	} finally {
-		(await getSodium()).memzero(dek);
-	}
+	yield* decryptAttachment(deps.blobs, attachment, dek, options);
 }
 
 /** Reads a shared attachment whole (for viewing). */

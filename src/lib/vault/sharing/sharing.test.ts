@@ -4,6 +4,7 @@
  * a Helia memory node, libsodium and Umbral.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryLocal } from '../../../../tests/setup/memoryLocal';
 import type { Hex } from 'viem';
 import { startTestChain, type TestChain } from '../../../../tests/setup/anvil';
 import { createVaultChain } from '../../chain/vaultChain';
@@ -17,7 +18,6 @@ import { encryptRecords } from '../addRecords';
 import { commitRecords } from '../commitRecords';
 import { bytesFile } from '../fhirRecords';
 import type { OpenVault } from '../deps';
-import type { LocalStore } from '../ports';
 import { registerAsProvider } from '../proposals/provider';
 import { NotARegisteredProviderError } from '../proposals/errors';
 import type { SharingDeps } from './deps';
@@ -28,10 +28,6 @@ import { openShareLink, openSharedGrant, openSharedWithMe, readSharedAttachment,
 import { answerAccessRequest, listAccessRequests, listMyAccessRequests, requestAccess } from './requests';
 import { GranteeNotRegisteredError, GrantExpiredError, GrantRevokedError, LinkInvalidError, LinkNotRecoverableError } from './errors';
 
-function memoryLocal(): LocalStore {
-	const map = new Map<string, Uint8Array>();
-	return { get: async (k) => map.get(k) ?? null, put: async (k, v) => void map.set(k, v), delete: async (k) => void map.delete(k) };
-}
 
 let chain: TestChain;
 let ipfs: MemoryNode;
