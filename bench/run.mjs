@@ -161,7 +161,7 @@ async function appFlows() {
 	const { ANVIL_PRIVATE_KEYS: keys } = await import('../scripts/anvil.mjs');
 	const stack = await startStack({});
 	try {
-		const fixture = join(root, '../shared/fixtures/synthea-10');
+		const fixture = join(root, 'tests/fixtures/synthea-10');
 		const { readdirSync } = await import('node:fs');
 		const files = readdirSync(fixture).filter((f) => f.endsWith('.ndjson')).map((f) => join(fixture, f));
 		const source = fhir.parseFhirFiles(files.map((f) => ({ name: f.split('/').pop(), text: readFileSync(f, 'utf8') })));

@@ -24,6 +24,7 @@ if (typeof Promise.withResolvers !== 'function') {
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const CHAIN_NAME = 'Carevault Local (anvil)';
+export const APP_DOMAIN = 'carevault.localhost';
 
 /** Anvil's well-known dev accounts (public test keys; never hold real funds with them). */
 export const ANVIL_ACCOUNTS = ANVIL_PRIVATE_KEYS.map((privateKey, i) => ({ address: ANVIL_ADDRESSES[i], privateKey }));
@@ -147,7 +148,14 @@ export async function startStack(options = {}) {
 			rpcUrl,
 			contracts: { keyRegistry: deployed.keyRegistry, vaultRegistry: deployed.vaultRegistry, proposals: deployed.proposals, grants: deployed.grants },
 			deployBlock: Number(deployed.deployBlock ?? 0),
-			ipfsPeers: ws.length > 0 ? ws : peer.multiaddrs
+			ipfsPeers: ws.length > 0 ? ws : peer.multiaddrs,
+			// The local site's stable identity for the unlock message (see README, Security model).
+			appDomain: APP_DOMAIN,
+			appUri: `http://${host}:${ports.app || 5173}/`,
+			providerSchemaUid: null,
+			trustedAttesters: [],
+			logBlockRange: 10_000,
+			gateways: []
 		};
 		if (writeConfig) writeFileSync(join(ROOT, 'build', 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
 

@@ -1,9 +1,13 @@
 // `npm test`: every check, in order, on real parts. Exits non-zero if any fails
 // and ends with one plain "N passed, N failed" line summing all test runners.
+// A test file that fails to load (syntax error, missing import, a throwing
+// beforeAll) counts as one failure, and so does a check step without tests
+// (types, lint, build) that fails: nothing broken can hide behind "0 failed".
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { countVitestReport } from './testCount.mjs';
 
 const out = mkdtempSync(join(tmpdir(), 'carevault-test-'));
 const steps = [
@@ -29,12 +33,17 @@ let broken = false;
 for (const step of steps) {
 	console.log(`\n=== ${step.name}: ${step.cmd.join(' ')}`);
 	const res = spawnSync(step.cmd[0], step.cmd.slice(1), { stdio: 'inherit', env: process.env });
+	let counted = { passed: 0, failed: 0 };
 	if (step.report && existsSync(step.report)) {
-		const r = JSON.parse(readFileSync(step.report, 'utf8'));
-		passed += r.numPassedTests ?? 0;
-		failed += r.numFailedTests ?? 0;
+		counted = countVitestReport(JSON.parse(readFileSync(step.report, 'utf8')));
+		for (const file of counted.brokenFiles) console.error(`✗ ${file}: failed to load or run (counted as a failure)`);
 	}
+	passed += counted.passed;
+	failed += counted.failed;
 	if (res.status !== 0) {
+		// A step that failed without any counted failure (a check, a build, a
+		// runner that crashed before writing its report) is one failure.
+		if (counted.failed === 0) failed += 1;
 		console.error(`\n✗ ${step.name} failed (exit ${res.status ?? res.signal})`);
 		broken = true;
 		break;

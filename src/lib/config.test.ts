@@ -12,7 +12,13 @@ const good = {
 		grants: '0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9'
 	},
 	deployBlock: 1,
-	ipfsPeers: ['/ip4/127.0.0.1/tcp/4003/ws/p2p/12D3KooWG75zP1uZ73WEJ9r8aV26W9Q1xVbbQ4CQW8aJJVDBAXgv']
+	ipfsPeers: ['/ip4/127.0.0.1/tcp/4003/ws/p2p/12D3KooWG75zP1uZ73WEJ9r8aV26W9Q1xVbbQ4CQW8aJJVDBAXgv'],
+	appDomain: 'carevault.example',
+	appUri: 'https://carevault.example/',
+	providerSchemaUid: null,
+	trustedAttesters: [],
+	logBlockRange: 10_000,
+	gateways: []
 };
 
 const serving = (body: string, status = 200) => {
@@ -31,6 +37,11 @@ describe('loadConfig', () => {
 		expect(asked).toEqual(['./config.json']);
 	});
 
+	test('optional fields get their defaults: appUri from appDomain, no EAS, 10,000-block log ranges', async () => {
+		const { appUri: _appUri, providerSchemaUid: _p, trustedAttesters: _t, logBlockRange: _l, gateways: _g, ...minimal } = good;
+		expect(await loadConfig(serving(JSON.stringify(minimal)).fetchFn)).toEqual(good);
+	});
+
 	test('a missing file (404 or network failure) is ConfigMissingError with the npm start hint', async () => {
 		const err = await loadConfig(serving('not found', 404).fetchFn).catch((e: unknown) => e);
 		expect(err).toBeInstanceOf(ConfigMissingError);
@@ -47,7 +58,12 @@ describe('loadConfig', () => {
 		['bad rpcUrl', JSON.stringify({ ...good, rpcUrl: 'localhost:8545' }), /rpcUrl/],
 		['short address', JSON.stringify({ ...good, contracts: { ...good.contracts, vaultRegistry: '0x1234' } }), /contracts\.vaultRegistry/],
 		['missing grants address', JSON.stringify({ ...good, contracts: { ...good.contracts, grants: undefined } }), /contracts\.grants/],
-		['bad peers', JSON.stringify({ ...good, ipfsPeers: ['127.0.0.1:4003'] }), /ipfsPeers/]
+		['bad peers', JSON.stringify({ ...good, ipfsPeers: ['127.0.0.1:4003'] }), /ipfsPeers/],
+		['no app domain', JSON.stringify({ ...good, appDomain: undefined }), /appDomain/],
+		['a host with a port as app domain', JSON.stringify({ ...good, appDomain: '127.0.0.1:5173' }), /appDomain/],
+		['bad attester', JSON.stringify({ ...good, trustedAttesters: ['0x12'] }), /trustedAttesters/],
+		['bad schema uid', JSON.stringify({ ...good, providerSchemaUid: '0x12' }), /providerSchemaUid/],
+		['zero log range', JSON.stringify({ ...good, logBlockRange: 0 }), /logBlockRange/]
 	])('%s is ConfigInvalidError naming the problem', async (_name, body, pattern) => {
 		const err = await loadConfig(serving(body).fetchFn).catch((e: unknown) => e);
 		expect(err).toBeInstanceOf(ConfigInvalidError);

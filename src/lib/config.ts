@@ -7,9 +7,33 @@ export interface AppConfig {
 	chainId: number;
 	chainName: string;
 	rpcUrl: string;
-	contracts: { keyRegistry: Address; vaultRegistry: Address; proposals: Address; grants: Address };
+	contracts: {
+		keyRegistry: Address;
+		vaultRegistry: Address;
+		proposals: Address;
+		grants: Address;
+		/** Ethereum Attestation Service on this chain; absent: no provider can be shown as verified. */
+		eas?: Address;
+		schemaRegistry?: Address;
+	};
 	deployBlock: number;
 	ipfsPeers: string[];
+	/**
+	 * The site's stable name (its DNSLink or ENS name, e.g. `carevault.example`). The wallet
+	 * unlock message is bound to it, never to `location.host`: a gateway or a new release
+	 * changes the host, and a vault bound to a host could never be unlocked again.
+	 */
+	appDomain: string;
+	/** Where the site is meant to be opened, e.g. `https://carevault.example/`. */
+	appUri: string;
+	/** EAS schema UID of provider identity attestations (name, role, licence id); null without EAS. */
+	providerSchemaUid: `0x${string}` | null;
+	/** Attesters whose provider attestations this site trusts (a patient can add or remove their own). */
+	trustedAttesters: Address[];
+	/** Largest block range asked of the RPC in one eth_getLogs call (public RPCs cap it). */
+	logBlockRange: number;
+	/** HTTP IPFS gateways the site may fetch from (trustless gateway URLs); may be empty. */
+	gateways: string[];
 }
 
 export class ConfigMissingError extends CarevaultError {
@@ -53,6 +77,10 @@ export async function loadConfig(fetchFn: FetchFn = (input, init) => fetch(input
 }
 
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+// A DNS name of at least two labels (no scheme, no port, no path).
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+export const DEFAULT_LOG_BLOCK_RANGE = 10_000;
 
 /** Checks a parsed config object field by field; the message names the first bad field. */
 export function parseConfig(raw: unknown): AppConfig {
@@ -72,6 +100,29 @@ export function parseConfig(raw: unknown): AppConfig {
 		if (typeof value !== 'string' || !ADDRESS.test(value))
 			throw new ConfigInvalidError(`contracts.${key} must be a 0x address of 20 bytes, got ${JSON.stringify(value)}`);
 	}
+	for (const key of ['eas', 'schemaRegistry'] as const) {
+		const value = contracts[key];
+		if (value !== undefined && (typeof value !== 'string' || !ADDRESS.test(value)))
+			throw new ConfigInvalidError(`contracts.${key} must be a 0x address of 20 bytes when set, got ${JSON.stringify(value)}`);
+	}
+	const appDomain = o.appDomain;
+	if (typeof appDomain !== 'string' || !DOMAIN.test(appDomain))
+		throw new ConfigInvalidError(`appDomain must be the site's stable DNS name (e.g. carevault.example), got ${JSON.stringify(appDomain)}`);
+	const appUri = o.appUri ?? `https://${appDomain}/`;
+	if (typeof appUri !== 'string' || !/^https?:\/\/[^\s]+$/.test(appUri))
+		throw new ConfigInvalidError(`appUri must be an http(s) URL, got ${JSON.stringify(appUri)}`);
+	const providerSchemaUid = o.providerSchemaUid ?? null;
+	if (providerSchemaUid !== null && (typeof providerSchemaUid !== 'string' || !BYTES32.test(providerSchemaUid)))
+		throw new ConfigInvalidError(`providerSchemaUid must be a 32-byte 0x hex string or null, got ${JSON.stringify(providerSchemaUid)}`);
+	const trustedAttesters = o.trustedAttesters ?? [];
+	if (!Array.isArray(trustedAttesters) || !trustedAttesters.every((a) => typeof a === 'string' && ADDRESS.test(a)))
+		throw new ConfigInvalidError('trustedAttesters must be a list of 0x addresses');
+	const logBlockRange = o.logBlockRange ?? DEFAULT_LOG_BLOCK_RANGE;
+	if (typeof logBlockRange !== 'number' || !Number.isSafeInteger(logBlockRange) || logBlockRange < 1)
+		throw new ConfigInvalidError(`logBlockRange must be a positive integer, got ${JSON.stringify(logBlockRange)}`);
+	const gateways = o.gateways ?? [];
+	if (!Array.isArray(gateways) || !gateways.every((g) => typeof g === 'string' && /^https?:\/\/[^\s]+$/.test(g)))
+		throw new ConfigInvalidError('gateways must be a list of http(s) URLs');
 	const deployBlock = o.deployBlock ?? 0;
 	if (typeof deployBlock !== 'number' || !Number.isSafeInteger(deployBlock) || deployBlock < 0)
 		throw new ConfigInvalidError(`deployBlock must be a non-negative integer, got ${JSON.stringify(deployBlock)}`);
@@ -86,9 +137,17 @@ export function parseConfig(raw: unknown): AppConfig {
 			keyRegistry: contracts.keyRegistry as Address,
 			vaultRegistry: contracts.vaultRegistry as Address,
 			proposals: contracts.proposals as Address,
-			grants: contracts.grants as Address
+			grants: contracts.grants as Address,
+			...(contracts.eas ? { eas: contracts.eas as Address } : {}),
+			...(contracts.schemaRegistry ? { schemaRegistry: contracts.schemaRegistry as Address } : {})
 		},
 		deployBlock,
-		ipfsPeers: [...ipfsPeers] as string[]
+		ipfsPeers: [...ipfsPeers] as string[],
+		appDomain,
+		appUri,
+		providerSchemaUid: providerSchemaUid as `0x${string}` | null,
+		trustedAttesters: [...trustedAttesters] as Address[],
+		logBlockRange,
+		gateways: [...gateways] as string[]
 	};
 }

@@ -12,7 +12,7 @@ import { listPatients, parseFhirFiles, selectPatient } from '../../src/lib/recor
 import { currentLists } from '../../src/lib/records/reconcile';
 import { accounts, newProfile, url, waitForText } from './harness';
 
-const FIXTURE = fileURLToPath(new URL('../../../shared/fixtures/synthea-10/', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../fixtures/synthea-10/', import.meta.url));
 const files = readdirSync(FIXTURE).filter((f) => f.endsWith('.ndjson')).map((f) => join(FIXTURE, f));
 
 describe('FHIR import', () => {

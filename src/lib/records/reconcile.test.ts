@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseFhirFiles, selectPatient } from './fhir/import';
 import { currentLists, type FhirResource, type ListItem } from './reconcile';
 
-const FIXTURE = fileURLToPath(new URL('../../../../shared/fixtures/synthea-10/', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../../../tests/fixtures/synthea-10/', import.meta.url));
 const NAMES = ['Patient', 'MedicationRequest', 'Condition', 'AllergyIntolerance', 'Encounter', 'Device'];
 
 // ---- The independent reference: plain loops over the raw NDJSON lines, sharing no code with reconcile.ts.

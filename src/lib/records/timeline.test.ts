@@ -5,7 +5,7 @@ import { groupForVault, parseFhirFiles, selectPatient } from './fhir/import';
 import type { VaultRecord } from './model';
 import { buildTimeline, filterTimeline, timelineEntriesOf, type TimelineEntry } from './timeline';
 
-const FIXTURE = fileURLToPath(new URL('../../../../shared/fixtures/synthea-10/', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../../../tests/fixtures/synthea-10/', import.meta.url));
 const LARGEST = '79a66c97-6131-3213-f3c9-4606946ab056';
 
 const entry = (id: string, date: string, extra: Partial<TimelineEntry> = {}): TimelineEntry => ({

@@ -8,7 +8,7 @@ import { currentLists } from '../reconcile';
 import { parseFhirFiles, selectPatient } from './import';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const FIXTURE = fileURLToPath(new URL('../../../../../shared/fixtures/synthea-10/', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../../../../tests/fixtures/synthea-10/', import.meta.url));
 const paths = readdirSync(FIXTURE)
 	.filter((f) => f.endsWith('.ndjson'))
 	.sort()

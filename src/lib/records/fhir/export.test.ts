@@ -5,7 +5,7 @@ import { currentLists } from '../reconcile';
 import { escapeXhtml, exportBundle, exportPatientSummary, type Bundle } from './export';
 import { listPatients, parseFhirFiles, selectPatient, type FhirResource } from './import';
 
-const FIXTURE = fileURLToPath(new URL('../../../../../shared/fixtures/synthea-10/', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../../../../tests/fixtures/synthea-10/', import.meta.url));
 const files = readdirSync(FIXTURE)
 	.filter((f) => f.endsWith('.ndjson'))
 	.map((name) => ({ name, text: readFileSync(FIXTURE + name, 'utf8') }));

@@ -13,7 +13,7 @@ import {
 	type ImportFile
 } from './import';
 
-const FIXTURE = fileURLToPath(new URL('../../../../../shared/fixtures/synthea-10/', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../../../../tests/fixtures/synthea-10/', import.meta.url));
 const files: ImportFile[] = readdirSync(FIXTURE)
 	.filter((f) => f.endsWith('.ndjson'))
 	.sort()
