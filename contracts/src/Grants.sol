@@ -12,9 +12,10 @@ contract Grants is IGrants {
     uint256 private constant _MAX_POINTER = 1024;
     uint256 private constant _MAX_REQUEST = 2048;
 
-    // One slot per grant, and one per request: what authorisation and
-    // `isActive` read. Grantees and requesters are in the events only, which
-    // keeps a grant near 60,000 gas (a stored grantee would add 22,100).
+    // One slot per grant: what authorisation and `isActive` read. Grantees are
+    // in the events only, which keeps a grant near 60,000 gas (a stored grantee
+    // would add 22,100). A request keeps its requester (a second slot, paid by
+    // the provider who asks) so that an approval can only grant to it.
     struct Grant {
         address patient;
         uint64 expiresAt;
@@ -24,6 +25,7 @@ contract Grants is IGrants {
     struct Request {
         address patient;
         RequestStatus status;
+        address requester;
     }
 
     IKeyRegistry private immutable _registry;
@@ -42,14 +44,7 @@ contract Grants is IGrants {
         external
         returns (uint256 id)
     {
-        _checkPointer(sealedPointer, commitment);
-        if (grantee == address(0)) revert GrantsZeroGrantee();
-        if (expiresAt != 0 && expiresAt <= block.timestamp) revert GrantsExpiryInPast(expiresAt, block.timestamp);
-
-        id = _grantCount + 1;
-        _grantCount = id;
-        _grants[id] = Grant({patient: msg.sender, expiresAt: expiresAt, revoked: false});
-        emit Granted(id, msg.sender, grantee, expiresAt, commitment, sealedPointer);
+        return _grant(grantee, expiresAt, sealedPointer, commitment);
     }
 
     /// @inheritdoc IGrants
@@ -99,33 +94,33 @@ contract Grants is IGrants {
 
         id = _requestCount + 1;
         _requestCount = id;
-        _requests[id] = Request({patient: patient, status: RequestStatus.Pending});
+        _requests[id] = Request({patient: patient, status: RequestStatus.Pending, requester: msg.sender});
         emit AccessRequested(id, msg.sender, patient, sealedRequest);
     }
 
     /// @inheritdoc IGrants
-    function answerRequest(uint256 id, bool approved, uint256 grantId) external {
-        Request storage request = _requests[id];
-        RequestStatus status = request.status;
-        if (status == RequestStatus.None) revert GrantsRequestUnknown(id);
-        if (request.patient != msg.sender) revert GrantsNotRequestedPatient(id, msg.sender);
-        if (status != RequestStatus.Pending) revert GrantsRequestAlreadyAnswered(id);
-        if (approved) {
-            Grant memory g = _grants[grantId];
-            if (g.patient != msg.sender || !_active(g)) {
-                revert GrantsRequestGrantMismatch(id, grantId);
-            }
-        } else {
-            grantId = 0;
-        }
-        request.status = approved ? RequestStatus.Approved : RequestStatus.Declined;
-        emit AccessRequestAnswered(id, msg.sender, approved, grantId);
+    function approveRequest(uint256 id, uint64 expiresAt, bytes calldata sealedPointer, bytes32 commitment)
+        external
+        returns (uint256 grantId)
+    {
+        Request storage request = _pendingRequest(id);
+        // The grantee is the requester as recorded when it asked: an approval cannot name anyone else's grant.
+        grantId = _grant(request.requester, expiresAt, sealedPointer, commitment);
+        request.status = RequestStatus.Approved;
+        emit AccessRequestAnswered(id, msg.sender, true, grantId);
     }
 
     /// @inheritdoc IGrants
-    function requestOf(uint256 id) external view returns (address patient, RequestStatus status) {
+    function declineRequest(uint256 id) external {
+        Request storage request = _pendingRequest(id);
+        request.status = RequestStatus.Declined;
+        emit AccessRequestAnswered(id, msg.sender, false, 0);
+    }
+
+    /// @inheritdoc IGrants
+    function requestOf(uint256 id) external view returns (address patient, address requester, RequestStatus status) {
         Request storage request = _requests[id];
-        return (request.patient, request.status);
+        return (request.patient, request.requester, request.status);
     }
 
     /// @inheritdoc IGrants
@@ -136,6 +131,28 @@ contract Grants is IGrants {
     /// @inheritdoc IGrants
     function keyRegistry() external view returns (address registry) {
         return address(_registry);
+    }
+
+    function _grant(address grantee, uint64 expiresAt, bytes calldata sealedPointer, bytes32 commitment)
+        private
+        returns (uint256 id)
+    {
+        _checkPointer(sealedPointer, commitment);
+        if (grantee == address(0)) revert GrantsZeroGrantee();
+        if (expiresAt != 0 && expiresAt <= block.timestamp) revert GrantsExpiryInPast(expiresAt, block.timestamp);
+
+        id = _grantCount + 1;
+        _grantCount = id;
+        _grants[id] = Grant({patient: msg.sender, expiresAt: expiresAt, revoked: false});
+        emit Granted(id, msg.sender, grantee, expiresAt, commitment, sealedPointer);
+    }
+
+    function _pendingRequest(uint256 id) private view returns (Request storage request) {
+        request = _requests[id];
+        RequestStatus status = request.status;
+        if (status == RequestStatus.None) revert GrantsRequestUnknown(id);
+        if (request.patient != msg.sender) revert GrantsNotRequestedPatient(id, msg.sender);
+        if (status != RequestStatus.Pending) revert GrantsRequestAlreadyAnswered(id);
     }
 
     function _checkPointer(bytes calldata sealedPointer, bytes32 commitment) private pure {

@@ -10,7 +10,8 @@ pragma solidity 0.8.37;
 ///         whatever the number of records it covers. Chain observers learn who
 ///         granted whom and until when, never the scope or the record CIDs.
 ///         Registered providers may also send a patient a sealed access request,
-///         which the patient answers once.
+///         which the patient answers once: an approval makes the grant to the
+///         requester in the same call, so it can never point at someone else's grant.
 interface IGrants {
     /// @notice Where an access request stands. `None` is an id that was never used.
     enum RequestStatus {
@@ -85,12 +86,6 @@ interface IGrants {
     /// @param id The request.
     error GrantsRequestAlreadyAnswered(uint256 id);
 
-    /// @notice An approval must name an active grant of the answering patient. That its grantee
-    ///         is the requester is for readers to check, in the `Granted` event.
-    /// @param id The request.
-    /// @param grantId The grant that was named.
-    error GrantsRequestGrantMismatch(uint256 id, uint256 grantId);
-
     /// @notice `patient` granted `grantee` access until `expiresAt` (0: no expiry). Only the
     ///         grantee can open `sealedPointer`; `commitment` binds it without revealing it.
     event Granted(
@@ -112,7 +107,8 @@ interface IGrants {
     /// @notice Provider `requester` asked `patient` for access; only `patient` can open `sealedRequest`.
     event AccessRequested(uint256 indexed id, address indexed requester, address indexed patient, bytes sealedRequest);
 
-    /// @notice `patient` answered access request `id`; `grantId` is the grant that approved it, 0 when declined.
+    /// @notice `patient` answered access request `id`; `grantId` is the grant that approved it (made
+    ///         to the requester in the same transaction), 0 when declined.
     event AccessRequestAnswered(uint256 indexed id, address indexed patient, bool approved, uint256 grantId);
 
     /// @notice Grants `grantee` access to the bundle behind `sealedPointer`. The caller is the patient.
@@ -120,7 +116,8 @@ interface IGrants {
     /// @param expiresAt Unix seconds after which the grant is no longer active; 0 for no expiry.
     /// @param sealedPointer The bundle pointer sealed to the grantee's X25519 key, 1 to 1024 bytes.
     ///        Kept only in the `Granted` event, never in storage.
-    /// @param commitment Non-zero hash binding the sealed pointer.
+    /// @param commitment Non-zero hash binding the grant's parties, scope, key epochs, expiry and
+    ///        bundle (computed off-chain over a salt sealed in the bundle, so it reveals nothing).
     /// @return id The new grant's id (ids count up from 1; 0 is never a grant).
     function grant(address grantee, uint64 expiresAt, bytes calldata sealedPointer, bytes32 commitment)
         external
@@ -129,7 +126,7 @@ interface IGrants {
     /// @notice Replaces grant `id`'s sealed pointer. Only its patient, only while it is active.
     /// @param id The grant.
     /// @param sealedPointer The new sealed pointer, 1 to 1024 bytes (event only).
-    /// @param commitment Non-zero hash binding it.
+    /// @param commitment Non-zero hash binding the grant's scope, key epochs, expiry and new bundle.
     function updatePointer(uint256 id, bytes calldata sealedPointer, bytes32 commitment) external;
 
     /// @notice Revokes grant `id` for good. Only its patient, only once; an expired grant may be revoked.
@@ -164,18 +161,31 @@ interface IGrants {
     /// @return id The new request's id (ids count up from 1).
     function requestAccess(address patient, bytes calldata sealedRequest) external returns (uint256 id);
 
-    /// @notice Answers access request `id`, once. Only its patient.
+    /// @notice Approves access request `id`, once, by granting its requester access to the bundle
+    ///         behind `sealedPointer` in the same call. Only the request's patient; the grantee is
+    ///         always the requester recorded by `requestAccess`. Emits `Granted`, then
+    ///         `AccessRequestAnswered(id, patient, true, grantId)`. Same checks as `grant`.
     /// @param id The request.
-    /// @param approved Whether access was granted.
-    /// @param grantId When approved: the caller's active grant to the requester; ignored when declined.
-    function answerRequest(uint256 id, bool approved, uint256 grantId) external;
+    /// @param expiresAt Unix seconds after which the grant is no longer active; 0 for no expiry.
+    /// @param sealedPointer The bundle pointer sealed to the requester's X25519 key, 1 to 1024 bytes (event only).
+    /// @param commitment Non-zero hash binding the grant's scope and bundle.
+    /// @return grantId The new grant's id.
+    function approveRequest(uint256 id, uint64 expiresAt, bytes calldata sealedPointer, bytes32 commitment)
+        external
+        returns (uint256 grantId);
 
-    /// @notice Access request `id`; zero and `None` when it does not exist. The requester
-    ///         and sealed request are in its `AccessRequested` event.
+    /// @notice Declines access request `id`, once. Only its patient. Emits
+    ///         `AccessRequestAnswered(id, patient, false, 0)`.
+    /// @param id The request.
+    function declineRequest(uint256 id) external;
+
+    /// @notice Access request `id`; zeros and `None` when it does not exist. The sealed
+    ///         request is in its `AccessRequested` event.
     /// @param id The request.
     /// @return patient The patient asked.
+    /// @return requester The provider who asked (the grantee of an approval).
     /// @return status Where it stands.
-    function requestOf(uint256 id) external view returns (address patient, RequestStatus status);
+    function requestOf(uint256 id) external view returns (address patient, address requester, RequestStatus status);
 
     /// @notice How many access requests were made (the last id).
     /// @return count The number of requests.

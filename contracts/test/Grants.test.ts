@@ -39,7 +39,8 @@ type GrantsCall =
 	| { functionName: 'updatePointer'; args: readonly [bigint, Hex, Hex] }
 	| { functionName: 'revoke'; args: readonly [bigint] }
 	| { functionName: 'requestAccess'; args: readonly [Address, Hex] }
-	| { functionName: 'answerRequest'; args: readonly [bigint, boolean, bigint] };
+	| { functionName: 'approveRequest'; args: readonly [bigint, bigint, Hex, Hex] }
+	| { functionName: 'declineRequest'; args: readonly [bigint] };
 
 async function send(index: number, call: GrantsCall) {
 	const hash = await t.walletClient(index).writeContract({ address: t.addresses.grants, abi: grantsAbi, ...call } as never);
@@ -55,7 +56,7 @@ const view = <R>(functionName: string, args: readonly unknown[] = []) =>
 	t.publicClient.readContract({ address: t.addresses.grants, abi: grantsAbi, functionName, args } as never) as Promise<R>;
 const grantOf = (id: bigint) => view<readonly [Address, bigint, boolean, boolean]>('grantOf', [id]);
 const isActive = (id: bigint) => view<boolean>('isActive', [id]);
-const requestOf = (id: bigint) => view<readonly [Address, number]>('requestOf', [id]);
+const requestOf = (id: bigint) => view<readonly [Address, Address, number]>('requestOf', [id]);
 const grantCount = () => view<bigint>('grantCount');
 const requestCount = () => view<bigint>('requestCount');
 
@@ -242,7 +243,7 @@ describe('Grants: revoke', () => {
 });
 
 describe('Grants: access requests', () => {
-	it('a registered provider asks a patient with keys: AccessRequested carries the sealed request, storage keeps the patient and status only', async () => {
+	it('a registered provider asks a patient with keys: AccessRequested carries the sealed request, storage keeps the patient, requester and status', async () => {
 		const request = sealed('reason + categories', 300);
 		const before = await requestCount();
 		const receipt = await send(PROVIDER, { functionName: 'requestAccess', args: [addr(PATIENT), request] });
@@ -251,7 +252,7 @@ describe('Grants: access requests', () => {
 		expect(logs.map((l) => [l.eventName, l.args])).toEqual([
 			['AccessRequested', { id, requester: addr(PROVIDER), patient: addr(PATIENT), sealedRequest: request }]
 		]);
-		expect(await requestOf(id)).toEqual([addr(PATIENT), PENDING]);
+		expect(await requestOf(id)).toEqual([addr(PATIENT), addr(PROVIDER), PENDING]);
 		expect(await requestCount()).toBe(id);
 	});
 
@@ -270,63 +271,98 @@ describe('Grants: access requests', () => {
 		expect(await requestAccess(PROVIDER_2, PATIENT, fill(2, 2048))).toBe(one + 1n);
 	});
 
-	it('the patient declines: AccessRequestAnswered(id, patient, false, 0) whatever grant id is passed; status Declined', async () => {
+	it('the patient declines: AccessRequestAnswered(id, patient, false, 0); status Declined; no grant', async () => {
 		const id = await requestAccess(PROVIDER, PATIENT);
-		const receipt = await send(PATIENT, { functionName: 'answerRequest', args: [id, false, 7n] });
+		const grants = await grantCount();
+		const receipt = await send(PATIENT, { functionName: 'declineRequest', args: [id] });
 		const logs = parseEventLogs({ abi: grantsAbi, logs: receipt.logs });
 		expect(logs.map((l) => [l.eventName, l.args])).toEqual([['AccessRequestAnswered', { id, patient: addr(PATIENT), approved: false, grantId: 0n }]]);
-		expect(await requestOf(id)).toEqual([addr(PATIENT), DECLINED]);
+		expect(await requestOf(id)).toEqual([addr(PATIENT), addr(PROVIDER), DECLINED]);
+		expect(await grantCount()).toBe(grants);
 	});
 
-	it('the patient approves with its active grant to the requester: AccessRequestAnswered(id, patient, true, grantId); status Approved', async () => {
+	it('the patient approves: one call grants the requester (Granted names it as grantee), then AccessRequestAnswered(id, patient, true, grantId); status Approved', async () => {
 		const id = await requestAccess(PROVIDER_2, PATIENT_2);
-		const grantId = await grant(PATIENT_2, addr(PROVIDER_2));
-		const receipt = await send(PATIENT_2, { functionName: 'answerRequest', args: [id, true, grantId] });
+		const grantId = (await grantCount()) + 1n;
+		const pointer = sealed('approval');
+		const expiresAt = (await t.now()) + BigInt(HOUR);
+		const receipt = await send(PATIENT_2, { functionName: 'approveRequest', args: [id, expiresAt, pointer, commit(pointer)] });
 		const logs = parseEventLogs({ abi: grantsAbi, logs: receipt.logs });
-		expect(logs.map((l) => [l.eventName, l.args])).toEqual([['AccessRequestAnswered', { id, patient: addr(PATIENT_2), approved: true, grantId }]]);
-		expect(await requestOf(id)).toEqual([addr(PATIENT_2), APPROVED]);
+		expect(logs.map((l) => [l.eventName, l.args])).toEqual([
+			['Granted', { id: grantId, patient: addr(PATIENT_2), grantee: addr(PROVIDER_2), expiresAt, commitment: commit(pointer), sealedPointer: pointer }],
+			['AccessRequestAnswered', { id, patient: addr(PATIENT_2), approved: true, grantId }]
+		]);
+		expect(await requestOf(id)).toEqual([addr(PATIENT_2), addr(PROVIDER_2), APPROVED]);
+		expect(await grantOf(grantId)).toEqual([addr(PATIENT_2), expiresAt, false, true]);
+		// The grant is an ordinary one: its patient updates and revokes it.
+		await send(PATIENT_2, { functionName: 'updatePointer', args: [grantId, pointer, commit(pointer)] });
+		await send(PATIENT_2, { functionName: 'revoke', args: [grantId] });
+		expect(await isActive(grantId)).toBe(false);
 	});
 
-	it('an approval must name an active grant of this patient: GrantsRequestGrantMismatch(id, grantId)', async () => {
+	it('an approval cannot grant anyone but the requester: no grant of another grantee or of another patient can answer it', async () => {
+		// Before: the answer named a grant id, and any active grant of the patient passed. Now the
+		// approval carries no grantee and no grant id: the function has no way to name one.
+		const approve = grantsAbi.find((e) => e.type === 'function' && e.name === 'approveRequest');
+		expect(approve && 'inputs' in approve ? approve.inputs.map((i) => `${i.type} ${i.name}`) : []).toEqual([
+			'uint256 id',
+			'uint64 expiresAt',
+			'bytes sealedPointer',
+			'bytes32 commitment'
+		]);
+		expect(grantsAbi.some((e) => e.type === 'function' && e.name === 'answerRequest')).toBe(false);
 		const id = await requestAccess(PROVIDER, PATIENT);
-		const byOther = await grant(PATIENT_2, addr(PROVIDER));
-		const revoked = await grant(PATIENT, addr(PROVIDER));
-		await send(PATIENT, { functionName: 'revoke', args: [revoked] });
-		const expired = await grant(PATIENT, addr(PROVIDER), (await t.now()) + 60n);
-		await t.advanceTime(61);
-		for (const grantId of [0n, byOther, revoked, expired, 2n ** 256n - 1n])
-			await expectRevert(simulate(PATIENT, { functionName: 'answerRequest', args: [id, true, grantId] }), 'GrantsRequestGrantMismatch(uint256,uint256)', [id, grantId]);
-		expect(await requestOf(id)).toEqual([addr(PATIENT), PENDING]);
+		// Grants that exist elsewhere: the patient's to another provider, another patient's to the requester.
+		await grant(PATIENT, addr(PROVIDER_2));
+		await grant(PATIENT_2, addr(PROVIDER));
+		const receipt = await send(PATIENT, { functionName: 'approveRequest', args: [id, 0n, sealed('mine'), commit(sealed('mine'))] });
+		const [granted] = parseEventLogs({ abi: grantsAbi, logs: receipt.logs, eventName: 'Granted' });
+		const [answered] = parseEventLogs({ abi: grantsAbi, logs: receipt.logs, eventName: 'AccessRequestAnswered' });
+		expect(granted.args).toMatchObject({ patient: addr(PATIENT), grantee: addr(PROVIDER) });
+		expect(answered.args.grantId).toBe(granted.args.id);
 	});
 
-	it('nobody but the addressed patient answers (the provider, another patient, a stranger): GrantsNotRequestedPatient(id, caller)', async () => {
+	it('an approval makes the same checks as a grant, and a refused one leaves the request pending', async () => {
 		const id = await requestAccess(PROVIDER, PATIENT);
-		const grantId = await grant(PATIENT, addr(PROVIDER));
+		const p = sealed('checked');
+		await expectRevert(simulate(PATIENT, { functionName: 'approveRequest', args: [id, 0n, '0x', commit(p)] }), 'GrantsEmptyPointer()', []);
+		await expectRevert(simulate(PATIENT, { functionName: 'approveRequest', args: [id, 0n, fill(1, 1025), commit(p)] }), 'GrantsPointerTooLong(uint256,uint256)', [1025n, 1024n]);
+		await expectRevert(simulate(PATIENT, { functionName: 'approveRequest', args: [id, 0n, p, zeroHash] }), 'GrantsZeroCommitment()', []);
+		await expectRevert(simulate(PATIENT, { functionName: 'approveRequest', args: [id, 1n, p, commit(p)] }), 'GrantsExpiryInPast(uint64,uint256)');
+		expect(await requestOf(id)).toEqual([addr(PATIENT), addr(PROVIDER), PENDING]);
+	});
+
+	it('nobody but the addressed patient answers (the requester, another patient, a stranger): GrantsNotRequestedPatient(id, caller)', async () => {
+		const id = await requestAccess(PROVIDER, PATIENT);
+		const p = sealed('not yours');
+		const grants = await grantCount();
 		for (const index of [PROVIDER, PATIENT_2, NOBODY]) {
-			await expectRevert(simulate(index, { functionName: 'answerRequest', args: [id, true, grantId] }), 'GrantsNotRequestedPatient(uint256,address)', [id, addr(index)]);
-			await expectRevert(simulate(index, { functionName: 'answerRequest', args: [id, false, 0n] }), 'GrantsNotRequestedPatient(uint256,address)', [id, addr(index)]);
+			await expectRevert(simulate(index, { functionName: 'approveRequest', args: [id, 0n, p, commit(p)] }), 'GrantsNotRequestedPatient(uint256,address)', [id, addr(index)]);
+			await expectRevert(simulate(index, { functionName: 'declineRequest', args: [id] }), 'GrantsNotRequestedPatient(uint256,address)', [id, addr(index)]);
 		}
-		expect((await requestOf(id))[1]).toBe(PENDING);
+		expect((await requestOf(id))[2]).toBe(PENDING);
+		expect(await grantCount()).toBe(grants);
 	});
 
 	it('a request is answered once: GrantsRequestAlreadyAnswered(id); an unknown id: GrantsRequestUnknown(id)', async () => {
+		const p = sealed('once');
 		const declined = await requestAccess(PROVIDER, PATIENT);
-		await send(PATIENT, { functionName: 'answerRequest', args: [declined, false, 0n] });
+		await send(PATIENT, { functionName: 'declineRequest', args: [declined] });
 		const approved = await requestAccess(PROVIDER, PATIENT);
-		const grantId = await grant(PATIENT, addr(PROVIDER));
-		await send(PATIENT, { functionName: 'answerRequest', args: [approved, true, grantId] });
+		await send(PATIENT, { functionName: 'approveRequest', args: [approved, 0n, p, commit(p)] });
 		for (const id of [declined, approved]) {
-			await expectRevert(simulate(PATIENT, { functionName: 'answerRequest', args: [id, true, grantId] }), 'GrantsRequestAlreadyAnswered(uint256)', [id]);
-			await expectRevert(simulate(PATIENT, { functionName: 'answerRequest', args: [id, false, 0n] }), 'GrantsRequestAlreadyAnswered(uint256)', [id]);
+			await expectRevert(simulate(PATIENT, { functionName: 'approveRequest', args: [id, 0n, p, commit(p)] }), 'GrantsRequestAlreadyAnswered(uint256)', [id]);
+			await expectRevert(simulate(PATIENT, { functionName: 'declineRequest', args: [id] }), 'GrantsRequestAlreadyAnswered(uint256)', [id]);
 		}
 		// Another account still gets NotRequestedPatient, not the answer.
-		await expectRevert(simulate(PATIENT_2, { functionName: 'answerRequest', args: [declined, false, 0n] }), 'GrantsNotRequestedPatient(uint256,address)', [
+		await expectRevert(simulate(PATIENT_2, { functionName: 'declineRequest', args: [declined] }), 'GrantsNotRequestedPatient(uint256,address)', [
 			declined,
 			addr(PATIENT_2)
 		]);
 		for (const id of [0n, (await requestCount()) + 1n, 2n ** 256n - 1n]) {
-			await expectRevert(simulate(PATIENT, { functionName: 'answerRequest', args: [id, false, 0n] }), 'GrantsRequestUnknown(uint256)', [id]);
-			expect(await requestOf(id)).toEqual([zeroAddress, 0]);
+			await expectRevert(simulate(PATIENT, { functionName: 'declineRequest', args: [id] }), 'GrantsRequestUnknown(uint256)', [id]);
+			await expectRevert(simulate(PATIENT, { functionName: 'approveRequest', args: [id, 0n, p, commit(p)] }), 'GrantsRequestUnknown(uint256)', [id]);
+			expect(await requestOf(id)).toEqual([zeroAddress, zeroAddress, 0]);
 		}
 	});
 });

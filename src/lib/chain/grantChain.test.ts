@@ -181,7 +181,9 @@ describe('createGrantChain: grants', () => {
 			patient.grant({ grantee: addr(DOCTOR), expiresAt: 1.5, ...p }),
 			patient.grant({ grantee: '0x1234', expiresAt: 0, ...p }),
 			patient.revoke({ id: -1n }),
-			patient.answerRequest({ id: 1n, approved: true }),
+			patient.approveRequest({ id: -1n, expiresAt: 0, ...p }),
+			patient.approveRequest({ id: 1n, expiresAt: 0, sealedPointer: p.sealedPointer, commitment: zeroHash }),
+			patient.declineRequest({ id: -1n }),
 			readOnly().grant({ grantee: addr(DOCTOR), expiresAt: 0, ...p }),
 			readOnly().revoke({ id: 1n })
 		];
@@ -196,7 +198,7 @@ describe('createGrantChain: grants', () => {
 });
 
 describe('createGrantChain: access requests', () => {
-	it('a provider asks, the patient sees it pending, approves with a grant; both sides see the outcome', async () => {
+	it('a provider asks, the patient sees it pending, approves (one transaction grants the requester); both sides see the outcome', async () => {
 		const sealed = (await pointerFor(PATIENT, '{"reason":"follow-up","categories":["medications"]}')).sealedPointer;
 		const doctor = chainFor(DOCTOR);
 		const { id } = await doctor.requestAccess({ patient: addr(PATIENT), sealedRequest: sealed });
@@ -205,28 +207,34 @@ describe('createGrantChain: access requests', () => {
 		expect(await opened(PATIENT, pending!.sealedRequest)).toContain('follow-up');
 
 		const patient = chainFor(PATIENT);
-		const { id: grantId } = await patient.grant({ grantee: addr(DOCTOR), expiresAt: 0, ...(await pointerFor(DOCTOR, 'answer')) });
-		await patient.answerRequest({ id, approved: true, grantId });
+		const p = await pointerFor(DOCTOR, 'answer');
+		const { grantId } = await patient.approveRequest({ id, expiresAt: 0, ...p });
+		expect(await readOnly().readGrant(grantId)).toMatchObject({ id: grantId, patient: addr(PATIENT), grantee: addr(DOCTOR), commitment: p.commitment, active: true });
+		expect(await opened(DOCTOR, (await readOnly().readGrant(grantId))!.sealedPointer)).toBe('answer');
 		expect((await readOnly().listRequestsByRequester(addr(DOCTOR))).find((r) => r.id === id)).toEqual({ ...pending, status: 'approved', grantId });
-		expectFailed(await rejection(patient.answerRequest({ id, approved: false })), 'GrantsRequestAlreadyAnswered', [id]);
+		expectFailed(await rejection(patient.declineRequest({ id })), 'GrantsRequestAlreadyAnswered', [id]);
+		expectFailed(await rejection(patient.approveRequest({ id, expiresAt: 0, ...p })), 'GrantsRequestAlreadyAnswered', [id]);
 	});
 
 	it('the patient declines: declined, no grant id; only the addressed patient answers', async () => {
 		const { id } = await chainFor(DOCTOR).requestAccess({ patient: addr(PATIENT_2), sealedRequest: new Uint8Array([1, 2, 3]) });
-		expectFailed(await rejection(chainFor(PATIENT).answerRequest({ id, approved: false })), 'GrantsNotRequestedPatient', [id, addr(PATIENT)]);
-		await chainFor(PATIENT_2).answerRequest({ id, approved: false });
+		expectFailed(await rejection(chainFor(PATIENT).declineRequest({ id })), 'GrantsNotRequestedPatient', [id, addr(PATIENT)]);
+		expectFailed(await rejection(chainFor(PATIENT).approveRequest({ id, expiresAt: 0, ...(await pointerFor(DOCTOR, 'not mine')) })), 'GrantsNotRequestedPatient', [
+			id,
+			addr(PATIENT)
+		]);
+		await chainFor(PATIENT_2).declineRequest({ id });
 		const [declined] = (await readOnly().listRequestsForPatient(addr(PATIENT_2))).filter((r) => r.id === id);
 		expect(declined).toEqual({ id, requester: addr(DOCTOR), patient: addr(PATIENT_2), sealedRequest: new Uint8Array([1, 2, 3]), status: 'declined' });
 	});
 
-	it('refusals: a non-provider asks (GrantsNotProvider), a patient without keys is asked (GrantsPatientNotRegistered), an approval names a revoked grant (GrantsRequestGrantMismatch)', async () => {
+	it('refusals: a non-provider asks (GrantsNotProvider), a patient without keys is asked (GrantsPatientNotRegistered), an approval with an expiry already past (GrantsExpiryInPast)', async () => {
 		expectFailed(await rejection(chainFor(KEYS_ONLY).requestAccess({ patient: addr(PATIENT), sealedRequest: new Uint8Array([1]) })), 'GrantsNotProvider', [addr(KEYS_ONLY)]);
 		expectFailed(await rejection(chainFor(DOCTOR).requestAccess({ patient: addr(LINK), sealedRequest: new Uint8Array([1]) })), 'GrantsPatientNotRegistered', [addr(LINK)]);
 		const { id } = await chainFor(DOCTOR).requestAccess({ patient: addr(PATIENT), sealedRequest: new Uint8Array([9]) });
-		const patient = chainFor(PATIENT);
-		const { id: grantId } = await patient.grant({ grantee: addr(DOCTOR), expiresAt: 0, ...(await pointerFor(DOCTOR, 'soon revoked')) });
-		await patient.revoke({ id: grantId });
-		expectFailed(await rejection(patient.answerRequest({ id, approved: true, grantId })), 'GrantsRequestGrantMismatch', [id, grantId]);
+		const err = await rejection(chainFor(PATIENT).approveRequest({ id, expiresAt: 1, ...(await pointerFor(DOCTOR, 'late')) }));
+		expect((err as TransactionFailedError).errorName).toBe('GrantsExpiryInPast');
+		expect((await readOnly().listRequestsForPatient(addr(PATIENT))).find((r) => r.id === id)?.status).toBe('pending');
 		expect(await rejection(chainFor(DOCTOR).requestAccess({ patient: addr(PATIENT), sealedRequest: new Uint8Array(2049) }))).toBeInstanceOf(InvalidChainInputError);
 	});
 

@@ -2,7 +2,8 @@ import type { Account, Address, Chain, Client, Hex, Transport } from 'viem';
 import type { GrantChain } from '../vault/grantPorts';
 import type { ChainClient } from './client';
 import type { ContractAddresses } from './config';
-import { answerAccessRequest } from './actions/answerAccessRequest';
+import { approveAccessRequest } from './actions/approveAccessRequest';
+import { declineAccessRequest } from './actions/declineAccessRequest';
 import { grant } from './actions/grant';
 import { listAccessRequests } from './actions/listAccessRequests';
 import { listGrants } from './actions/listGrants';
@@ -50,7 +51,8 @@ export function createGrantChain({ fromBlock = 0n, ...parameters }: CreateGrantC
 		listGrantsByPatient: (patient) => listGrants(client, { as: 'patient', account: patient, fromBlock }),
 		listGrantsForGrantee: (grantee) => listGrants(client, { as: 'grantee', account: grantee, fromBlock }),
 		requestAccess: (params) => requestAccess(client, params),
-		answerRequest: (params) => answerAccessRequest(client, params),
+		approveRequest: (params) => approveAccessRequest(client, params),
+		declineRequest: (params) => declineAccessRequest(client, params),
 		listRequestsForPatient: (patient) => listAccessRequests(client, { as: 'patient', account: patient, fromBlock }),
 		listRequestsByRequester: (requester) => listAccessRequests(client, { as: 'requester', account: requester, fromBlock })
 	};

@@ -9,7 +9,7 @@ export interface GrantState {
 	id: bigint;
 	patient: Hex;
 	grantee: Hex;
-	/** bytes32 commitment = BLAKE2b-256/keccak of the sealed bundle pointer; hides scope and CIDs. */
+	/** bytes32 grant commitment (vault/sharing/commitment.ts): binds parties, expiry, scope, key epochs and bundle; salted, so it hides them. */
 	commitment: Hex;
 	/** Unix seconds; 0 = no expiry. */
 	expiresAt: number;
@@ -50,8 +50,13 @@ export interface GrantChain {
 	listGrantsForGrantee(grantee: Hex): Promise<GrantState[]>;
 	/** Registered providers only (KeyRegistry.isProvider). */
 	requestAccess(p: { patient: Hex; sealedRequest: Uint8Array }): Promise<{ hash: Hex; id: bigint }>;
-	/** Patient only; approve links the grant it created. */
-	answerRequest(p: { id: bigint; approved: boolean; grantId?: bigint }): Promise<Hex>;
+	/**
+	 * Patient only, pending requests only: ONE transaction grants the requester recorded on-chain
+	 * (never anyone else) and answers the request with that grant. Returns the new grant id.
+	 */
+	approveRequest(p: { id: bigint; expiresAt: number; sealedPointer: Uint8Array; commitment: Hex }): Promise<{ hash: Hex; grantId: bigint }>;
+	/** Patient only, pending requests only. */
+	declineRequest(p: { id: bigint }): Promise<Hex>;
 	listRequestsForPatient(patient: Hex): Promise<AccessRequestState[]>;
 	listRequestsByRequester(requester: Hex): Promise<AccessRequestState[]>;
 }

@@ -7,8 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { deriveVaultKeys, LINK_SALT_BYTES, publicKeysOf, wipe, type VaultKeys } from '../../crypto/keys';
 import { generateDataKey } from '../../crypto/recordCipher';
 import { openReencrypted, sealDataKey, verifyCapsuleFrag } from '../../crypto/pre';
-import { bytesToHex, fromBase64, toBase64 } from '../../crypto/encoding';
-import { blake2b } from '../../crypto/hash';
+import { fromBase64, toBase64 } from '../../crypto/encoding';
 import { getUmbral } from '../../crypto/sodium';
 import { emptyIndex, type Category, type VaultRecord } from '../../records/model';
 import type { OpenVault } from '../deps';
@@ -92,7 +91,7 @@ describe('grant bundle', () => {
 		// Both epochs of medications are covered (records sealed before and after a rotation).
 		expect(bundle.keys.map((k) => `${k.category}:${k.epoch}`).sort()).toEqual(['medications:0', 'medications:1']);
 		// Only public keys and cfrags travel: no delegating secret key.
-		expect(Object.keys(bundle).sort()).toEqual(['createdAt', 'grantee', 'keys', 'patient', 'receiver', 'records', 'scope', 'v', 'verifyingPk']);
+		expect(Object.keys(bundle).sort()).toEqual(['createdAt', 'grantee', 'keys', 'patient', 'receiver', 'records', 'salt', 'scope', 'v', 'verifyingPk']);
 		for (const epoch of [0, 1]) expect(JSON.stringify(bundle)).not.toContain(toBase64(vault.keys.umbralKey('medications', epoch).secretKey.toBEBytes()));
 
 		const opened = await verifyBundle(clone(bundle), doctor.umbralIdentity.secretKey);
@@ -165,15 +164,28 @@ describe('grant bundle', () => {
 		const bad = { v: 1, patient: PATIENT, grantee: DOCTOR, scope: { categories: [] }, verifyingPk: 'AAAA', keys: [], records: [], receiver: {} } as unknown as GrantBundle;
 		await expect(verifyBundle(bad, doctor.umbralIdentity.secretKey)).rejects.toBeInstanceOf(ShareUnavailableError);
 	});
+
+	it('a bundle without a commitment salt is refused: version 1 with a reason, version 2 as malformed', async () => {
+		const { doctor, vault, receiver } = await fixture();
+		const bundle = await buildBundle(vault, { grantee: DOCTOR, scope: { categories: ['medications'] }, receiver, createdAt: '2024-06-01T00:00:00.000Z' });
+		expect(fromBase64(bundle.salt)).toHaveLength(32);
+		await expect(verifyBundle(clone(bundle), doctor.umbralIdentity.secretKey)).resolves.toMatchObject({ salt: bundle.salt });
+		const { salt: _salt, ...unsalted } = bundle;
+		await expect(verifyBundle({ ...unsalted, v: 1 }, doctor.umbralIdentity.secretKey)).rejects.toThrow('earlier version of Carevault');
+		await expect(verifyBundle(unsalted, doctor.umbralIdentity.secretKey)).rejects.toThrow('(salt)');
+		await expect(verifyBundle({ ...bundle, salt: toBase64(new Uint8Array(16)) }, doctor.umbralIdentity.secretKey)).rejects.toThrow('(salt)');
+		// Every bundle gets its own salt.
+		const again = await buildBundle(vault, { grantee: DOCTOR, scope: { categories: ['medications'] }, receiver, createdAt: '2024-06-01T00:00:00.000Z' });
+		expect(again.salt).not.toBe(bundle.salt);
+	});
 });
 
 describe('sealed grant pointer', () => {
-	it('the grantee opens its half, the patient its own, a stranger neither; the commitment is BLAKE2b-256 of the bytes', async () => {
+	it('the grantee opens its half, the patient its own, a stranger neither', async () => {
 		const { patient, doctor } = await fixture();
 		const stranger = await keysFor();
 		const pointer = { cid: 'bafkreibundle', key: toBase64(randomBytes(32)) };
-		const { sealedPointer, commitment } = await sealGrantPointer(pointer, doctor.inbox.publicKey, { address: PATIENT, indexKey: patient.index });
-		expect(commitment).toBe(`0x${bytesToHex(await blake2b(sealedPointer))}`);
+		const { sealedPointer } = await sealGrantPointer(pointer, doctor.inbox.publicKey, { address: PATIENT, indexKey: patient.index });
 		expect(new TextDecoder().decode(sealedPointer)).not.toContain('bafkreibundle');
 		expect(sealedPointer.length).toBeLessThanOrEqual(1024);
 		expect(await openGranteePointer(sealedPointer, doctor.inbox)).toEqual(pointer);

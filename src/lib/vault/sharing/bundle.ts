@@ -5,11 +5,11 @@
  * kfrags that made the cfrags never leave the patient's browser.
  *
  *   IPFS:   encryptBlob(random key, JSON bundle, BUNDLE_AD)
- *   chain:  sealedPointer = envelope (see sealGrantPointer), commitment = BLAKE2b-256(sealedPointer)
+ *   chain:  sealedPointer = envelope (see sealGrantPointer), commitment = grantCommitment (./commitment.ts)
+ *           over the grant's parties, expiry, scope, key epochs and pointer, salted with the bundle's `salt`
  */
 import type { PublicKey, SecretKey, VerifiedKeyFrag } from '@nucypher/umbral-pre';
-import { bytesToHex, concatBytes, fromBase64, toBase64, utf8 } from '../../crypto/encoding';
-import { blake2b } from '../../crypto/hash';
+import { concatBytes, fromBase64, toBase64, utf8 } from '../../crypto/encoding';
 import { LINK_SALT_BYTES } from '../../crypto/keys';
 import { makeKFrag, reencryptCapsule, verifyCapsuleFrag } from '../../crypto/pre';
 import { decryptBlob, encryptBlob, openSealed, sealTo, type BoxKeyPair } from '../../crypto/seal';
@@ -19,6 +19,7 @@ import { isCategory, type Category, type GrantScope, type ResourceSummary, type 
 import type { OpenVault } from '../deps';
 import type { BlobStore, Hex } from '../ports';
 import { randomBytes } from '../random';
+import { COMMITMENT_SALT_BYTES } from './commitment';
 import { CfragVerificationError, ShareUnavailableError } from './errors';
 
 export const BUNDLE_AD = utf8('carevault/v1/grant-bundle');
@@ -54,8 +55,11 @@ export interface SharedRecord {
 	attachments: SharedAttachment[];
 }
 
+/** Version 2 carries the commitment salt; version 1 bundles could not be checked against the chain and are refused. */
+export const BUNDLE_VERSION = 2;
+
 export interface GrantBundle {
-	v: 1;
+	v: typeof BUNDLE_VERSION;
 	patient: Hex;
 	grantee: Hex;
 	scope: GrantScope;
@@ -68,6 +72,8 @@ export interface GrantBundle {
 	/** Public keys the bundle was made for (base64), so the patient can extend it later. */
 	receiver: { inbox: string; umbral: string };
 	records: SharedRecord[];
+	/** Random 32 bytes (base64) the on-chain commitment is salted with; only the bundle's readers see it. */
+	salt: string;
 }
 
 export interface BundlePointer {
@@ -151,7 +157,7 @@ export async function buildBundle(
 			});
 		}
 		return {
-			v: 1,
+			v: BUNDLE_VERSION,
 			patient: vault.address,
 			grantee: p.grantee,
 			scope: p.scope,
@@ -160,7 +166,8 @@ export async function buildBundle(
 			verifyingPk: toBase64(verifyingKey.toCompressedBytes()),
 			keys,
 			receiver: { inbox: toBase64(p.receiver.inbox), umbral: toBase64(p.receiver.umbral) },
-			records: shared
+			records: shared,
+			salt: toBase64(randomBytes(COMMITMENT_SALT_BYTES))
 		};
 	} finally {
 		for (const k of kfrags.values()) k.free();
@@ -210,11 +217,21 @@ export async function verifyBundle(bundle: unknown, receivingSk: SecretKey): Pro
 const isAddr = (v: unknown): v is Hex => typeof v === 'string' && /^0x[0-9a-fA-F]{40}$/.test(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+function isBase64Of(text: string, length: number): boolean {
+	try {
+		return fromBase64(text).length === length;
+	} catch {
+		return false;
+	}
+}
 
 function checkBundle(value: unknown): GrantBundle {
 	const bad = (what: string) => new ShareUnavailableError(`the bundle is malformed (${what}).`);
 	const b = value as GrantBundle;
-	if (!b || typeof b !== 'object' || b.v !== 1) throw bad('version');
+	if (b && typeof b === 'object' && (b as { v?: unknown }).v === 1)
+		throw new ShareUnavailableError('they were shared by an earlier version of Carevault that did not sign them on-chain. Ask the patient to share them again.');
+	if (!b || typeof b !== 'object' || b.v !== BUNDLE_VERSION) throw bad('version');
+	if (!isStr(b.salt) || !isBase64Of(b.salt, COMMITMENT_SALT_BYTES)) throw bad('salt');
 	if (!isAddr(b.patient) || !isAddr(b.grantee)) throw bad('addresses');
 	if (!isStr(b.verifyingPk) || !Array.isArray(b.keys) || !Array.isArray(b.records)) throw bad('keys');
 	if (!b.scope || !(Array.isArray((b.scope as { categories?: unknown }).categories) || Array.isArray((b.scope as { recordIds?: unknown }).recordIds)))
@@ -265,14 +282,13 @@ export async function sealGrantPointer(
 	pointer: BundlePointer,
 	granteeInbox: Uint8Array,
 	patient: { address: Hex; indexKey: Uint8Array; linkSalt?: Uint8Array }
-): Promise<{ sealedPointer: Uint8Array; commitment: Hex }> {
+): Promise<{ sealedPointer: Uint8Array }> {
 	const forGrantee = await sealTo(granteeInbox, utf8(JSON.stringify({ cid: pointer.cid, key: pointer.key })));
 	// A share link's salt goes in the patient's half only: with it the patient's keys rebuild the link.
 	const own = { cid: pointer.cid, key: pointer.key, ...(patient.linkSalt ? { s: toBase64(patient.linkSalt) } : {}) };
 	const forPatient = await encryptBlob(patient.indexKey, utf8(JSON.stringify(own)), patientPointerAd(patient.address));
 	const head = new Uint8Array([1, forGrantee.length >> 8, forGrantee.length & 255]);
-	const sealedPointer = concatBytes(head, forGrantee, forPatient);
-	return { sealedPointer, commitment: `0x${bytesToHex(await blake2b(sealedPointer))}` };
+	return { sealedPointer: concatBytes(head, forGrantee, forPatient) };
 }
 
 function splitEnvelope(bytes: Uint8Array): { grantee: Uint8Array; patient: Uint8Array } | null {

@@ -58,6 +58,18 @@ export class GranteeNotRegisteredError extends CarevaultError {
 	}
 }
 
+/**
+ * The bundle does not match the commitment the patient published on-chain for
+ * this grant: someone other than the patient made or changed it (scope, key
+ * epochs, records), or it belongs to another grant. Nothing from it is shown.
+ */
+export class GrantCommitmentMismatchError extends CarevaultError {
+	override name = 'GrantCommitmentMismatchError' as const;
+	constructor(options: { cause?: unknown } = {}) {
+		super('This share does not match what the patient signed on-chain; it was not shown.', options);
+	}
+}
+
 /** A grant or share request the caller cannot act on (empty scope, unknown grant, bad expiry …). */
 export class ShareInputError extends CarevaultError {
 	override name = 'ShareInputError' as const;

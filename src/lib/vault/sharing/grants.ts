@@ -24,6 +24,7 @@ import { GranteeNotRegisteredError, GrantExpiredError, GrantRevokedError, LinkNo
 import { LINK_SALT_BYTES } from '../../crypto/keys';
 import { randomBytes } from '../random';
 import { linkAddress, linkKeysFor, shareLinkUrl } from './link';
+import { grantCommitment } from './commitment';
 
 export type { GrantScope, GrantRecord } from '../../records/model';
 
@@ -70,12 +71,15 @@ async function publishBundle(
 		label?: string;
 		records?: readonly VaultRecord[];
 		linkSalt?: Uint8Array;
+		/** The grant's expiry on-chain (unix s, 0 = never): the commitment binds it. */
+		expiresAt: number;
 	}
 ) {
 	const bundle = await buildBundle(vault, p);
 	const pointer = await storeBundle(deps.blobs, bundle);
-	const sealed = await sealGrantPointer(pointer, p.receiver.inbox, { address: vault.address, indexKey: vault.keys.index, linkSalt: p.linkSalt });
-	return { bundle, pointer, ...sealed };
+	const { sealedPointer } = await sealGrantPointer(pointer, p.receiver.inbox, { address: vault.address, indexKey: vault.keys.index, linkSalt: p.linkSalt });
+	const commitment = await grantCommitment({ patient: vault.address, grantee: p.grantee, expiresAt: p.expiresAt, bundle, pointer });
+	return { bundle, pointer, sealedPointer, commitment };
 }
 
 const withGrants = (vault: OpenVault, grants: GrantRecord[]): OpenVault => ({ ...vault, index: { ...vault.index, grants } });
@@ -113,6 +117,21 @@ export async function grantAccess(
 	p: GrantAccessParameters,
 	options: { now?: Date } = {}
 ): Promise<{ vault: OpenVault; grantId: bigint }> {
+	return makeProviderGrant(deps, vault, p, async (tx) => (await deps.grants.grant({ grantee: p.grantee, ...tx })).id, options);
+}
+
+/**
+ * grantAccess with the transaction left to `send` (which resolves with the new
+ * grant id): approving an access request sends the same grant through
+ * `approveRequest`, which grants the requester and answers in one call.
+ */
+export async function makeProviderGrant(
+	deps: SharingDeps,
+	vault: OpenVault,
+	p: GrantAccessParameters,
+	send: (tx: { expiresAt: number; sealedPointer: Uint8Array; commitment: Hex }) => Promise<bigint>,
+	options: { now?: Date } = {}
+): Promise<{ vault: OpenVault; grantId: bigint }> {
 	const now = options.now ?? new Date();
 	if (!isAddr(p.grantee)) throw new ShareInputError(`"${String(p.grantee).slice(0, 60)}" is not an account address.`);
 	if (p.grantee.toLowerCase() === vault.address.toLowerCase()) throw new ShareInputError('You cannot share with yourself.');
@@ -120,10 +139,10 @@ export async function grantAccess(
 	const expiresAt = checkExpiry(p.expiresAt, now);
 	const receiver = await providerReceiver(deps, p.grantee);
 	const createdAt = now.toISOString();
-	const { pointer, sealedPointer, commitment } = await publishBundle(deps, vault, { grantee: p.grantee, scope, receiver, createdAt, label: p.label });
+	const { pointer, sealedPointer, commitment } = await publishBundle(deps, vault, { grantee: p.grantee, scope, receiver, createdAt, label: p.label, expiresAt });
 	let id: bigint;
 	try {
-		({ id } = await deps.grants.grant({ grantee: p.grantee, expiresAt, sealedPointer, commitment }));
+		id = await send({ expiresAt, sealedPointer, commitment });
 	} catch (err) {
 		throw mapWriteError(err);
 	}
@@ -165,7 +184,8 @@ export async function createShareLink(
 		receiver,
 		createdAt,
 		label: p.label,
-		linkSalt
+		linkSalt,
+		expiresAt
 	});
 	let id: bigint;
 	try {
@@ -348,8 +368,9 @@ export async function extendGrants(
 			? { inbox: fromBase64(g.receiver.inbox), umbral: fromBase64(g.receiver.umbral) }
 			: await providerReceiver(deps, g.grantee);
 		const id = BigInt(g.id);
+		const state = states.get(g.id)!;
 		// Keep a share link's salt in the new pointer, or the link could no longer be shown again.
-		const current = g.kind === 'link' ? await openPatientPointer(states.get(g.id)!.sealedPointer, { address: vault.address, indexKey: vault.keys.index }) : null;
+		const current = g.kind === 'link' ? await openPatientPointer(state.sealedPointer, { address: vault.address, indexKey: vault.keys.index }) : null;
 		const { pointer, sealedPointer, commitment } = await publishBundle(deps, synced, {
 			grantee: g.grantee,
 			scope: g.scope,
@@ -357,7 +378,9 @@ export async function extendGrants(
 			createdAt: g.createdAt,
 			label: g.label,
 			records,
-			linkSalt: current?.linkSalt
+			linkSalt: current?.linkSalt,
+			// The chain's expiry, which the grantee checks the new commitment against.
+			expiresAt: state.expiresAt
 		});
 		try {
 			await deps.grants.updatePointer({ id, sealedPointer, commitment });

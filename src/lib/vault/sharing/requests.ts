@@ -1,7 +1,7 @@
 /**
  * Access requests: a registered provider asks a patient for categories, with
  * a reason; both are sealed to the patient's inbox key, the chain sees only
- * who asked whom. The patient approves (a grant, then the answer) or declines.
+ * who asked whom. The patient approves (grant and answer in one transaction) or declines.
  */
 import { openSealed, sealTo } from '../../crypto/seal';
 import { utf8 } from '../../crypto/encoding';
@@ -13,7 +13,7 @@ import type { Hex } from '../ports';
 import type { ProviderDirectory } from '../providerPorts';
 import { NotARegisteredProviderError, PatientNotRegisteredError } from '../proposals/errors';
 import { ShareInputError } from './errors';
-import { grantAccess, type SharingDeps } from './grants';
+import { makeProviderGrant, type SharingDeps } from './grants';
 
 /** Longest reason, in characters; the sealed request must stay under the contract's 2,048 bytes. */
 export const REQUEST_REASON_MAX = 1000;
@@ -104,9 +104,10 @@ export async function listAccessRequests(
 }
 
 /**
- * Approves (grantAccess for the requested categories, then the answer naming
- * that grant: two transactions) or declines (one). Returns the vault, with the
- * new grant when approved.
+ * Approves (the grant for the requested categories, to the requester, and the
+ * answer: ONE approveRequest transaction, whose grantee the contract takes
+ * from the request itself) or declines (one). Returns the vault, with the new
+ * grant when approved.
  */
 export async function answerAccessRequest(
 	deps: SharingDeps,
@@ -115,14 +116,19 @@ export async function answerAccessRequest(
 	p: { approve: boolean; expiresAt?: number; categories?: Category[] }
 ): Promise<OpenVault> {
 	if (request.status !== 'pending') throw new ShareInputError(`This request was already ${request.status}.`);
+	if (request.patient.toLowerCase() !== vault.address.toLowerCase()) throw new ShareInputError('This request was sent to another account; only that account can answer it.');
 	if (!p.approve) {
-		await deps.grants.answerRequest({ id: request.id, approved: false });
+		await deps.grants.declineRequest({ id: request.id });
 		return vault;
 	}
 	const categories = p.categories ?? request.categories;
 	if (request.problem || !categories?.length) throw new ShareInputError('This request cannot be approved as it is; decline it, or share from the Share page instead.');
-	const { vault: next, grantId } = await grantAccess(deps, vault, { grantee: request.requester, scope: { categories }, expiresAt: p.expiresAt ?? 0 });
-	await deps.grants.answerRequest({ id: request.id, approved: true, grantId });
+	const { vault: next } = await makeProviderGrant(
+		deps,
+		vault,
+		{ grantee: request.requester, scope: { categories }, expiresAt: p.expiresAt ?? 0 },
+		async (tx) => (await deps.grants.approveRequest({ id: request.id, ...tx })).grantId
+	);
 	return next;
 }
 

@@ -1,8 +1,8 @@
 /**
  * The grantee's side: a provider's "shared with me" (wallet) and the share
  * link viewer (no wallet). The chain is asked first: an expired or revoked
- * grant opens nothing. Every capsule fragment is verified before anything is
- * shown; attachments decrypt in the browser from the verified fragments.
+ * grant opens nothing. The bundle must match the grant's on-chain commitment
+ * and every capsule fragment is verified before anything is shown; attachments decrypt in the browser from the verified fragments.
  */
 import type { SecretKey } from '@nucypher/umbral-pre';
 import { CarevaultError } from '../../errors';
@@ -15,6 +15,7 @@ import type { GrantScope } from '../../records/model';
 import type { GrantChain, GrantState } from '../grantPorts';
 import type { BlobStore, Hex } from '../ports';
 import { fetchBundle, openGranteePointer, verifyBundle, type BundlePointer, type GrantBundle, type SharedAttachment, type SharedRecord } from './bundle';
+import { checkGrantCommitment } from './commitment';
 import { CfragVerificationError, GrantExpiredError, GrantRevokedError, LinkInvalidError, ShareUnavailableError } from './errors';
 import { decodeLinkPayload, throwawayFromSecrets } from './link';
 
@@ -68,6 +69,8 @@ async function openGrant(
 	const bundle = await recipient.withReceivingKey((sk) => verifyBundle(raw, sk));
 	if (bundle.patient.toLowerCase() !== state.patient.toLowerCase() || bundle.grantee.toLowerCase() !== state.grantee.toLowerCase())
 		throw new ShareUnavailableError('they do not belong to this share.');
+	// Only what the patient committed to on-chain (scope, key epochs, expiry, this very bundle) is shown.
+	await checkGrantCommitment(state.commitment, { patient: state.patient, grantee: state.grantee, expiresAt: state.expiresAt, bundle, pointer });
 	const share: OpenedShare = {
 		grantId: state.id,
 		patient: state.patient,

@@ -11,7 +11,11 @@ import { createVaultChain } from '../../chain/vaultChain';
 import { createProviderChain } from '../../chain/providerChain';
 import { createGrantChain } from '../../chain/grantChain';
 import { createMemoryNode, type MemoryNode } from '../../ipfs/memoryNode';
-import { utf8 } from '../../crypto/encoding';
+import { fromBase64, toBase64, utf8 } from '../../crypto/encoding';
+import { encryptBlob } from '../../crypto/seal';
+import { randomBytes } from '../random';
+import type { GrantChain, GrantState } from '../grantPorts';
+import { BUNDLE_AD, fetchBundle, openGranteePointer, sealGrantPointer, type GrantBundle } from './bundle';
 import type { Category, VaultRecord } from '../../records/model';
 import { createVault } from '../createVault';
 import { encryptRecords } from '../addRecords';
@@ -22,11 +26,19 @@ import { registerAsProvider } from '../proposals/provider';
 import { NotARegisteredProviderError } from '../proposals/errors';
 import type { SharingDeps } from './deps';
 import { createShareLink, extendGrants, grantAccess, listMyGrants, revokeAccess, showShareLink, syncGrants } from './grants';
-import { decodeLinkPayload } from './link';
+import { decodeLinkPayload, throwawayFromSecrets } from './link';
 import { unlockVault } from '../unlockVault';
 import { openShareLink, openSharedGrant, openSharedWithMe, readSharedAttachment, type OpenedShare } from './shared';
 import { answerAccessRequest, listAccessRequests, listMyAccessRequests, requestAccess } from './requests';
-import { GranteeNotRegisteredError, GrantExpiredError, GrantRevokedError, LinkInvalidError, LinkNotRecoverableError } from './errors';
+import {
+	GrantCommitmentMismatchError,
+	GranteeNotRegisteredError,
+	GrantExpiredError,
+	GrantRevokedError,
+	LinkInvalidError,
+	LinkNotRecoverableError,
+	ShareInputError
+} from './errors';
 
 
 let chain: TestChain;
@@ -234,6 +246,59 @@ describe('consent and sharing (node, real chain)', () => {
 		expect(titles(await openShareLink(viewer(), other.url))).toEqual(['Blood count', 'Lipid panel']);
 	});
 
+	it("a bundle altered by someone holding its key is refused: it does not match the patient's on-chain commitment", async () => {
+		const made = await createShareLink(patient.deps, patientVault, { scope: { categories: ['allergies'] }, expiresAt: 0 }, 'https://carevault.test/');
+		patientVault = made.vault;
+		// Untouched, it opens.
+		expect(titles(await openShareLink(viewer(), made.url))).toEqual(['Penicillin allergy']);
+
+		// Whoever holds the link holds the bundle key: it can decrypt, alter, re-encrypt and seal a pointer to the link's key.
+		const link = decodeLinkPayload(made.url);
+		const linkKeys = await throwawayFromSecrets(link.inboxSecret, link.umbralSecret);
+		const original = (await fetchBundle(ipfs.blobStore, { cid: link.bundleCid, key: link.bundleKey })) as GrantBundle;
+		/** The real grant as the viewer reads it, with the altered bundle's pointer swapped in on the way (the patient's commitment untouched). */
+		async function delivering(bundle: GrantBundle, grantee: { inbox: Uint8Array }) {
+			const cid = await ipfs.blobStore.addBytes(await encryptBlob(fromBase64(link.bundleKey), utf8(JSON.stringify(bundle)), BUNDLE_AD));
+			const { sealedPointer } = await sealGrantPointer({ cid, key: link.bundleKey }, grantee.inbox, { address: patient.address, indexKey: randomBytes(32) });
+			const swap = (state: GrantState | null) => state && { ...state, sealedPointer };
+			const real = viewer();
+			const grants: GrantChain = {
+				...real.grants,
+				readGrant: async (id) => swap(await real.grants.readGrant(id)),
+				listGrantsForGrantee: async (who) => (await real.grants.listGrantsForGrantee(who)).map((s) => swap(s)!)
+			};
+			return { blobs: real.blobs, grants };
+		}
+		const forged = { ...structuredClone(original.records[0]), id: 'forged', title: 'Fabricated diagnosis' };
+		const altered: Record<string, GrantBundle> = {
+			'an extra record': { ...original, records: [...original.records, forged] },
+			'another key epoch': {
+				...original,
+				keys: original.keys.map((k) => ({ ...k, epoch: k.epoch + 1 })),
+				records: original.records.map((r) => ({ ...r, attachments: r.attachments.map((a) => ({ ...a, epoch: a.epoch + 1 })) }))
+			},
+			'a wider scope': { ...original, scope: { categories: ['allergies', 'notes'] } },
+			'a record removed': { ...original, records: [] },
+			'another salt': { ...original, salt: toBase64(randomBytes(32)) }
+		};
+		for (const [what, bundle] of Object.entries(altered)) {
+			const err = await openShareLink(await delivering(bundle, { inbox: linkKeys.inbox.publicKey }), made.url).catch((e: unknown) => e);
+			expect(err, what).toBeInstanceOf(GrantCommitmentMismatchError);
+			expect((err as GrantCommitmentMismatchError).shortMessage).toBe("This share does not match what the patient signed on-chain; it was not shown.");
+		}
+
+		// A provider's "shared with me" lists such a grant as unavailable, with the same reason, and shows none of it.
+		const doctor2Pointer = await openGranteePointer((await viewer().grants.readGrant(doctor2Grant))!.sealedPointer, doctor2Vault.keys.inbox);
+		const doctor2Bundle = (await fetchBundle(ipfs.blobStore, doctor2Pointer!)) as GrantBundle;
+		const extra = { ...structuredClone(doctor2Bundle.records[0]), id: 'forged', title: 'Fabricated diagnosis' };
+		const deps = await delivering({ ...doctor2Bundle, records: [...doctor2Bundle.records, extra] }, { inbox: doctor2Vault.keys.inbox.publicKey });
+		const listed = (await openSharedWithMe(deps, { address: doctor2.address, keys: doctor2Vault.keys })).find((x) => x.grantId === doctor2Grant)!;
+		expect(listed).toMatchObject({ status: 'unavailable', records: [] });
+		expect(listed.error).toBeInstanceOf(GrantCommitmentMismatchError);
+		// Delivered as the patient made it, the same grant opens.
+		expect((await openSharedWithMe(doctor2.deps, { address: doctor2.address, keys: doctor2Vault.keys })).find((x) => x.grantId === doctor2Grant)?.status).toBe('active');
+	});
+
 	it('a share link is shown again from the chain and the vault keys alone: same secrets, latest records, on another device too', async () => {
 		const site = 'https://carevault.test/';
 		patientVault = (await add(patient, patientVault, [['Tetanus booster', 'immunizations']])).vault;
@@ -275,6 +340,8 @@ describe('consent and sharing (node, real chain)', () => {
 		expect(req).toMatchObject({ status: 'pending', requester: doctor.address, reason: 'Pre-op review', categories: ['notes', 'imaging'], provider: { name: 'Dr. Grace Hopper' } });
 		expect(req.problem).toBeUndefined();
 
+		// Checked before anything is sent: only the addressed patient answers.
+		await expect(answerAccessRequest(patient.deps, patientVault, { ...req, patient: doctor.address }, { approve: true })).rejects.toBeInstanceOf(ShareInputError);
 		patientVault = await answerAccessRequest(patient.deps, patientVault, req, { approve: true });
 		patientVault = await answerAccessRequest(patient.deps, patientVault, inbox.find((r) => r.id === second)!, { approve: false });
 
@@ -284,6 +351,8 @@ describe('consent and sharing (node, real chain)', () => {
 		expect(outcome.find((r) => r.id === second)?.status).toBe('declined');
 		const share = await openSharedGrant(doctor.deps, { address: doctor.address, keys: doctorVault.keys }, approved.grantId!);
 		expect(titles(share)).toEqual(['Chest X-ray', 'Second note', 'Visit note']);
+		// The approval's grant went to the requester in the same transaction as the answer.
+		expect(await patient.deps.grants.readGrant(approved.grantId!)).toMatchObject({ patient: patient.address, grantee: doctor.address, active: true });
 	});
 
 	it('expiry: a link and a provider grant are refused once the chain clock passes their expiry', async () => {
