@@ -179,6 +179,8 @@ describe('consent and sharing', () => {
 
 		const viewer = await newProfile();
 		const vp = viewer.page;
+		// The doctor is on the site, then opens the link in the same tab: the link is a new history entry.
+		await vp.goto(url);
 		await vp.goto(expiring);
 		await vp.getByTestId('link-share').waitFor({ timeout: 60_000 });
 		expect((await vp.getByTestId('link-scope').innerText()).split(', ').sort()).toEqual(['Imaging', 'Notes']);
@@ -188,6 +190,28 @@ describe('consent and sharing', () => {
 		await vp.getByTestId('shared-record-open').filter({ hasText: 'Visit note' }).click();
 		expect(await waitForText(vp.getByTestId('shared-attachment-text'), 'Knee pain', 60_000)).toBe(RECORDS[2].text.trim());
 		expect(await vp.evaluate(() => 'ethereum' in window)).toBe(false);
+
+		// Once read, the link's secret is gone from the address bar, from history.state and from every entry of the tab's history.
+		const secret = new URL(expiring).hash.slice('#/link/'.length);
+		const pieces = [secret, secret.slice(-32), secret.slice(40, 72)];
+		const opened = `${expiring.split('#')[0]}#/link`;
+		expect(vp.url()).toBe(opened);
+		const cdp = await viewer.context.newCDPSession(vp);
+		const tabHistory = async () => (await cdp.send('Page.getNavigationHistory')).entries.map((e) => e.url);
+		expect(await tabHistory()).toContain(opened);
+		const seen = JSON.stringify(await tabHistory()) + (await vp.evaluate(() => JSON.stringify(history.state) + location.href + document.URL));
+		for (const piece of pieces) expect(seen).not.toContain(piece);
+		// A reload finds no secret to open, and says where to get it again.
+		await vp.reload();
+		expect(await waitForText(vp.getByTestId('link-forgotten-text'), 'original link', 60_000)).toBe(
+			'This link was opened in this tab; open it again from the original link.'
+		);
+		expect(await vp.getByTestId('shared-record').count()).toBe(0);
+		// Going back leads to the page before the link, which never held it either.
+		await vp.goBack();
+		expect(vp.url()).not.toContain('#/link');
+		for (const piece of pieces) expect(JSON.stringify(await tabHistory()) + vp.url()).not.toContain(piece);
+		await cdp.detach();
 
 		// A fresh page load, as a doctor opening a second link would do (a hash change alone keeps the page).
 		await vp.goto('about:blank');

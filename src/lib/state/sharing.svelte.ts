@@ -168,7 +168,7 @@ export class ShareState {
 	}
 
 	async answer(request: AccessRequestView, p: { approve: boolean; expiresAt?: number }): Promise<boolean> {
-		const busy = p.approve ? 'Preparing the shared records, then confirm the grant and your answer in your wallet…' : 'Confirm your answer in your wallet…';
+		const busy = p.approve ? 'Preparing the shared records, then confirm the grant in your wallet (it answers the request too)…' : 'Confirm your answer in your wallet…';
 		return this.#ui.run(busy, async () => {
 			const { answerAccessRequest } = await useCases();
 			const deps = await this.#ensureDeps();
