@@ -181,6 +181,7 @@ describe('consent and sharing', () => {
 		const vp = viewer.page;
 		// The doctor is on the site, then opens the link in the same tab: the link is a new history entry.
 		await vp.goto(url);
+		await vp.getByTestId('connect-wallet').waitFor({ timeout: 60_000 });
 		await vp.goto(expiring);
 		await vp.getByTestId('link-share').waitFor({ timeout: 60_000 });
 		expect((await vp.getByTestId('link-scope').innerText()).split(', ').sort()).toEqual(['Imaging', 'Notes']);
