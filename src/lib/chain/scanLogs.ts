@@ -110,8 +110,7 @@ interface Cursor<L> {
  * Logs are final once read here, so the cached part needs no re-check (a deep
  * reorganisation of the chain would need a reload).
  */
-export function createLogScanner(options: LogScanOptions = {}) {
-	const cursors = new Map<string, Cursor<unknown>>();
+export function createLogScanner(options: LogScanOptions = {}, cursors = new Map<string, Cursor<unknown>>()) {
 	return async function scan<L>(
 		publicClient: Client<Transport, Chain | undefined>,
 		key: string,
@@ -139,12 +138,23 @@ export function scanKey(query: unknown): string {
 }
 
 const scanners = new WeakMap<object, LogScanner>();
+// Cursors outlive one adapter: a page made again on the next visit resumes where the last one stopped.
+const cursorsByRpc = new Map<string, Map<string, Cursor<unknown>>>();
 
-/** The scanner of one chain adapter's client (made on first use from `client.logScan`). */
-export function scannerOf(client: { logScan?: LogScanOptions }): LogScanner {
+/**
+ * The scanner of one chain adapter's client, made on first use from
+ * `client.logScan`. Clients of the same RPC URL share their cursors.
+ */
+export function scannerOf(client: { logScan?: LogScanOptions; publicClient: Client<Transport, Chain | undefined> }): LogScanner {
 	let scanner = scanners.get(client);
 	if (!scanner) {
-		scanner = createLogScanner(client.logScan);
+		const url = (client.publicClient.transport as { url?: unknown }).url;
+		let cursors: Map<string, Cursor<unknown>> | undefined;
+		if (typeof url === 'string') {
+			cursors = cursorsByRpc.get(url) ?? new Map<string, Cursor<unknown>>();
+			cursorsByRpc.set(url, cursors);
+		}
+		scanner = createLogScanner(client.logScan, cursors);
 		scanners.set(client, scanner);
 	}
 	return scanner;
