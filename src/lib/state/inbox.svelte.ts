@@ -90,8 +90,11 @@ export class InboxState {
 			this.#fetches = { ...this.#fetches, [key]: { state: 'loading' } };
 			try {
 				const { openInboxItem } = await useCases();
-				const opened = await openInboxItem(await this.#ensureDeps(), await this.#vault.get(), current);
+				const deps = await this.#ensureDeps();
+				const vault = await this.#vault.get();
+				const opened = await openInboxItem(deps, vault, current);
 				this.#replace(opened);
+				await this.#remember(opened);
 				const { [key]: _, ...rest } = this.#fetches;
 				this.#fetches = rest;
 				return opened;
@@ -138,6 +141,7 @@ export class InboxState {
 				await this.#vault.replace(vault);
 				this.#decisionPending = this.#decisionPending.filter((id) => id !== item.id.toString());
 				this.#replace({ ...item, status: 'accepted' });
+				await this.#remember({ ...item, status: 'accepted' });
 				this.#ui.notice = { kind: 'success', text: `“${item.payload?.title}” is now in your vault. The provider sees that you accepted it.` };
 			} catch (err) {
 				if (err instanceof DecisionNotSentError) {
@@ -154,8 +158,19 @@ export class InboxState {
 			const { rejectProposal } = await useCases();
 			await rejectProposal(await this.#ensureDeps(), item);
 			this.#replace({ ...item, status: 'rejected' });
+			await this.#remember({ ...item, status: 'rejected' });
 			this.#ui.notice = { kind: 'success', text: 'Rejected. Nothing was added to your vault; the provider sees your answer.' };
 		});
+	}
+
+	/** A decided proposal's title and verdict stay on this device (encrypted), so later visits need not fetch it. */
+	async #remember(item: InboxItem): Promise<void> {
+		try {
+			const { rememberDecided } = await useCases();
+			await rememberDecided(await this.#ensureDeps(), await this.#vault.get(), item);
+		} catch {
+			// Only a convenience: without the memo the proposal is fetched again when opened.
+		}
 	}
 
 	#replace(next: InboxItem): void {

@@ -1,18 +1,18 @@
 import { RECORD_CIPHER_ALG } from '../../crypto/recordCipher';
 import { decryptAttachment } from '../decryptAttachment';
-import { decryptBlob, openSealed, verifyDetached } from '../../crypto/seal';
+import { decryptBlob, encryptBlob, openSealed, verifyDetached } from '../../crypto/seal';
 import { sealDataKey } from '../../crypto/pre';
-import { bytesToHex, fromBase64, toBase64 } from '../../crypto/encoding';
+import { bytesToHex, fromBase64, toBase64, utf8 } from '../../crypto/encoding';
 import { merkleRoot } from '../../crypto/merkle';
 import { getSodium } from '../../crypto/sodium';
 import { DecryptionFailedError } from '../../crypto/errors';
 import { CarevaultError } from '../../errors';
 import { parseFhirResource } from '../../records/fhirResource';
-import type { Attachment, ResourceSummary, VaultRecord } from '../../records/model';
+import { isCategory, type Attachment, type Category, type ResourceSummary, type VaultRecord } from '../../records/model';
 import { commitRecords, manifestLeaf } from '../commitRecords';
 import type { OpenVault } from '../deps';
 import type { Hex } from '../ports';
-import type { ProposalEntry, ProposalStatus, ProviderRole } from '../providerPorts';
+import type { ProposalStatus, ProviderRole } from '../providerPorts';
 import { randomId } from '../random';
 import type { ProposalDeps } from './deps';
 import { DecisionNotSentError, ProposalAlreadyDecidedError, ProposalFlaggedError } from './errors';
@@ -43,6 +43,8 @@ export interface InboxItem {
 	problem?: string;
 	/** Absent when it could not be opened. */
 	payload?: ProposalPayload;
+	/** A decided proposal opened before on this device: what it was, kept encrypted locally (rememberDecided), so it is not fetched again. */
+	remembered?: RememberedProposal;
 	/** Block of the proposal transaction. */
 	receivedAt: bigint;
 	txHash: Hex;
@@ -51,15 +53,58 @@ export interface InboxItem {
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+/** What this device keeps of a decided proposal, encrypted under the vault's index key. */
+export interface RememberedProposal {
+	title: string;
+	category: Category;
+	date: string;
+	verified: boolean;
+}
+
+const decidedKey = (patient: Hex, id: bigint) => `inbox-decided:${patient.toLowerCase()}:${id}`;
+// Bound to the patient and the proposal: a memo cannot be moved to another proposal or vault.
+const decidedAd = (patient: Hex, id: bigint) => utf8(`carevault/v1/inbox-decided/${patient.toLowerCase()}/${id}`);
+
+/**
+ * Keeps the title, category, date and verdict of a decided proposal on this
+ * device, encrypted under the vault's index key, so the inbox shows it without
+ * fetching its payload again. Does nothing for a pending or unopened item.
+ */
+export async function rememberDecided(deps: Pick<ProposalDeps, 'local'>, vault: OpenVault, item: InboxItem): Promise<void> {
+	if (item.status === 'pending' || !item.payload) return;
+	const memo: RememberedProposal = {
+		title: item.payload.title,
+		category: item.payload.category,
+		date: item.payload.date,
+		verified: item.verified && !item.problem
+	};
+	const blob = await encryptBlob(vault.keys.index, utf8(JSON.stringify(memo)), decidedAd(vault.address, item.id));
+	await deps.local.put(decidedKey(vault.address, item.id), blob);
+}
+
+async function recallDecided(deps: Pick<ProposalDeps, 'local'>, vault: OpenVault, id: bigint): Promise<RememberedProposal | undefined> {
+	const blob = await deps.local.get(decidedKey(vault.address, id));
+	if (!blob) return undefined;
+	try {
+		const m = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(await decryptBlob(vault.keys.index, blob, decidedAd(vault.address, id)))) as Partial<RememberedProposal>;
+		if (typeof m.title !== 'string' || !isCategory(m.category) || typeof m.date !== 'string') return undefined;
+		return { title: m.title.slice(0, 500), category: m.category, date: m.date.slice(0, 10), verified: m.verified === true };
+	} catch {
+		// Written by another vault or damaged: as if never remembered.
+		return undefined;
+	}
+}
+
 /** How many payloads are fetched at the same time when a list is opened in one go. */
 export const PAYLOAD_CONCURRENCY = 3;
 
 /**
  * The patient's proposals, newest first, from chain events only: sender,
  * time and status, no payload fetched (openInboxItem fetches one). Cheap
- * whatever the senders put on IPFS.
+ * whatever the senders put on IPFS. Decided proposals opened before on this
+ * device come with what was remembered of them (`remembered`).
  */
-export async function listInbox(deps: Pick<ProposalDeps, 'providers'>, vault: OpenVault): Promise<InboxItem[]> {
+export async function listInbox(deps: Pick<ProposalDeps, 'providers'> & Partial<Pick<ProposalDeps, 'local'>>, vault: OpenVault): Promise<InboxItem[]> {
 	const entries = await deps.providers.listForPatient(vault.address);
 	const profiles = new Map<string, Promise<InboxProvider>>();
 	const providerOf = (address: Hex) => {
@@ -88,6 +133,16 @@ export async function listInbox(deps: Pick<ProposalDeps, 'providers'>, vault: Op
 			})
 		)
 	);
+	if (deps.local) {
+		const local = { local: deps.local };
+		await Promise.all(
+			items.map(async (item, i) => {
+				if (item.status === 'pending') return;
+				const remembered = await recallDecided(local, vault, item.id);
+				if (remembered) items[i] = { ...item, remembered };
+			})
+		);
+	}
 	return items.reverse();
 }
 

@@ -20,7 +20,7 @@ import { bytesFile } from '../fhirRecords';
 import type { OpenVault } from '../deps';
 import type { ProposalDeps } from './deps';
 import { listMyProposals, proposeRecord, registerAsProvider } from './provider';
-import { acceptProposal, checkProposalAttachments, listInbox, loadInbox, openInboxItem, openProposalAttachment, rejectProposal, type InboxItem } from './inbox';
+import { acceptProposal, checkProposalAttachments, listInbox, loadInbox, openInboxItem, openProposalAttachment, rejectProposal, rememberDecided, type InboxItem } from './inbox';
 import { PayloadTooLargeError, PayloadUnavailableError } from '../errors';
 import type { BlobStore } from '../ports';
 import {
@@ -245,6 +245,26 @@ describe('providers propose, patients decide (node, real chain)', () => {
 		const retried = await openInboxItem(deps, patientVault, broken);
 		expect(retried).toMatchObject({ opened: true, verified: false, problem: expect.stringMatching(/malformed/) });
 		await rejectProposal(patient.deps, broken);
+	});
+
+	it('a decided proposal is remembered encrypted on this device and listed with its title without fetching it again', async () => {
+		const { id } = await propose('Remember me', [bytesFile('note.txt', 'text/plain', NOTE_BYTES)], 'notes');
+		const opened = await openInboxItem(patient.deps, patientVault, (await listInbox(patient.deps, patientVault)).find((i) => i.id === id)!);
+		await rejectProposal(patient.deps, opened);
+		await rememberDecided(patient.deps, patientVault, { ...opened, status: 'rejected' });
+
+		let fetched = 0;
+		const counting: BlobStore = { ...ipfs.blobStore, cat: (c, o) => (fetched++, ipfs.blobStore.cat(c, o)), getBytes: (c, o) => (fetched++, ipfs.blobStore.getBytes(c, o)) };
+		const item = (await listInbox({ ...patient.deps, blobs: counting }, patientVault)).find((i) => i.id === id)!;
+		expect(fetched).toBe(0);
+		expect(item).toMatchObject({ status: 'rejected', opened: false, remembered: { title: 'Remember me', category: 'notes', date: '2024-05-02', verified: true } });
+		// Stored as ciphertext only: the title is not readable in local storage.
+		const stored = await patient.deps.local.get(`inbox-decided:${patient.address.toLowerCase()}:${id}`);
+		expect(stored).not.toBeNull();
+		expect(new TextDecoder().decode(stored!)).not.toMatch(/Remember me|notes/);
+		// Another vault's keys cannot read it: listed without a memo.
+		const other = { ...patientVault, keys: providerVault.keys };
+		expect((await listInbox(patient.deps, other)).find((i) => i.id === id)?.remembered).toBeUndefined();
 	});
 
 	it('an altered ciphertext is flagged when checked and refused on accept', async () => {
