@@ -255,7 +255,8 @@ describe('providers propose, patients decide (node, real chain)', () => {
 
 		let fetched = 0;
 		const counting: BlobStore = { ...ipfs.blobStore, cat: (c, o) => (fetched++, ipfs.blobStore.cat(c, o)), getBytes: (c, o) => (fetched++, ipfs.blobStore.getBytes(c, o)) };
-		const item = (await listInbox({ ...patient.deps, blobs: counting }, patientVault)).find((i) => i.id === id)!;
+		const deps = { ...patient.deps, blobs: counting };
+		const item = (await listInbox(deps, patientVault)).find((i) => i.id === id)!;
 		expect(fetched).toBe(0);
 		expect(item).toMatchObject({ status: 'rejected', opened: false, remembered: { title: 'Remember me', category: 'notes', date: '2024-05-02', verified: true } });
 		// Stored as ciphertext only: the title is not readable in local storage.
