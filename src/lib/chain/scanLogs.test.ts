@@ -175,6 +175,7 @@ describe('scanLogs', () => {
 	});
 
 	it('list actions scan in the configured range: a patient’s proposals list through an RPC capped at 5 blocks', async () => {
+		await mine(20);
 		const capped = cappedClient('Block range is too large');
 		const chain = createProviderChain({
 			publicClient: capped.client,
