@@ -80,6 +80,8 @@ describe('providers propose, patients decide', () => {
 		// The patient's inbox: both verified, with the provider's registered name.
 		await go(pa, '#/inbox');
 		await pa.getByTestId('inbox-item').nth(1).waitFor({ timeout: 60_000 });
+		// Listed from chain events first; each payload is then fetched and checked on its own.
+		await pa.getByTestId('inbox-item-verified').nth(1).waitFor({ timeout: 60_000 });
 		expect(await pa.getByTestId('inbox-item-title').allInnerTexts()).toEqual(['Amoxicillin 500 mg', 'Visit note']);
 		expect(await pa.getByTestId('inbox-item-provider').allInnerTexts()).toEqual(['Dr. Ada Lovelace', 'Dr. Ada Lovelace']);
 		expect(await pa.getByTestId('inbox-item-verified').count()).toBe(2);

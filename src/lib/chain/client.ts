@@ -1,6 +1,7 @@
 import type { Account, Address, Chain, Client, Hex, Transport, WriteContractParameters } from 'viem';
 import { getChainId, getCode, waitForTransactionReceipt, writeContract } from 'viem/actions';
 import type { ContractAddresses } from './config';
+import type { LogScanOptions } from './scanLogs';
 import {
 	ContractsMissingError,
 	InvalidChainInputError,
@@ -21,6 +22,8 @@ export interface ChainClient {
 	addresses: ContractAddresses;
 	/** Chain the contracts live on; defaults to publicClient's chain, else the RPC's chain id. */
 	chainId?: number;
+	/** How event readers scan (block range per eth_getLogs, progress); see scanLogs.ts. */
+	logScan?: LogScanOptions;
 }
 
 /** The simulated call an action wants to send (viem's `simulateContract(...).request`). */

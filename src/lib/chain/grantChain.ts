@@ -2,6 +2,7 @@ import type { Account, Address, Chain, Client, Hex, Transport } from 'viem';
 import type { GrantChain } from '../vault/grantPorts';
 import type { ChainClient } from './client';
 import type { ContractAddresses } from './config';
+import type { LogScanOptions } from './scanLogs';
 import { approveAccessRequest } from './actions/approveAccessRequest';
 import { declineAccessRequest } from './actions/declineAccessRequest';
 import { grant } from './actions/grant';
@@ -28,6 +29,8 @@ export interface CreateGrantChainParameters {
 	chainId?: number;
 	/** First block worth scanning for grant events (the deploy block); default 0. */
 	fromBlock?: bigint;
+	/** Block range per eth_getLogs (config.logBlockRange) and scan progress for the UI. */
+	logScan?: LogScanOptions;
 }
 
 /**

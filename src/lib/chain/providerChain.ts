@@ -2,6 +2,7 @@ import type { Account, Address, Chain, Client, Hex, Transport } from 'viem';
 import type { ProviderChain } from '../vault/providerPorts';
 import type { ChainClient } from './client';
 import type { ContractAddresses } from './config';
+import type { LogScanOptions } from './scanLogs';
 import { acceptProposal } from './actions/acceptProposal';
 import { listProposalsByProvider } from './actions/listProposalsByProvider';
 import { listProposalsForPatient } from './actions/listProposalsForPatient';
@@ -27,6 +28,8 @@ export interface CreateProviderChainParameters {
 	chainId?: number;
 	/** First block worth scanning for proposal events (the deploy block); default 0. */
 	fromBlock?: bigint;
+	/** Block range per eth_getLogs (config.logBlockRange) and scan progress for the UI. */
+	logScan?: LogScanOptions;
 }
 
 /**

@@ -13,8 +13,11 @@ export function browserIpfs(config: AppConfig) {
 	return ipfsNode;
 }
 
+/** Told how far a chain scan has got (blocks scanned of total), for a progress bar. */
+export type OnScanProgress = (progress: import('../chain/scanLogs').ScanProgress) => void;
+
 /** What every contract adapter is given, for the connected wallet. */
-async function contractClients(config: AppConfig, wallet: WalletSession) {
+async function contractClients(config: AppConfig, wallet: WalletSession, onScanProgress?: OnScanProgress) {
 	const { walletClient, address } = wallet;
 	if (!walletClient || !address) throw new WalletNotConnectedError();
 	const { createPublicClient, http } = await import('viem');
@@ -24,7 +27,8 @@ async function contractClients(config: AppConfig, wallet: WalletSession) {
 		account: address,
 		addresses: config.contracts,
 		chainId: config.chainId,
-		fromBlock: BigInt(config.deployBlock)
+		fromBlock: BigInt(config.deployBlock),
+		logScan: { blockRange: config.logBlockRange, onProgress: onScanProgress }
 	};
 }
 
@@ -52,14 +56,22 @@ export async function makeVaultDeps(config: AppConfig, wallet: WalletSession): P
 }
 
 /** The provider chain (profiles and the proposal mailbox) for the connected wallet. */
-export async function makeProviderChain(config: AppConfig, wallet: WalletSession): Promise<import('../vault/providerPorts').ProviderChain> {
-	const [clients, { createProviderChain }] = await Promise.all([contractClients(config, wallet), import('../chain/providerChain')]);
+export async function makeProviderChain(
+	config: AppConfig,
+	wallet: WalletSession,
+	onScanProgress?: OnScanProgress
+): Promise<import('../vault/providerPorts').ProviderChain> {
+	const [clients, { createProviderChain }] = await Promise.all([contractClients(config, wallet, onScanProgress), import('../chain/providerChain')]);
 	return createProviderChain(clients);
 }
 
 /** Everything the proposal use cases need: the vault's adapters plus the provider chain. */
-export async function makeProposalDeps(config: AppConfig, wallet: WalletSession): Promise<import('../vault/proposals/deps').ProposalDeps> {
-	const [deps, providers] = await Promise.all([makeVaultDeps(config, wallet), makeProviderChain(config, wallet)]);
+export async function makeProposalDeps(
+	config: AppConfig,
+	wallet: WalletSession,
+	onScanProgress?: OnScanProgress
+): Promise<import('../vault/proposals/deps').ProposalDeps> {
+	const [deps, providers] = await Promise.all([makeVaultDeps(config, wallet), makeProviderChain(config, wallet, onScanProgress)]);
 	return { ...deps, providers };
 }
 
@@ -87,12 +99,13 @@ export function vaultAccessOf(state: import('./vault.svelte').VaultState): Vault
 /** The patient's and the grantee's sharing adapters: the vault's, plus the Grants contract and provider profiles. */
 export async function makeSharingDeps(
 	config: AppConfig,
-	wallet: WalletSession
+	wallet: WalletSession,
+	onScanProgress?: OnScanProgress
 ): Promise<import('../vault/sharing/deps').SharingDeps & { providers: import('../vault/providerPorts').ProviderChain }> {
 	const [deps, providers, clients, { createGrantChain }] = await Promise.all([
 		makeVaultDeps(config, wallet),
-		makeProviderChain(config, wallet),
-		contractClients(config, wallet),
+		makeProviderChain(config, wallet, onScanProgress),
+		contractClients(config, wallet, onScanProgress),
 		import('../chain/grantChain')
 	]);
 	return { ...deps, grants: createGrantChain(clients), providers };
@@ -102,7 +115,7 @@ export async function makeSharingDeps(
  * What a share link's viewer needs: read-only chain access and IPFS. No wallet:
  * the doctor with a link may have none.
  */
-export async function makeLinkDeps(config: AppConfig): Promise<{ blobs: import('../vault/ports').BlobStore; grants: import('../vault/grantPorts').GrantChain }> {
+export async function makeLinkDeps(config: AppConfig, onScanProgress?: OnScanProgress): Promise<{ blobs: import('../vault/ports').BlobStore; grants: import('../vault/grantPorts').GrantChain }> {
 	const [{ createGrantChain }, { createPublicClient, http }, node] = await Promise.all([
 		import('../chain/grantChain'),
 		import('viem'),
@@ -112,7 +125,8 @@ export async function makeLinkDeps(config: AppConfig): Promise<{ blobs: import('
 		publicClient: createPublicClient({ transport: http(config.rpcUrl) }),
 		addresses: config.contracts,
 		chainId: config.chainId,
-		fromBlock: BigInt(config.deployBlock)
+		fromBlock: BigInt(config.deployBlock),
+		logScan: { blockRange: config.logBlockRange, onProgress: onScanProgress }
 	});
 	return { blobs: node.blobStore, grants };
 }

@@ -4,6 +4,10 @@ import type { ProposalAttachment } from '../vault/proposals/payload';
 import type { VaultAccess } from './adapters';
 import { noticeOf } from './notice';
 import { Busy } from './busy.svelte';
+import { messageOf } from '../errors';
+
+/** Where one item's payload stands: being fetched, or not fetched with the error to show beside its Retry button. */
+export type PayloadFetch = { state: 'loading' } | { state: 'failed'; name: string; text: string };
 
 const useCases = () => import('../vault/proposals/inbox');
 
@@ -17,6 +21,9 @@ export class InboxState {
 	#ui = new Busy();
 	/** Ids whose record is in the vault but whose "accepted" decision still has to be sent. */
 	#decisionPending = $state<string[]>([]);
+	/** Per item id: a payload fetch in flight or failed. Absent: not asked for, or opened. */
+	#fetches = $state<Record<string, PayloadFetch>>({});
+	#inFlight = new Map<string, Promise<InboxItem>>();
 
 	constructor(makeDeps: () => Promise<ProposalDeps>, vault: VaultAccess) {
 		this.#makeDeps = makeDeps;
@@ -36,16 +43,75 @@ export class InboxState {
 		return this.#decisionPending.includes(item.id.toString());
 	}
 
+	/** Whether an item's payload is being fetched or failed to arrive. */
+	fetchOf(item: InboxItem): PayloadFetch | undefined {
+		return this.#fetches[item.id.toString()];
+	}
+
+	/**
+	 * Lists the proposals from chain events (cheap), then fetches the payloads
+	 * of pending ones a few at a time in the background; each arrives on its
+	 * own, and one that never arrives holds up nothing else. Decided
+	 * proposals are not fetched: they open on demand. Items already opened on
+	 * this page keep their content on refresh.
+	 */
 	async load(): Promise<boolean> {
-		return this.#ui.run('Opening your proposals…', async () => {
-			const { loadInbox } = await useCases();
-			this.#items = await loadInbox(await this.#ensureDeps(), await this.#vault.get());
+		let listed: InboxItem[] = [];
+		const ok = await this.#ui.run('Reading your proposals from the blockchain…', async () => {
+			const { listInbox } = await useCases();
+			const previous = new Map(this.#items.map((i) => [i.id, i]));
+			listed = (await listInbox(await this.#ensureDeps(), await this.#vault.get())).map((fresh) => {
+				const known = previous.get(fresh.id);
+				return known?.opened ? { ...known, status: fresh.status, ...(fresh.decidedAt !== undefined ? { decidedAt: fresh.decidedAt } : {}) } : fresh;
+			});
+			this.#items = listed;
 			this.#loaded = true;
 		});
+		if (ok) {
+			const { PAYLOAD_CONCURRENCY } = await useCases();
+			const { forEachLimited } = await import('../vault/limit');
+			const waiting = listed.filter((i) => !i.opened && i.status === 'pending');
+			void forEachLimited(waiting, PAYLOAD_CONCURRENCY, async (item) => void (await this.fetch(item)));
+		}
+		return ok;
+	}
+
+	/**
+	 * Fetches and checks one item's payload now (opening it, or Retry). Never
+	 * throws: a payload that cannot be read is recorded for this item only.
+	 */
+	async fetch(item: InboxItem): Promise<InboxItem> {
+		const key = item.id.toString();
+		const current = this.item(key) ?? item;
+		if (current.opened) return current;
+		const running = this.#inFlight.get(key);
+		if (running) return running;
+		const job = (async () => {
+			this.#fetches = { ...this.#fetches, [key]: { state: 'loading' } };
+			try {
+				const { openInboxItem } = await useCases();
+				const deps = await this.#ensureDeps();
+				const vault = await this.#vault.get();
+				const opened = await openInboxItem(deps, vault, current);
+				this.#replace(opened);
+				await this.#remember(opened);
+				const { [key]: _, ...rest } = this.#fetches;
+				this.#fetches = rest;
+				return opened;
+			} catch (err) {
+				this.#fetches = { ...this.#fetches, [key]: { state: 'failed', name: err instanceof Error ? err.name : 'Error', text: messageOf(err) } };
+				return current;
+			} finally {
+				this.#inFlight.delete(key);
+			}
+		})();
+		this.#inFlight.set(key, job);
+		return job;
 	}
 
 	/** Decrypts every attachment once, so an altered file flags the proposal before anyone decides. */
 	async check(item: InboxItem): Promise<InboxItem> {
+		if (!item.opened) return item;
 		const { checkProposalAttachments } = await useCases();
 		try {
 			const checked = await checkProposalAttachments(await this.#ensureDeps(), item);
@@ -75,6 +141,7 @@ export class InboxState {
 				await this.#vault.replace(vault);
 				this.#decisionPending = this.#decisionPending.filter((id) => id !== item.id.toString());
 				this.#replace({ ...item, status: 'accepted' });
+				await this.#remember({ ...item, status: 'accepted' });
 				this.#ui.notice = { kind: 'success', text: `“${item.payload?.title}” is now in your vault. The provider sees that you accepted it.` };
 			} catch (err) {
 				if (err instanceof DecisionNotSentError) {
@@ -91,8 +158,19 @@ export class InboxState {
 			const { rejectProposal } = await useCases();
 			await rejectProposal(await this.#ensureDeps(), item);
 			this.#replace({ ...item, status: 'rejected' });
+			await this.#remember({ ...item, status: 'rejected' });
 			this.#ui.notice = { kind: 'success', text: 'Rejected. Nothing was added to your vault; the provider sees your answer.' };
 		});
+	}
+
+	/** A decided proposal's title and verdict stay on this device (encrypted), so later visits need not fetch it. */
+	async #remember(item: InboxItem): Promise<void> {
+		try {
+			const { rememberDecided } = await useCases();
+			await rememberDecided(await this.#ensureDeps(), await this.#vault.get(), item);
+		} catch {
+			// Only a convenience: without the memo the proposal is fetched again when opened.
+		}
 	}
 
 	#replace(next: InboxItem): void {

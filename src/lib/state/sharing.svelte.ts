@@ -218,13 +218,30 @@ export function grantSyncer(makeDeps: () => Promise<SharingDeps>) {
 	};
 }
 
+/**
+ * One grant addressed to me, as "Shared with me" shows it: `loading` while
+ * its bundle is fetched, `unavailable` with the error when it could not be
+ * (retryable: a Retry may work), `active` with the opened share.
+ */
+export interface SharedView {
+	grantId: bigint;
+	patient: Hex;
+	expiresAt: number;
+	status: 'active' | 'loading' | 'unavailable' | 'revoked' | 'expired';
+	share?: OpenedShare;
+	error?: { name: string; text: string; retryable: boolean };
+}
+
+const RETRYABLE = new Set(['PayloadUnavailableError', 'PayloadTooLargeError', 'ChainUnreachableError', 'ChainRequestFailedError']);
+
 /** The grantee's side (a provider with a wallet): what patients shared, and its own access requests. */
 export class SharedState {
 	#makeDeps: () => Promise<SharingStateDeps>;
 	#vault: VaultAccess;
 	#deps: SharingStateDeps | null = null;
 	#ui = new Busy();
-	#shares = $state<SharedFromPatient[]>([]);
+	#grants = $state.raw<GrantState[]>([]);
+	#views = $state.raw<Record<string, SharedView>>({});
 	#requests = $state<AccessRequestState[]>([]);
 	#loaded = $state(false);
 
@@ -233,7 +250,10 @@ export class SharedState {
 		this.#vault = vault;
 	}
 
-	get shares() { return this.#shares; }
+	/** Newest first; each opens on its own (a few at a time), so one unreachable bundle holds up nothing else. */
+	get shares(): SharedView[] {
+		return this.#grants.map((g) => this.#views[g.id.toString()]).filter((v): v is SharedView => !!v);
+	}
 	get requests() { return this.#requests; }
 	get loaded() { return this.#loaded; }
 	get busy() { return this.#ui.busy; }
@@ -241,23 +261,62 @@ export class SharedState {
 	dismissNotice() { this.#ui.notice = null; }
 
 	async load(): Promise<boolean> {
-		return this.#ui.run('Opening what patients shared with you…', async () => {
+		let toOpen: GrantState[] = [];
+		const ok = await this.#ui.run('Reading what patients shared with you from the blockchain…', async () => {
 			const deps = await this.#ensureDeps();
-			const { openSharedWithMe, listMyAccessRequests } = await useCases();
+			const { listSharedWithMe, listMyAccessRequests, refusalOf } = await useCases();
 			const vault = await this.#vault.get();
-			const [shares, requests] = await Promise.all([
-				openSharedWithMe(deps, { address: vault.address, keys: vault.keys }),
-				listMyAccessRequests(deps)
-			]);
-			this.#shares = shares;
+			const [grants, requests] = await Promise.all([listSharedWithMe(deps, { address: vault.address }), listMyAccessRequests(deps)]);
+			const views: Record<string, SharedView> = {};
+			toOpen = [];
+			for (const g of grants) {
+				const key = g.id.toString();
+				const base = { grantId: g.id, patient: g.patient, expiresAt: g.expiresAt };
+				const refusal = refusalOf(g);
+				const known = this.#views[key];
+				if (refusal) views[key] = { ...base, status: g.revoked ? 'revoked' : 'expired', error: { name: refusal.name, text: messageOf(refusal), retryable: false } };
+				// Same pointer as the share already open on this page: nothing new to fetch.
+				else if (known?.share && this.#grants.find((o) => o.id === g.id)?.grantedBlock === g.grantedBlock) views[key] = known;
+				else {
+					views[key] = { ...base, status: 'loading' };
+					toOpen.push(g);
+				}
+			}
+			this.#grants = grants;
+			this.#views = views;
 			this.#requests = requests;
 			this.#loaded = true;
 		});
+		if (ok) {
+			const { BUNDLE_CONCURRENCY } = await useCases();
+			const { forEachLimited } = await import('../vault/limit');
+			void forEachLimited(toOpen, BUNDLE_CONCURRENCY, (g) => this.#open(g));
+		}
+		return ok;
 	}
 
-	/** The message to show for a share that is not open (revoked, expired, unreadable). */
-	refusalOf(share: SharedFromPatient): string {
-		return share.error ? messageOf(share.error) : 'This share cannot be opened.';
+	/** Fetches one share's bundle again after it failed. */
+	async retry(view: SharedView): Promise<void> {
+		const g = this.#grants.find((s) => s.id === view.grantId);
+		if (g) await this.#open(g);
+	}
+
+	async #open(g: GrantState): Promise<void> {
+		const key = g.id.toString();
+		const base = { grantId: g.id, patient: g.patient, expiresAt: g.expiresAt };
+		this.#views = { ...this.#views, [key]: { ...base, status: 'loading' } };
+		let view: SharedView;
+		try {
+			const { openSharedState } = await useCases();
+			const vault = await this.#vault.get();
+			const share = await openSharedState(await this.#ensureDeps(), { address: vault.address, keys: vault.keys }, g);
+			view = { ...base, status: 'active', share };
+		} catch (err) {
+			const name = err instanceof Error ? err.name : 'Error';
+			view = { ...base, status: 'unavailable', error: { name, text: messageOf(err), retryable: RETRYABLE.has(name) } };
+		}
+		// A reload may have replaced the list meanwhile: only fill in a share it still shows.
+		if (this.#views[key]) this.#views = { ...this.#views, [key]: view };
 	}
 
 	/** Decrypts one shared attachment, checking the grant on-chain first. */

@@ -31,6 +31,8 @@ export async function* decryptAttachment(
 		let size = 0;
 		for await (const part of decryptStream(blobs.cat(attachment.cid, options), { key: dek, ad, chunkSize: attachment.chunk })) {
 			size += part.length;
+			// A ciphertext longer than described is cut off here, not streamed to its end.
+			if (size > attachment.size) throw new DecryptionFailedError();
 			yield part;
 		}
 		if (size !== attachment.size) throw new DecryptionFailedError();

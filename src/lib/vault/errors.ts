@@ -41,3 +41,35 @@ export class RecordNotFoundError extends CarevaultError {
 		super(`There is no record "${id}" in this vault.`);
 	}
 }
+
+/**
+ * Something another person sent (a proposal, a shared bundle) could not be
+ * fetched from IPFS in time: the sender's node or its pinning service may be
+ * offline. Nothing is wrong with the vault; a later try may work.
+ */
+export class PayloadUnavailableError extends CarevaultError {
+	override name = 'PayloadUnavailableError' as const;
+	readonly cid: string;
+	constructor(cid: string, options: { cause?: unknown } = {}) {
+		super("This couldn't be fetched from IPFS; the sender's node may be offline. Try again later.", { ...options, details: `cid: ${cid}` });
+		this.cid = cid;
+	}
+}
+
+/**
+ * Something another person sent is far larger than its kind ever needs: it
+ * was not downloaded past the limit, so it cannot slow or crash this page.
+ */
+export class PayloadTooLargeError extends CarevaultError {
+	override name = 'PayloadTooLargeError' as const;
+	readonly cid: string;
+	readonly maxBytes: number;
+	constructor(cid: string, maxBytes: number, options: { cause?: unknown } = {}) {
+		super(
+			`This is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB, far more than it should be, so it was not downloaded. Ask the sender to check what they sent.`,
+			{ ...options, details: `cid: ${cid}` }
+		);
+		this.cid = cid;
+		this.maxBytes = maxBytes;
+	}
+}

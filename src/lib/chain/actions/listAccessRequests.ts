@@ -2,6 +2,7 @@ import { hexToBytes, type Address } from 'viem';
 import { getBlockNumber, getContractEvents } from 'viem/actions';
 import { grantsAbi } from '../contracts.generated';
 import { read } from '../client';
+import { scanKey, scannerOf } from '../scanLogs';
 import type { ChainError } from '../errors';
 import type { GrantsChainClient } from '../grantChain';
 import type { AccessRequestState } from '../../vault/grantPorts';
@@ -34,26 +35,33 @@ export function listAccessRequests(
 		const toBlock = await getBlockNumber(publicClient, { cacheTime: 0 });
 		if (toBlock < fromBlock) return [];
 		const address = client.addresses.grants;
-		const requested = await getContractEvents(publicClient, {
-			address,
-			abi: grantsAbi,
-			eventName: 'AccessRequested',
-			args: as === 'patient' ? { patient: account } : { requester: account },
-			fromBlock,
-			toBlock,
-			strict: true
-		});
+		const scan = scannerOf(client);
+		const requested = (
+			await scan(publicClient, scanKey(['requests', address, as, account]), {
+				fromBlock,
+				toBlock,
+				getLogs: (range) =>
+					getContractEvents(publicClient, {
+						address,
+						abi: grantsAbi,
+						eventName: 'AccessRequested',
+						args: as === 'patient' ? { patient: account } : { requester: account },
+						...range,
+						strict: true
+					})
+			})
+		).logs;
 		if (requested.length === 0) return [];
 		// Answers are indexed by patient, not requester: filter by the ids found.
-		const answered = await getContractEvents(publicClient, {
-			address,
-			abi: grantsAbi,
-			eventName: 'AccessRequestAnswered',
-			args: { id: requested.map((log) => log.args.id) },
-			fromBlock,
-			toBlock,
-			strict: true
-		});
+		const ids = requested.map((log) => log.args.id);
+		const answered = (
+			await scan(publicClient, scanKey(['answers', address, ids]), {
+				fromBlock,
+				toBlock,
+				getLogs: (range) =>
+					getContractEvents(publicClient, { address, abi: grantsAbi, eventName: 'AccessRequestAnswered', args: { id: ids }, ...range, strict: true })
+			})
+		).logs;
 		const answers = new Map(answered.map((log) => [log.args.id, log.args]));
 		return requested
 			.map((log): AccessRequestState => {

@@ -2,6 +2,7 @@ import { hexToBytes, type Address } from 'viem';
 import { getBlockNumber, getContractEvents, readContract } from 'viem/actions';
 import { grantsAbi } from '../contracts.generated';
 import { read } from '../client';
+import { scanKey, scannerOf } from '../scanLogs';
 import type { ChainError } from '../errors';
 import type { GrantsChainClient } from '../grantChain';
 import type { GrantState } from '../../vault/grantPorts';
@@ -35,14 +36,12 @@ export function listGrants(client: GrantsChainClient, { as, account, fromBlock }
 		// Not cached: a grant mined a moment ago must be in range.
 		const toBlock = await getBlockNumber(client.publicClient, { cacheTime: 0 });
 		if (toBlock < fromBlock) return [];
-		const granted = await getContractEvents(client.publicClient, {
-			address: client.addresses.grants,
-			abi: grantsAbi,
-			eventName: 'Granted',
-			args: as === 'patient' ? { patient: account } : { grantee: account },
+		const address = client.addresses.grants;
+		const args = as === 'patient' ? { patient: account } : { grantee: account };
+		const { logs: granted } = await scannerOf(client)(client.publicClient, scanKey(['granted', address, as, account]), {
 			fromBlock,
 			toBlock,
-			strict: true
+			getLogs: (range) => getContractEvents(client.publicClient, { address, abi: grantsAbi, eventName: 'Granted', args, ...range, strict: true })
 		});
 		return grantStates(client, granted, { fromBlock, toBlock });
 	});
@@ -56,7 +55,7 @@ export function listGrants(client: GrantsChainClient, { as, account, fromBlock }
 export async function grantStates(
 	client: GrantsChainClient,
 	granted: readonly GrantedLog[],
-	{ fromBlock, toBlock }: { fromBlock: bigint; toBlock: bigint }
+	{ fromBlock, toBlock, updates: known }: { fromBlock: bigint; toBlock: bigint; updates?: readonly PointerLog[] }
 ): Promise<GrantState[]> {
 	if (granted.length === 0) return [];
 	const { publicClient } = client;
@@ -64,7 +63,12 @@ export async function grantStates(
 	const ids = granted.map((log) => log.args.id);
 	// An empty id list would be a wildcard topic: guarded above.
 	const [updates, states] = await Promise.all([
-		getContractEvents(publicClient, { address, abi: grantsAbi, eventName: 'GrantPointerUpdated', args: { id: ids }, fromBlock, toBlock, strict: true }),
+		known ??
+			scannerOf(client)(publicClient, scanKey(['pointers', address, ids]), {
+				fromBlock,
+				toBlock,
+				getLogs: (range) => getContractEvents(publicClient, { address, abi: grantsAbi, eventName: 'GrantPointerUpdated', args: { id: ids }, ...range, strict: true })
+			}).then((scan) => scan.logs),
 		Promise.all(ids.map((id) => readContract(publicClient, { address, abi: grantsAbi, functionName: 'grantOf', args: [id], blockNumber: toBlock })))
 	]);
 	// Logs arrive in chain order, so the last one per id is the latest pointer.

@@ -2,6 +2,7 @@ import { hexToBytes, type Address, type Hex } from 'viem';
 import { getBlock, getBlockNumber, getContractEvents } from 'viem/actions';
 import { proposalsAbi } from '../contracts.generated';
 import { read } from '../client';
+import { scanKey, scannerOf } from '../scanLogs';
 import type { ProposalsChainClient } from '../providerChain';
 import type { ProposalEntry } from '../../vault/providerPorts';
 
@@ -18,8 +19,8 @@ export type ListProposalsParameters = {
  * proposals of one party from ProposalMade / ProposalAccepted / ProposalRejected
  * events, oldest first. All three queries end at one block number read first, so
  * a decision is never seen without its proposal. Decision times come from the
- * decisions' blocks. Public RPCs may cap the block range of one query; the
- * local chain does not.
+ * decisions' blocks. The scan runs in ranges of `client.logScan.blockRange`
+ * blocks (public RPCs cap eth_getLogs) and resumes where the last one ended.
  */
 export async function listProposals(client: ProposalsChainClient, { as, account, fromBlock }: ListProposalsParameters): Promise<ProposalEntry[]> {
 	return read(client, 'read proposals', async () => {
@@ -29,12 +30,22 @@ export async function listProposals(client: ProposalsChainClient, { as, account,
 		if (toBlock < fromBlock) return [];
 		const address = client.addresses.proposals;
 		const args = as === 'patient' ? { patient: account } : { provider: account };
-		const range = { address, abi: proposalsAbi, args, fromBlock, toBlock, strict: true } as const;
-		const [made, accepted, rejected] = await Promise.all([
-			getContractEvents(publicClient, { ...range, eventName: 'ProposalMade' }),
-			getContractEvents(publicClient, { ...range, eventName: 'ProposalAccepted' }),
-			getContractEvents(publicClient, { ...range, eventName: 'ProposalRejected' })
-		]);
+		const query = { address, abi: proposalsAbi, args, strict: true } as const;
+		const { logs } = await scannerOf(client)(publicClient, scanKey(['proposals', address, as, account]), {
+			fromBlock,
+			toBlock,
+			getLogs: async (range) => {
+				const [made, accepted, rejected] = await Promise.all([
+					getContractEvents(publicClient, { ...query, ...range, eventName: 'ProposalMade' }),
+					getContractEvents(publicClient, { ...query, ...range, eventName: 'ProposalAccepted' }),
+					getContractEvents(publicClient, { ...query, ...range, eventName: 'ProposalRejected' })
+				]);
+				return [...made, ...accepted, ...rejected];
+			}
+		});
+		const made = logs.filter((log) => log.eventName === 'ProposalMade');
+		const accepted = logs.filter((log) => log.eventName === 'ProposalAccepted');
+		const rejected = logs.filter((log) => log.eventName === 'ProposalRejected');
 
 		type Decision = { status: 'accepted' | 'rejected'; blockNumber: bigint; txHash: Hex; anchorRoot?: Hex };
 		const decisions = new Map<bigint, Decision>();

@@ -1,6 +1,7 @@
 import { getBlockNumber, getContractEvents } from 'viem/actions';
 import { grantsAbi } from '../contracts.generated';
 import { read } from '../client';
+import { scanKey, scannerOf } from '../scanLogs';
 import type { ChainError } from '../errors';
 import type { GrantsChainClient } from '../grantChain';
 import type { GrantState } from '../../vault/grantPorts';
@@ -30,16 +31,23 @@ export async function readGrant(client: GrantsChainClient, { id, fromBlock }: Re
 	return read(client, 'read a grant', async () => {
 		const toBlock = await getBlockNumber(client.publicClient, { cacheTime: 0 });
 		if (toBlock < fromBlock) return null;
-		const granted = await getContractEvents(client.publicClient, {
-			address: client.addresses.grants,
-			abi: grantsAbi,
-			eventName: 'Granted',
-			args: { id },
+		const { publicClient } = client;
+		const address = client.addresses.grants;
+		// One scan for both events: a share-link viewer on a public RPC pays for the range once.
+		const { logs } = await scannerOf(client)(publicClient, scanKey(['grant', address, id]), {
 			fromBlock,
 			toBlock,
-			strict: true
+			getLogs: async (range) => {
+				const [granted, updates] = await Promise.all([
+					getContractEvents(publicClient, { address, abi: grantsAbi, eventName: 'Granted', args: { id }, ...range, strict: true }),
+					getContractEvents(publicClient, { address, abi: grantsAbi, eventName: 'GrantPointerUpdated', args: { id }, ...range, strict: true })
+				]);
+				return [...granted, ...updates];
+			}
 		});
-		const [state] = await grantStates(client, granted.slice(0, 1), { fromBlock, toBlock });
+		const granted = logs.filter((log) => log.eventName === 'Granted');
+		const updates = logs.filter((log) => log.eventName === 'GrantPointerUpdated');
+		const [state] = await grantStates(client, granted.slice(0, 1), { fromBlock, toBlock, updates });
 		return state ?? null;
 	});
 }

@@ -1,20 +1,24 @@
 import { RECORD_CIPHER_ALG } from '../../crypto/recordCipher';
 import { decryptAttachment } from '../decryptAttachment';
-import { decryptBlob, openSealed, verifyDetached } from '../../crypto/seal';
+import { decryptBlob, encryptBlob, openSealed, verifyDetached } from '../../crypto/seal';
 import { sealDataKey } from '../../crypto/pre';
-import { bytesToHex, fromBase64, toBase64 } from '../../crypto/encoding';
+import { bytesToHex, fromBase64, toBase64, utf8 } from '../../crypto/encoding';
 import { merkleRoot } from '../../crypto/merkle';
 import { getSodium } from '../../crypto/sodium';
 import { DecryptionFailedError } from '../../crypto/errors';
+import { CarevaultError } from '../../errors';
 import { parseFhirResource } from '../../records/fhirResource';
-import type { Attachment, ResourceSummary, VaultRecord } from '../../records/model';
+import { isCategory, type Attachment, type Category, type ResourceSummary, type VaultRecord } from '../../records/model';
 import { commitRecords, manifestLeaf } from '../commitRecords';
 import type { OpenVault } from '../deps';
 import type { Hex } from '../ports';
-import type { ProposalEntry, ProposalStatus, ProviderRole } from '../providerPorts';
+import type { ProposalStatus, ProviderRole } from '../providerPorts';
 import { randomId } from '../random';
 import type { ProposalDeps } from './deps';
 import { DecisionNotSentError, ProposalAlreadyDecidedError, ProposalFlaggedError } from './errors';
+import { fetchPayload, type FetchPayloadOptions } from '../fetchPayload';
+import { PayloadTooLargeError, PayloadUnavailableError } from '../errors';
+import { forEachLimited } from '../limit';
 import { PAYLOAD_AD, parseSealedPointer, payloadProblem, signedBytes, type ProposalAttachment, type ProposalPayload, type SignedPayload } from './payload';
 
 export interface InboxProvider {
@@ -29,12 +33,18 @@ export interface InboxItem {
 	id: bigint;
 	status: ProposalStatus;
 	provider: InboxProvider;
+	/** The on-chain pointer, sealed to the patient's inbox key (opaque bytes). */
+	sealedPayload: Uint8Array;
+	/** False while listed from chain events only: the payload was not fetched and checked yet (openInboxItem). */
+	opened: boolean;
 	/** True only when the payload opened, its signature verified against the sender's published key, and the sender is a registered provider. */
 	verified: boolean;
 	/** Why the item is flagged; absent when verified. */
 	problem?: string;
 	/** Absent when it could not be opened. */
 	payload?: ProposalPayload;
+	/** A decided proposal opened before on this device: what it was, kept encrypted locally (rememberDecided), so it is not fetched again. */
+	remembered?: RememberedProposal;
 	/** Block of the proposal transaction. */
 	receivedAt: bigint;
 	txHash: Hex;
@@ -43,67 +53,170 @@ export interface InboxItem {
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+/** What this device keeps of a decided proposal, encrypted under the vault's index key. */
+export interface RememberedProposal {
+	title: string;
+	category: Category;
+	date: string;
+	verified: boolean;
+}
+
+const decidedKey = (patient: Hex, id: bigint) => `inbox-decided:${patient.toLowerCase()}:${id}`;
+// Bound to the patient and the proposal: a memo cannot be moved to another proposal or vault.
+const decidedAd = (patient: Hex, id: bigint) => utf8(`carevault/v1/inbox-decided/${patient.toLowerCase()}/${id}`);
+
 /**
- * The patient's proposals, newest first, each opened and checked: payload
- * decrypted, signature verified against the sender's published signing key,
- * sender a registered provider. Anything that fails is returned flagged with
- * the reason, never dropped silently and never trusted.
+ * Keeps the title, category, date and verdict of a decided proposal on this
+ * device, encrypted under the vault's index key, so the inbox shows it without
+ * fetching its payload again. Does nothing for a pending or unopened item.
+ */
+export async function rememberDecided(deps: Pick<ProposalDeps, 'local'>, vault: OpenVault, item: InboxItem): Promise<void> {
+	if (item.status === 'pending' || !item.payload) return;
+	const memo: RememberedProposal = {
+		title: item.payload.title,
+		category: item.payload.category,
+		date: item.payload.date,
+		verified: item.verified && !item.problem
+	};
+	const blob = await encryptBlob(vault.keys.index, utf8(JSON.stringify(memo)), decidedAd(vault.address, item.id));
+	await deps.local.put(decidedKey(vault.address, item.id), blob);
+}
+
+async function recallDecided(deps: Pick<ProposalDeps, 'local'>, vault: OpenVault, id: bigint): Promise<RememberedProposal | undefined> {
+	const blob = await deps.local.get(decidedKey(vault.address, id));
+	if (!blob) return undefined;
+	try {
+		const m = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(await decryptBlob(vault.keys.index, blob, decidedAd(vault.address, id)))) as Partial<RememberedProposal>;
+		if (typeof m.title !== 'string' || !isCategory(m.category) || typeof m.date !== 'string') return undefined;
+		return { title: m.title.slice(0, 500), category: m.category, date: m.date.slice(0, 10), verified: m.verified === true };
+	} catch {
+		// Written by another vault or damaged: as if never remembered.
+		return undefined;
+	}
+}
+
+/** How many payloads are fetched at the same time when a list is opened in one go. */
+export const PAYLOAD_CONCURRENCY = 3;
+
+/**
+ * The patient's proposals, newest first, from chain events only: sender,
+ * time and status, no payload fetched (openInboxItem fetches one). Cheap
+ * whatever the senders put on IPFS. Decided proposals opened before on this
+ * device come with what was remembered of them (`remembered`).
+ */
+export async function listInbox(deps: Pick<ProposalDeps, 'providers'> & Partial<Pick<ProposalDeps, 'local'>>, vault: OpenVault): Promise<InboxItem[]> {
+	const entries = await deps.providers.listForPatient(vault.address);
+	const profiles = new Map<string, Promise<InboxProvider>>();
+	const providerOf = (address: Hex) => {
+		const key = address.toLowerCase();
+		let profile = profiles.get(key);
+		if (!profile) {
+			profile = deps.providers
+				.readProvider(address)
+				.then((p): InboxProvider => (p ? { address, name: p.name, role: p.role, registered: true } : { address, registered: false }));
+			profiles.set(key, profile);
+		}
+		return profile;
+	};
+	const items = await Promise.all(
+		entries.map(
+			async (entry): Promise<InboxItem> => ({
+				id: entry.id,
+				status: entry.status,
+				provider: await providerOf(entry.provider),
+				sealedPayload: entry.sealedPayload,
+				opened: false,
+				verified: false,
+				receivedAt: entry.blockNumber,
+				txHash: entry.txHash,
+				...(entry.decidedAt !== undefined ? { decidedAt: entry.decidedAt } : {})
+			})
+		)
+	);
+	if (deps.local) {
+		const local = { local: deps.local };
+		await Promise.all(
+			items.map(async (item, i) => {
+				if (item.status === 'pending') return;
+				const remembered = await recallDecided(local, vault, item.id);
+				if (remembered) items[i] = { ...item, remembered };
+			})
+		);
+	}
+	return items.reverse();
+}
+
+/**
+ * The patient's proposals, newest first, each opened and checked (see
+ * openInboxItem), PAYLOAD_CONCURRENCY at a time. A payload that could not be
+ * fetched is returned flagged with the reason, never dropped silently and
+ * never trusted.
  */
 export async function loadInbox(
 	deps: Pick<ProposalDeps, 'chain' | 'blobs' | 'providers'>,
 	vault: OpenVault,
-	options: { signal?: AbortSignal } = {}
+	options: FetchPayloadOptions = {}
 ): Promise<InboxItem[]> {
-	const entries = await deps.providers.listForPatient(vault.address);
-	const items: InboxItem[] = [];
-	for (const entry of entries) items.push(await openEntry(deps, vault, entry, options));
-	return items.reverse();
+	const items = await listInbox(deps, vault);
+	await forEachLimited(items, PAYLOAD_CONCURRENCY, async (item, i) => {
+		try {
+			items[i] = await openInboxItem(deps, vault, item, options);
+		} catch (err) {
+			if (!(err instanceof PayloadUnavailableError || err instanceof PayloadTooLargeError)) throw err;
+			items[i] = { ...item, opened: true, problem: err.shortMessage };
+		}
+	});
+	return items;
 }
 
-async function openEntry(
-	deps: Pick<ProposalDeps, 'chain' | 'blobs' | 'providers'>,
+/**
+ * Fetches one proposal's payload (bounded in size and time: fetchPayload) and
+ * checks it: decrypted, signature verified against the sender's published
+ * signing key, sender a registered provider. Anything that fails a check comes
+ * back flagged with the reason. Throws PayloadUnavailableError or
+ * PayloadTooLargeError when the payload could not be read, so the page can
+ * offer to try again for this item alone.
+ */
+export async function openInboxItem(
+	deps: Pick<ProposalDeps, 'chain' | 'blobs'>,
 	vault: OpenVault,
-	entry: ProposalEntry,
-	options: { signal?: AbortSignal }
+	item: InboxItem,
+	options: FetchPayloadOptions = {}
 ): Promise<InboxItem> {
-	const profile = await deps.providers.readProvider(entry.provider);
-	const base: InboxItem = {
-		id: entry.id,
-		status: entry.status,
-		provider: profile
-			? { address: entry.provider, name: profile.name, role: profile.role, registered: true }
-			: { address: entry.provider, registered: false },
-		verified: false,
-		receivedAt: entry.blockNumber,
-		txHash: entry.txHash,
-		...(entry.decidedAt !== undefined ? { decidedAt: entry.decidedAt } : {})
-	};
+	const base: InboxItem = { ...item, opened: true, verified: false };
+	delete base.problem;
+	delete base.payload;
 	const flag = (problem: string, payload?: ProposalPayload): InboxItem => ({ ...base, problem, ...(payload ? { payload } : {}) });
 
 	let pointer;
 	try {
-		pointer = parseSealedPointer(await openSealed(vault.keys.inbox, entry.sealedPayload));
+		pointer = parseSealedPointer(await openSealed(vault.keys.inbox, item.sealedPayload));
 	} catch {
 		pointer = null;
 	}
 	if (!pointer) return flag('it was not sealed to your inbox key, or was altered on the way.');
 
+	let blob: Uint8Array;
+	try {
+		blob = await fetchPayload(deps.blobs, pointer.cid, options);
+	} catch (err) {
+		if (err instanceof CarevaultError && err.name === 'InvalidCidError') return flag('its content is malformed: it points to no valid content address.');
+		throw err;
+	}
 	let signed: SignedPayload;
 	try {
-		const blob = await deps.blobs.getBytes(pointer.cid, options);
 		signed = JSON.parse(decoder.decode(await decryptBlob(fromBase64(pointer.key), blob, PAYLOAD_AD))) as SignedPayload;
-	} catch (err) {
-		if (err instanceof DecryptionFailedError || err instanceof SyntaxError) return flag('its content was altered or is unreadable.');
-		return flag('its content could not be fetched. Try again later.');
+	} catch {
+		return flag('its content was altered or is unreadable.');
 	}
 	const shapeProblem = payloadProblem(signed?.payload);
 	if (shapeProblem) return flag(`its content is malformed: ${shapeProblem}`);
 	const payload = signed.payload;
-	if (payload.provider.toLowerCase() !== entry.provider.toLowerCase())
+	if (payload.provider.toLowerCase() !== item.provider.address.toLowerCase())
 		return flag('it was signed as coming from a different provider than the account that sent it.', payload);
 	if (payload.patient.toLowerCase() !== vault.address.toLowerCase()) return flag('it was made for another patient.', payload);
 
-	const keys = await deps.chain.readKeys(entry.provider);
+	const keys = await deps.chain.readKeys(item.provider.address);
 	if (!keys) return flag('the sender has published no keys, so its signature cannot be checked.', payload);
 	let signatureOk: boolean;
 	try {
@@ -112,7 +225,7 @@ async function openEntry(
 		signatureOk = false;
 	}
 	if (!signatureOk) return flag('its signature does not match the sender’s published key: it may have been forged or altered.', payload);
-	if (!profile) return flag('the sender is not a registered provider.', payload);
+	if (!item.provider.registered) return flag('the sender is not a registered provider.', payload);
 	return { ...base, verified: true, payload };
 }
 

@@ -20,7 +20,9 @@ import { bytesFile } from '../fhirRecords';
 import type { OpenVault } from '../deps';
 import type { ProposalDeps } from './deps';
 import { listMyProposals, proposeRecord, registerAsProvider } from './provider';
-import { acceptProposal, checkProposalAttachments, loadInbox, openProposalAttachment, rejectProposal, type InboxItem } from './inbox';
+import { acceptProposal, checkProposalAttachments, listInbox, loadInbox, openInboxItem, openProposalAttachment, rejectProposal, rememberDecided, type InboxItem } from './inbox';
+import { PayloadTooLargeError, PayloadUnavailableError } from '../errors';
+import type { BlobStore } from '../ports';
 import {
 	DecisionNotSentError,
 	InvalidPatientAddressError,
@@ -193,6 +195,77 @@ describe('providers propose, patients decide (node, real chain)', () => {
 		expect(item.problem).toMatch(/inbox key/);
 		expect(item.payload).toBeUndefined();
 		await expect(acceptProposal(patient.deps, patientVault, item)).rejects.toBeInstanceOf(ProposalFlaggedError);
+	});
+
+	it('one unreachable payload next to a normal one: listed from events without fetching, opened one by one, only the broken one fails (and can be retried)', async () => {
+		// A proposal whose sealed pointer names a CID that exists only on a node nobody can reach.
+		const nowhere = await createMemoryNode();
+		const key = globalThis.crypto.getRandomValues(new Uint8Array(32));
+		const unreachable = await encryptBlob(key, utf8('{"payload":{}}'), PAYLOAD_AD);
+		const cid = await nowhere.blobStore.addBytes(unreachable);
+		await nowhere.stop();
+		const patientKeys = (await provider.deps.chain.readKeys(patient.address))!;
+		const { id: brokenId } = await provider.deps.providers.propose({
+			patient: patient.address,
+			sealedPayload: await sealTo(patientKeys.inbox, utf8(JSON.stringify({ cid, key: toBase64(key) })))
+		});
+		const { id: goodId } = await propose('Next to a broken one');
+
+		// Listing reads chain events only: nothing is fetched from IPFS.
+		let fetched = 0;
+		const counting: BlobStore = {
+			...ipfs.blobStore,
+			cat: (c, o) => (fetched++, ipfs.blobStore.cat(c, o)),
+			getBytes: (c, o) => (fetched++, ipfs.blobStore.getBytes(c, o))
+		};
+		const deps = { ...patient.deps, blobs: counting };
+		const listed = await listInbox(deps, patientVault);
+		expect(fetched).toBe(0);
+		const broken = listed.find((i) => i.id === brokenId)!;
+		const good = listed.find((i) => i.id === goodId)!;
+		expect(listed[0].id).toBe(goodId);
+		expect(broken).toMatchObject({ opened: false, verified: false, status: 'pending', provider: { name: 'Dr. Ada Lovelace', registered: true } });
+		expect(broken.payload).toBeUndefined();
+
+		const [lost, found] = await Promise.allSettled([openInboxItem(deps, patientVault, broken, { timeoutMs: 2000 }), openInboxItem(deps, patientVault, good)]);
+		expect(lost.status === 'rejected' && lost.reason).toBeInstanceOf(PayloadUnavailableError);
+		expect(found.status === 'fulfilled' && found.value).toMatchObject({ opened: true, verified: true, payload: { title: 'Next to a broken one' } });
+		await expect(acceptProposal(patient.deps, patientVault, broken)).rejects.toBeInstanceOf(ProposalFlaggedError);
+
+		// A payload far over the limit is refused, not read.
+		await expect(openInboxItem(deps, patientVault, good, { maxBytes: 64 })).rejects.toBeInstanceOf(PayloadTooLargeError);
+
+		// Opening everything at once: the broken one comes back flagged with the reason, the others still open.
+		const all = await loadInbox(patient.deps, patientVault, { timeoutMs: 2000 });
+		expect(all.find((i) => i.id === brokenId)).toMatchObject({ opened: true, verified: false, problem: expect.stringMatching(/couldn't be fetched from IPFS/) });
+		expect(all.find((i) => i.id === goodId)).toMatchObject({ verified: true });
+
+		// The sender's node comes back (same bytes, same CID): a retry fetches it and checks it like any other.
+		expect(await ipfs.blobStore.addBytes(unreachable)).toBe(cid);
+		const retried = await openInboxItem(deps, patientVault, broken);
+		expect(retried).toMatchObject({ opened: true, verified: false, problem: expect.stringMatching(/malformed/) });
+		await rejectProposal(patient.deps, broken);
+	});
+
+	it('a decided proposal is remembered encrypted on this device and listed with its title without fetching it again', async () => {
+		const { id } = await propose('Remember me', [bytesFile('note.txt', 'text/plain', NOTE_BYTES)], 'notes');
+		const opened = await openInboxItem(patient.deps, patientVault, (await listInbox(patient.deps, patientVault)).find((i) => i.id === id)!);
+		await rejectProposal(patient.deps, opened);
+		await rememberDecided(patient.deps, patientVault, { ...opened, status: 'rejected' });
+
+		let fetched = 0;
+		const counting: BlobStore = { ...ipfs.blobStore, cat: (c, o) => (fetched++, ipfs.blobStore.cat(c, o)), getBytes: (c, o) => (fetched++, ipfs.blobStore.getBytes(c, o)) };
+		const deps = { ...patient.deps, blobs: counting };
+		const item = (await listInbox(deps, patientVault)).find((i) => i.id === id)!;
+		expect(fetched).toBe(0);
+		expect(item).toMatchObject({ status: 'rejected', opened: false, remembered: { title: 'Remember me', category: 'notes', date: '2024-05-02', verified: true } });
+		// Stored as ciphertext only: the title is not readable in local storage.
+		const stored = await patient.deps.local.get(`inbox-decided:${patient.address.toLowerCase()}:${id}`);
+		expect(stored).not.toBeNull();
+		expect(new TextDecoder().decode(stored!)).not.toMatch(/Remember me|notes/);
+		// Another vault's keys cannot read it: listed without a memo.
+		const other = { ...patientVault, keys: providerVault.keys };
+		expect((await listInbox(patient.deps, other)).find((i) => i.id === id)?.remembered).toBeUndefined();
 	});
 
 	it('an altered ciphertext is flagged when checked and refused on accept', async () => {

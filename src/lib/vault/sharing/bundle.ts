@@ -21,6 +21,8 @@ import type { BlobStore, Hex } from '../ports';
 import { randomBytes } from '../random';
 import { COMMITMENT_SALT_BYTES } from './commitment';
 import { CfragVerificationError, ShareUnavailableError } from './errors';
+import { fetchPayload, type FetchPayloadOptions } from '../fetchPayload';
+import { PayloadTooLargeError, PayloadUnavailableError } from '../errors';
 
 export const BUNDLE_AD = utf8('carevault/v1/grant-bundle');
 const patientPointerAd = (patient: Hex) => utf8(`carevault/v1/grant-pointer/${patient.toLowerCase()}`);
@@ -258,12 +260,14 @@ export async function storeBundle(blobs: Pick<BlobStore, 'addBytes' | 'pin'>, bu
 }
 
 /** Fetches and decrypts a bundle (unverified: pass it to verifyBundle). */
-export async function fetchBundle(blobs: Pick<BlobStore, 'getBytes'>, pointer: BundlePointer, options: { signal?: AbortSignal } = {}): Promise<unknown> {
+export async function fetchBundle(blobs: Pick<BlobStore, 'cat'>, pointer: BundlePointer, options: FetchPayloadOptions = {}): Promise<unknown> {
 	let blob: Uint8Array;
 	try {
-		blob = await blobs.getBytes(pointer.cid, options);
+		// Bounded in size and time: PayloadUnavailableError / PayloadTooLargeError pass through for a Retry on this share only.
+		blob = await fetchPayload(blobs, pointer.cid, options);
 	} catch (cause) {
-		throw new ShareUnavailableError('they could not be fetched from the network. Try again later.', { cause });
+		if (cause instanceof PayloadUnavailableError || cause instanceof PayloadTooLargeError) throw cause;
+		throw new ShareUnavailableError('they point to no valid content address.', { cause });
 	}
 	try {
 		return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(await decryptBlob(fromBase64(pointer.key), blob, BUNDLE_AD)));

@@ -16,5 +16,17 @@ export {
 	type MyGrant,
 	type SharingDeps
 } from './grants';
-export { openShareLink, openSharedAttachment, openSharedGrant, openSharedWithMe, readSharedAttachment, type OpenedShare, type SharedFromPatient } from './shared';
+export {
+	BUNDLE_CONCURRENCY,
+	listSharedWithMe,
+	openShareLink,
+	openSharedAttachment,
+	openSharedGrant,
+	openSharedState,
+	openSharedWithMe,
+	readSharedAttachment,
+	refusalOf,
+	type OpenedShare,
+	type SharedFromPatient
+} from './shared';
 export { answerAccessRequest, listAccessRequests, listMyAccessRequests, requestAccess, REQUEST_REASON_MAX, type AccessRequestItem } from './requests';

@@ -18,6 +18,8 @@ import { fetchBundle, openGranteePointer, verifyBundle, type BundlePointer, type
 import { checkGrantCommitment } from './commitment';
 import { CfragVerificationError, GrantExpiredError, GrantRevokedError, LinkInvalidError, ShareUnavailableError } from './errors';
 import { decodeLinkPayload, throwawayFromSecrets } from './link';
+import { forEachLimited } from '../limit';
+import type { FetchPayloadOptions } from '../fetchPayload';
 
 export type { SharedAttachment, SharedRecord } from './bundle';
 
@@ -56,16 +58,17 @@ function refuseInactive(state: GrantState): void {
 }
 
 async function openGrant(
-	blobs: Pick<BlobStore, 'getBytes'>,
+	blobs: Pick<BlobStore, 'cat'>,
 	state: GrantState,
 	recipient: { inbox: { publicKey: Uint8Array; privateKey: Uint8Array }; withReceivingKey: ShareSecret['withReceivingKey'] },
-	fallback?: BundlePointer
+	fallback?: BundlePointer,
+	options: FetchPayloadOptions = {}
 ): Promise<OpenedShare> {
 	refuseInactive(state);
 	// The chain's pointer is the latest (it grows as the patient adds records); the link's own copy is the fallback.
 	const pointer = (await openGranteePointer(state.sealedPointer, recipient.inbox)) ?? fallback;
 	if (!pointer) throw new ShareUnavailableError('they were not sealed to your key.');
-	const raw = await fetchBundle(blobs, pointer);
+	const raw = await fetchBundle(blobs, pointer, options);
 	const bundle = await recipient.withReceivingKey((sk) => verifyBundle(raw, sk));
 	if (bundle.patient.toLowerCase() !== state.patient.toLowerCase() || bundle.grantee.toLowerCase() !== state.grantee.toLowerCase())
 		throw new ShareUnavailableError('they do not belong to this share.');
@@ -95,24 +98,63 @@ function walletRecipient(keys: VaultKeys) {
 	};
 }
 
+/** How many bundles are fetched at the same time when "Shared with me" opens them all. */
+export const BUNDLE_CONCURRENCY = 3;
+
 /**
- * Every grant addressed to `me`, newest first. Active grants are opened and
- * verified; revoked, expired or unreadable ones are listed with the error to
- * show and no records.
+ * The grants addressed to `me`, newest first, from the chain only (no bundle
+ * fetched): who shared, until when, and whether it is still active. Open one
+ * with openSharedState.
+ */
+export async function listSharedWithMe(deps: { grants: Pick<GrantChain, 'listGrantsForGrantee'> }, me: { address: Hex }): Promise<GrantState[]> {
+	return (await deps.grants.listGrantsForGrantee(me.address)).reverse();
+}
+
+/** Why a grant opens nothing, from its chain state alone: GrantRevokedError or GrantExpiredError; null when active. */
+export function refusalOf(state: GrantState): GrantRevokedError | GrantExpiredError | null {
+	try {
+		refuseInactive(state);
+		return null;
+	} catch (err) {
+		return err as GrantRevokedError | GrantExpiredError;
+	}
+}
+
+/**
+ * Opens one grant listed by listSharedWithMe: fetches its bundle (bounded in
+ * size and time), verifies every capsule fragment. Throws GrantRevokedError,
+ * GrantExpiredError, ShareUnavailableError, CfragVerificationError,
+ * PayloadUnavailableError or PayloadTooLargeError.
+ */
+export async function openSharedState(
+	deps: { blobs: Pick<BlobStore, 'cat'> },
+	me: { address: Hex; keys: VaultKeys },
+	state: GrantState,
+	options: FetchPayloadOptions = {}
+): Promise<OpenedShare> {
+	if (state.grantee.toLowerCase() !== me.address.toLowerCase()) throw new ShareUnavailableError('this share is not addressed to you.');
+	return openGrant(deps.blobs, state, walletRecipient(me.keys), undefined, options);
+}
+
+/**
+ * Every grant addressed to `me`, newest first, BUNDLE_CONCURRENCY bundles at
+ * a time. Active grants are opened and verified; revoked, expired or
+ * unreadable ones are listed with the error to show and no records.
  */
 export async function openSharedWithMe(
-	deps: { blobs: Pick<BlobStore, 'getBytes'>; grants: Pick<GrantChain, 'listGrantsForGrantee'> },
-	me: { address: Hex; keys: VaultKeys }
+	deps: { blobs: Pick<BlobStore, 'cat'>; grants: Pick<GrantChain, 'listGrantsForGrantee'> },
+	me: { address: Hex; keys: VaultKeys },
+	options: FetchPayloadOptions = {}
 ): Promise<SharedFromPatient[]> {
-	const states = await deps.grants.listGrantsForGrantee(me.address);
-	const out: SharedFromPatient[] = [];
-	for (const state of states) {
+	const states = await listSharedWithMe(deps, me);
+	const out: SharedFromPatient[] = new Array(states.length);
+	await forEachLimited(states, BUNDLE_CONCURRENCY, async (state, i) => {
 		try {
 			// Object.assign keeps the hidden key material a spread would drop.
-			out.push(Object.assign(await openGrant(deps.blobs, state, walletRecipient(me.keys)), { status: 'active' as const }));
+			out[i] = Object.assign(await openSharedState(deps, me, state, options), { status: 'active' as const });
 		} catch (err) {
 			if (!(err instanceof CarevaultError)) throw err;
-			out.push({
+			out[i] = {
 				grantId: state.id,
 				patient: state.patient,
 				expiresAt: state.expiresAt,
@@ -121,15 +163,15 @@ export async function openSharedWithMe(
 				records: [],
 				status: err instanceof GrantRevokedError ? 'revoked' : err instanceof GrantExpiredError ? 'expired' : 'unavailable',
 				error: err
-			});
+			};
 		}
-	}
-	return out.reverse();
+	});
+	return out;
 }
 
 /** One grant addressed to `me`, opened; throws GrantRevokedError / GrantExpiredError / ShareUnavailableError / CfragVerificationError. */
 export async function openSharedGrant(
-	deps: { blobs: Pick<BlobStore, 'getBytes'>; grants: Pick<GrantChain, 'readGrant'> },
+	deps: { blobs: Pick<BlobStore, 'cat'>; grants: Pick<GrantChain, 'readGrant'> },
 	me: { address: Hex; keys: VaultKeys },
 	grantId: bigint
 ): Promise<OpenedShare> {
@@ -145,7 +187,7 @@ export async function openSharedGrant(
  * ShareUnavailableError or CfragVerificationError.
  */
 export async function openShareLink(
-	deps: { blobs: Pick<BlobStore, 'getBytes'>; grants: Pick<GrantChain, 'readGrant'> },
+	deps: { blobs: Pick<BlobStore, 'cat'>; grants: Pick<GrantChain, 'readGrant'> },
 	fragment: string
 ): Promise<OpenedShare> {
 	const link = decodeLinkPayload(fragment);

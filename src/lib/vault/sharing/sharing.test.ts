@@ -28,7 +28,11 @@ import type { SharingDeps } from './deps';
 import { createShareLink, extendGrants, grantAccess, listMyGrants, revokeAccess, showShareLink, syncGrants } from './grants';
 import { decodeLinkPayload, throwawayFromSecrets } from './link';
 import { unlockVault } from '../unlockVault';
-import { openShareLink, openSharedGrant, openSharedWithMe, readSharedAttachment, type OpenedShare } from './shared';
+import { listSharedWithMe, openShareLink, openSharedGrant, openSharedState, openSharedWithMe, readSharedAttachment, type OpenedShare } from './shared';
+import { sealGrantPointer } from './bundle';
+import { PayloadUnavailableError } from '../errors';
+import { toBase64 } from '../../crypto/encoding';
+import type { BlobStore } from '../ports';
 import { answerAccessRequest, listAccessRequests, listMyAccessRequests, requestAccess } from './requests';
 import {
 	GrantCommitmentMismatchError,
@@ -353,6 +357,35 @@ describe('consent and sharing (node, real chain)', () => {
 		expect(titles(share)).toEqual(['Chest X-ray', 'Second note', 'Visit note']);
 		// The approval's grant went to the requester in the same transaction as the answer.
 		expect(await patient.deps.grants.readGrant(approved.grantId!)).toMatchObject({ patient: patient.address, grantee: doctor.address, active: true });
+	});
+
+	it('a grant whose bundle nobody can serve: listed from the chain without fetching, it alone fails with PayloadUnavailableError; the other shares open', async () => {
+		// A bundle that exists only on a node nobody can reach, granted the way the app does (sealed pointer + commitment).
+		const nowhere = await createMemoryNode();
+		const key = globalThis.crypto.getRandomValues(new Uint8Array(32));
+		const cid = await nowhere.blobStore.addBytes(utf8('never reachable'));
+		await nowhere.stop();
+		const granteeKeys = (await patient.deps.chain.readKeys(doctor2.address))!;
+		const { sealedPointer, commitment } = await sealGrantPointer({ cid, key: toBase64(key) }, granteeKeys.inbox, {
+			address: patient.address,
+			indexKey: patientVault.keys.index
+		});
+		const { id: brokenGrant } = await patient.deps.grants.grant({ grantee: doctor2.address, expiresAt: 0, sealedPointer, commitment });
+
+		let fetched = 0;
+		const counting: BlobStore = { ...ipfs.blobStore, cat: (c, o) => (fetched++, ipfs.blobStore.cat(c, o)), getBytes: (c, o) => (fetched++, ipfs.blobStore.getBytes(c, o)) };
+		const me = { address: doctor2.address, keys: doctor2Vault.keys };
+		const listed = await listSharedWithMe(doctor2.deps, me);
+		expect(fetched).toBe(0);
+		expect(listed[0]).toMatchObject({ id: brokenGrant, active: true, patient: patient.address });
+
+		await expect(openSharedState({ blobs: counting }, me, listed[0], { timeoutMs: 2000 })).rejects.toBeInstanceOf(PayloadUnavailableError);
+		const all = await openSharedWithMe(doctor2.deps, me, { timeoutMs: 2000 });
+		const broken = all.find((s) => s.grantId === brokenGrant)!;
+		expect(broken.status).toBe('unavailable');
+		expect(broken.error).toBeInstanceOf(PayloadUnavailableError);
+		expect(all.find((s) => s.grantId === doctor2Grant)?.status).toBe('active');
+		await patient.deps.grants.revoke({ id: brokenGrant });
 	});
 
 	it('expiry: a link and a provider grant are refused once the chain clock passes their expiry', async () => {
