@@ -189,7 +189,7 @@ function escapeAttribute(value) {
  * Returns the page with its CSP meta tag set to the policy for `config`
  * (null: the build-time policy). The tag SvelteKit wrote is replaced in place
  * (it must precede every script it governs); a page without one gets it right
- * after `<head>`.
+ * after `<head>` (or the doctype).
  * @param {string} html
  * @param {Parameters<typeof contentSecurityPolicy>[0]} config
  * @returns {string}
@@ -204,8 +204,8 @@ export function applyCsp(html, config) {
 		return meta;
 	});
 	if (seen) return replaced;
-	const head = /<head\b[^>]*>/i.exec(html);
-	if (!head) throw new CspConfigError('the page has no <head> to put the policy in');
-	const at = head.index + head[0].length;
+	// After <head>, or else after the doctype: the parser puts a leading meta in the implied head.
+	const head = /<head\b[^>]*>/i.exec(html) ?? /^\s*<!doctype[^>]*>/i.exec(html);
+	const at = head ? head.index + head[0].length : 0;
 	return `${html.slice(0, at)}\n\t\t${meta}${html.slice(at)}`;
 }

@@ -88,6 +88,12 @@ export async function newProfile(options: { dir?: string; viewport?: { width: nu
 		args: CHROMIUM_ARGS,
 		viewport: options.viewport ?? { width: 1280, height: 900 }
 	});
+	// Chromium's console message does not say where the blocked code came from; the event does.
+	await context.addInitScript(() =>
+		document.addEventListener('securitypolicyviolation', (e) =>
+			console.error(`Content-Security-Policy violation: ${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} from ${e.sourceFile}:${e.lineNumber}:${e.columnNumber}`)
+		)
+	);
 	const diagnostics: string[] = [];
 	const note = (line: string) => {
 		diagnostics.push(line);
