@@ -30,7 +30,7 @@ export const APP_DOMAIN = 'carevault.localhost';
 /** Anvil's well-known dev accounts (public test keys; never hold real funds with them). */
 export const ANVIL_ACCOUNTS = ANVIL_PRIVATE_KEYS.map((privateKey, i) => ({ address: ANVIL_ADDRESSES[i], privateKey }));
 
-const SOURCES = ['src', 'static', 'svelte.config.js', 'vite.config.ts', 'package.json', 'scripts/relativize-build.mjs'];
+const SOURCES = ['src', 'static', 'svelte.config.js', 'vite.config.ts', 'package.json', 'scripts/relativize-build.mjs', 'scripts/csp.mjs'];
 
 /** @param {string} path @returns {number} */
 function newestMtime(path) {
