@@ -1,5 +1,14 @@
 import adapter from '@sveltejs/adapter-static';
 import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
+import { BASE_DIRECTIVES } from './scripts/csp.mjs';
+
+// SvelteKit writes the policy as a meta tag with the hash of its inline bootstrap
+// script (the site is prerendered: nonces cannot work). connect-src is only 'self'
+// here: the endpoints come from config.json, which serve-static.mjs and
+// configure-site.mjs write into the page with scripts/csp.mjs (see README).
+const cspDirectives = Object.fromEntries(
+	Object.entries(BASE_DIRECTIVES).map(([name, sources]) => [name, sources.map((s) => s.replace(/^'(.*)'$/, '$1'))])
+);
 
 /** @type {import('@sveltejs/kit').Config} */
 const config = {
@@ -12,7 +21,8 @@ const config = {
 		adapter: adapter({ pages: 'build', assets: 'build', fallback: undefined, strict: true }),
 		// Hash routing + relative paths: the build must work from any sub-path, e.g. /ipfs/<cid>/.
 		router: { type: 'hash' },
-		paths: { relative: true }
+		paths: { relative: true },
+		csp: { mode: 'hash', directives: cspDirectives }
 	}
 };
 

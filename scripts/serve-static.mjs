@@ -1,10 +1,11 @@
 // A plain static file server over build/ (what a gateway or any web host would
 // serve). `vite preview` serves .svelte-kit/output instead, which is not what ships.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { applyCsp, CspConfigError } from './csp.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -32,7 +33,9 @@ export const MIME = {
 /**
  * Serves `dir` (default build/, relative to the project) on host:port (0 = any
  * free port), mounted at `base` (e.g. '/ipfs/bafy.../' to prove the site works
- * from a sub-path). When `config` is given, `<base>config.json` answers it.
+ * from a sub-path). When `config` is given, `<base>config.json` answers it
+ * and every HTML page is served with the Content-Security-Policy for that
+ * config (its RPC, IPFS peers and gateways in connect-src; see csp.mjs).
  * Every response says `Cache-Control: no-cache` so a reload always sees the
  * current build and config.
  *
@@ -87,6 +90,11 @@ export async function serveStatic(options = {}) {
 			info = await stat(file).catch(() => null);
 		}
 		if (!info?.isFile()) return notFound(res, headers);
+		if (config !== undefined && extname(file).toLowerCase() === '.html') {
+			const body = pageWithPolicy(await readFile(file, 'utf8'), config);
+			res.writeHead(200, { ...headers, 'content-type': MIME['.html'], 'content-length': Buffer.byteLength(body) });
+			return res.end(req.method === 'HEAD' ? undefined : body);
+		}
 		res.writeHead(200, {
 			...headers,
 			'content-type': MIME[/** @type {keyof typeof MIME} */ (extname(file).toLowerCase())] ?? 'application/octet-stream',
@@ -126,4 +134,19 @@ export async function serveStatic(options = {}) {
 function notFound(res, headers) {
 	res.writeHead(404, { ...headers, 'content-type': 'text/plain; charset=utf-8' });
 	res.end('Not found');
+}
+
+/**
+ * The page with the policy for `config`. A config the policy cannot express
+ * (say, a broken one served to test the app's own error message) gets the
+ * build-time policy, connect-src 'self': the app then reports the config itself.
+ * @param {string} html @param {object} config
+ */
+function pageWithPolicy(html, config) {
+	try {
+		return applyCsp(html, /** @type {any} */ (config));
+	} catch (err) {
+		if (!(err instanceof CspConfigError)) throw err;
+		return applyCsp(html, null);
+	}
 }

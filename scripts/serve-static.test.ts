@@ -66,6 +66,32 @@ describe('serveStatic', () => {
 		});
 	});
 
+	test('with a config, pages get the Content-Security-Policy for it; other files are untouched', async () => {
+		const config = { rpcUrl: 'http://127.0.0.1:8545', ipfsPeers: ['/ip4/127.0.0.1/tcp/4001/ws/p2p/12D3KooWx'], gateways: [] };
+		await withServer({ config }, async ({ url }) => {
+			const page = await (await fetch(url)).text();
+			const policy = /<meta http-equiv="content-security-policy" content="([^"]*)">/.exec(page)?.[1];
+			expect(policy).toBeDefined();
+			expect(policy).toContain("connect-src 'self' http://127.0.0.1:8545 ws://127.0.0.1:4001 ");
+			expect(policy).toContain("script-src 'self' 'wasm-unsafe-eval'; ");
+			expect(page).toContain('<title>cv</title>');
+			expect(Number((await fetch(url, { method: 'HEAD' })).headers.get('content-length'))).toBe(Buffer.byteLength(page));
+			expect(await (await fetch(`${url}_app/a.js`)).text()).toBe('export {}');
+		});
+		// No config: the file as built.
+		await withServer({}, async ({ url }) => {
+			expect(await (await fetch(url)).text()).toBe('<!doctype html><title>cv</title>');
+		});
+	});
+
+	test('a config the policy cannot express still serves the page, with connect-src limited to the site', async () => {
+		await withServer({ config: { rpcUrl: 'http://127.0.0.1:8545', ipfsPeers: ['/dnsaddr/x.example'] } }, async ({ url }) => {
+			const res = await fetch(url);
+			expect(res.status).toBe(200);
+			expect(await res.text()).toContain("connect-src 'self'; ");
+		});
+	});
+
 	test('never serves files outside the directory', async () => {
 		await withServer({}, async ({ port }) => {
 			const res = await fetch(`http://127.0.0.1:${port}/%2e%2e/carevault-secret.txt`);

@@ -2,10 +2,11 @@
 // + the static site with its config.json. Used by `npm start` (fixed ports)
 // and by the e2e harness (free ports).
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ANVIL_ADDRESSES, startAnvil, ANVIL_PRIVATE_KEYS } from './anvil.mjs';
+import { configureSite } from './configure-site.mjs';
 import { deployContracts } from './deploy.mjs';
 import { serveStatic } from './serve-static.mjs';
 
@@ -29,7 +30,7 @@ export const APP_DOMAIN = 'carevault.localhost';
 /** Anvil's well-known dev accounts (public test keys; never hold real funds with them). */
 export const ANVIL_ACCOUNTS = ANVIL_PRIVATE_KEYS.map((privateKey, i) => ({ address: ANVIL_ADDRESSES[i], privateKey }));
 
-const SOURCES = ['src', 'static', 'svelte.config.js', 'vite.config.ts', 'package.json', 'scripts/relativize-build.mjs'];
+const SOURCES = ['src', 'static', 'svelte.config.js', 'vite.config.ts', 'package.json', 'scripts/relativize-build.mjs', 'scripts/csp.mjs'];
 
 /** @param {string} path @returns {number} */
 function newestMtime(path) {
@@ -101,7 +102,7 @@ export async function probeChain(rpcUrl) {
  *   log?: (line: string) => void,
  * }} [options]
  *   ports: 0 or missing = any free port. rpcUrl: use this running chain instead of starting anvil.
- *   writeConfig: also write build/config.json (npm start); otherwise config.json is served from memory.
+ *   writeConfig: also write build/config.json and its CSP into build/*.html (npm start); otherwise both are served from memory.
  * @returns {Promise<{ url: string, rpcUrl: string, config: import('../src/lib/config').AppConfig, deployer: { address: string, privateKey: string }, startedAnvil: boolean, peer: { multiaddrs: string[], peerId?: unknown, stop(): Promise<void> }, stop(): Promise<void> }>}
  */
 export async function startStack(options = {}) {
@@ -157,7 +158,8 @@ export async function startStack(options = {}) {
 			logBlockRange: 10_000,
 			gateways: []
 		};
-		if (writeConfig) writeFileSync(join(ROOT, 'build', 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+		// build/ then matches what is served: config.json and the policy for it (see configure-site.mjs).
+		if (writeConfig) configureSite({ config, dir: join(ROOT, 'build') });
 
 		let server;
 		try {

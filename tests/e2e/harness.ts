@@ -3,7 +3,7 @@
  * profiles (one per person/device, reopenable to test restarts), the injected
  * wallet, and page diagnostics printed when a test fails.
  */
-import { afterAll, beforeEach, inject } from 'vitest';
+import { afterAll, afterEach, beforeEach, inject } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,6 +57,19 @@ export interface Profile {
 const open = new Set<Profile>();
 const dirs = new Set<string>();
 let testLog: string[] = [];
+// Chromium logs every Content-Security-Policy violation (and every malformed
+// policy) as a console error; any of them fails the running test, so a change
+// the policy breaks shows up in whichever spec exercises it.
+let cspViolations: string[] = [];
+const CSP_MESSAGE = /Content.Security.Policy/i;
+
+/**
+ * Returns the CSP console errors seen in this test so far and forgets them, so
+ * a test that provokes a violation on purpose can check it and still pass.
+ */
+export function takeCspViolations(): string[] {
+	return cspViolations.splice(0);
+}
 
 /**
  * Launches Chromium with a persistent profile: a fresh directory by default
@@ -75,6 +88,12 @@ export async function newProfile(options: { dir?: string; viewport?: { width: nu
 		args: CHROMIUM_ARGS,
 		viewport: options.viewport ?? { width: 1280, height: 900 }
 	});
+	// Chromium's console message does not say where the blocked code came from; the event does.
+	await context.addInitScript(() =>
+		document.addEventListener('securitypolicyviolation', (e) =>
+			console.error(`Content-Security-Policy violation: ${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} from ${e.sourceFile}:${e.lineNumber}:${e.columnNumber}`)
+		)
+	);
 	const diagnostics: string[] = [];
 	const note = (line: string) => {
 		diagnostics.push(line);
@@ -83,6 +102,7 @@ export async function newProfile(options: { dir?: string; viewport?: { width: nu
 	const watch = (page: Page) => {
 		page.on('console', (msg) => {
 			if (msg.type() === 'error' || msg.type() === 'warning') note(`console.${msg.type()}: ${msg.text()}`);
+			if ((msg.type() === 'error' || msg.type() === 'warning') && CSP_MESSAGE.test(msg.text())) cspViolations.push(`${page.url()}: ${msg.text()}`);
 		});
 		page.on('pageerror', (err) => note(`page error: ${err.stack ?? err.message}`));
 		page.on('requestfailed', (req) => note(`request failed: ${req.method()} ${req.url()} (${req.failure()?.errorText})`));
@@ -167,10 +187,16 @@ export async function waitForGone(locator: Locator, timeout = 30_000): Promise<v
 
 beforeEach((ctx) => {
 	testLog = [];
+	cspViolations = [];
 	ctx.onTestFailed(() => {
 		if (testLog.length > 0)
 			console.log(`--- browser diagnostics for "${ctx.task.name}" ---\n${testLog.join('\n')}\n--- end ---`);
 	});
+});
+
+afterEach(() => {
+	const seen = takeCspViolations();
+	if (seen.length > 0) throw new Error(`Content-Security-Policy violations:\n${seen.join('\n')}`);
 });
 
 afterAll(async () => {

@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { createHash } from 'node:crypto';
 import type { Page } from 'playwright-core';
-import { accounts, newProfile, waitForText, connect, go } from './harness';
+import { accounts, newProfile, waitForText, connect, go, takeCspViolations } from './harness';
 
 const providerAccount = accounts[6];
 const patientAccount = accounts[7];
@@ -130,6 +130,10 @@ describe('providers propose, patients decide', () => {
 		const entry = pa.getByTestId('timeline-entry').filter({ hasText: 'Amoxicillin 500 mg' });
 		expect(await waitForText(entry, 'Dr. Ada Lovelace', 60_000)).toContain(providerAccount.address);
 		expect(await pa.getByTestId('timeline-entry').count()).toBe(1);
+
+		// The hostile narrative's onerror reaches DOMPurify's parser, a document under the page's
+		// Content-Security-Policy: Chromium blocks and reports the handler there. Nothing else may be reported.
+		expect(takeCspViolations().filter((v) => !/script-src-attr|inline event handler/.test(v))).toEqual([]);
 
 		// The provider sees both decisions.
 		await pp.getByTestId('proposals-refresh').click();
