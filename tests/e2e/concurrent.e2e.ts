@@ -74,9 +74,9 @@ describe('two browser profiles of the same wallet', () => {
 		await waitForText(one.page.getByTestId('notice'), 'Record added.', 60_000);
 		holdTwo.release();
 		await waitForText(two.page.getByTestId('notice'), 'Record added.', 60_000);
-		// Device two sent twice: the stale commit (reverted, nothing changed) and the merged one.
-		expect(walletTwo.requests.filter((m) => m === 'eth_sendTransaction')).toHaveLength(2);
 		expect(await titles(two.page)).toEqual(['From device one', 'From device two']);
+		// Device two sent twice: the stale commit (mined, reverted, nothing changed) and the merged one.
+		expect(walletTwo.requests.filter((m) => m === 'eth_sendTransaction')).toHaveLength(2);
 
 		// Device one never reloaded: its view is stale now. Its next add is refused before
 		// sending, merged, and sent once.
