@@ -12,7 +12,7 @@ import { startAnvil, ANVIL_PRIVATE_KEYS } from '../scripts/anvil.mjs';
 import { deployContracts } from '../scripts/deploy.mjs';
 import { serveStatic } from '../scripts/serve-static.mjs';
 
-const vaultRegistryAbi = parseAbi(['function commitBatch(bytes32 merkleRoot, uint32 count, bytes encryptedIndexPointer)']);
+const vaultRegistryAbi = parseAbi(['function commitBatch(uint256 expectedBatchCount, bytes32 merkleRoot, uint32 count, bytes encryptedIndexPointer)']);
 
 const root = new URL('..', import.meta.url).pathname;
 const resultsFile = join(root, 'bench/results.json');
@@ -103,11 +103,11 @@ async function anchorGas() {
 		const walletClient = createWalletClient({ account, transport: http(anvil.rpcUrl), chain: null });
 		// A realistic pointer: 24-byte nonce + CIDv1 (59 chars) + 16-byte tag.
 		const pointer = toHex(new Uint8Array(24 + 59 + 16).fill(7));
-		for (const n of [1, 10, 100]) {
+		for (const [batch, n] of [1, 10, 100].entries()) {
 			// The batch's Merkle root is computed off-chain; the chain stores one root whatever n is.
 			const root = keccak256(toHex(`batch-of-${n}`));
 			const hash = await walletClient.writeContract({
-				address: addresses.vaultRegistry, abi: vaultRegistryAbi, functionName: 'commitBatch', args: [root, n, pointer], chain: null
+				address: addresses.vaultRegistry, abi: vaultRegistryAbi, functionName: 'commitBatch', args: [BigInt(batch), root, n, pointer], chain: null
 			});
 			const receipt = await publicClient.waitForTransactionReceipt({ hash });
 			results[`anchor_gas_${n}`] = Number(receipt.gasUsed);

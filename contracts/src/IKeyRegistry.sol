@@ -51,6 +51,11 @@ interface IKeyRegistry {
     event ProviderRegistered(address indexed provider, string name, uint8 role);
 
     /// @notice Publishes or replaces the caller's public keys.
+    /// @dev No compare-and-swap here on purpose: a vault's keys derive from its root
+    ///      secret, so every device of that vault publishes the same keys. Different
+    ///      keys could only come from a second root secret, i.e. a second vault, and
+    ///      the app publishes keys only after VaultRegistry.setVaultPointer succeeded
+    ///      with "expected: no vault", which a stale second create cannot.
     /// @param inboxX25519 X25519 public key for sealed boxes.
     /// @param signingEd25519 Ed25519 public key for manifest signatures.
     /// @param umbralPublicKey Umbral (secp256k1) public key, 33 bytes compressed.

@@ -29,6 +29,19 @@ interface IVaultRegistry {
     /// @param maxLength The largest length accepted.
     error VaultRegistryIndexPointerTooLong(uint256 length, uint256 maxLength);
 
+    /// @notice The caller's vault pointer is not the one it expected: another device
+    ///         or tab wrote it first (or a vault already exists). Nothing was changed.
+    /// @param expected keccak256 of the pointer the caller expected; zero for "no vault yet".
+    /// @param actual keccak256 of the pointer stored now; zero when none is stored.
+    error VaultRegistryPointerChanged(bytes32 expected, bytes32 actual);
+
+    /// @notice The caller's index moved since it read it: another device or tab
+    ///         committed a batch first. Nothing was changed; merge with the newer
+    ///         index and commit again.
+    /// @param expected The batch count the caller based its index on.
+    /// @param actual The caller's batch count now.
+    error VaultRegistryStaleBatch(uint256 expected, uint256 actual);
+
     /// @notice `owner` set its vault pointer to `cid`.
     event VaultPointerSet(address indexed owner, string cid);
 
@@ -38,16 +51,25 @@ interface IVaultRegistry {
     /// @notice `owner` moved its encrypted index pointer.
     event IndexPointerUpdated(address indexed owner, bytes encryptedIndexPointer);
 
-    /// @notice Sets the caller's vault pointer: the CID of its wrapped root secret.
+    /// @notice Sets the caller's vault pointer (the CID of its wrapped root secret),
+    ///         but only if the pointer stored now is the one the caller expects
+    ///         (compare-and-swap): a device with a stale view can never replace
+    ///         a vault it did not see. Reverts with `VaultRegistryPointerChanged` otherwise.
+    /// @param expectedHash keccak256 of the current pointer's bytes, or zero when the caller expects none.
     /// @param cid The CID string, 1 to 128 bytes.
-    function setVaultPointer(string calldata cid) external;
+    function setVaultPointer(bytes32 expectedHash, string calldata cid) external;
 
     /// @notice In one transaction, anchors a batch of record manifests and moves the
-    ///         caller's encrypted index pointer to the index that lists them.
+    ///         caller's encrypted index pointer to the index that lists them, but only
+    ///         if no other batch was committed since the caller read its index
+    ///         (compare-and-swap on the batch count, which moves with every index
+    ///         pointer write). Reverts with `VaultRegistryStaleBatch` otherwise.
+    /// @param expectedBatchCount The caller's batch count when it read the index it extends.
     /// @param merkleRoot Merkle root over the batch's manifest hashes (non-zero).
     /// @param count Number of manifests in the batch (at least 1).
     /// @param encryptedIndexPointer Opaque ciphertext naming the index, 1 to 256 bytes.
-    function commitBatch(bytes32 merkleRoot, uint32 count, bytes calldata encryptedIndexPointer) external;
+    function commitBatch(uint256 expectedBatchCount, bytes32 merkleRoot, uint32 count, bytes calldata encryptedIndexPointer)
+        external;
 
     /// @notice The vault pointer `owner` set; empty when none.
     /// @param owner The vault owner.

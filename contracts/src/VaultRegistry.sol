@@ -32,16 +32,22 @@ contract VaultRegistry is IVaultRegistry {
     mapping(address owner => mapping(uint256 batch => Anchor)) private _anchors;
 
     /// @inheritdoc IVaultRegistry
-    function setVaultPointer(string calldata cid) external {
+    function setVaultPointer(bytes32 expectedHash, string calldata cid) external {
         uint256 length = bytes(cid).length;
         if (length == 0) revert VaultRegistryEmptyVaultPointer();
         if (length > _MAX_VAULT_POINTER) revert VaultRegistryVaultPointerTooLong(length, _MAX_VAULT_POINTER);
-        _vaults[msg.sender].vaultPointer = cid;
+        Vault storage vault = _vaults[msg.sender];
+        string storage current = vault.vaultPointer;
+        bytes32 actualHash = bytes(current).length == 0 ? bytes32(0) : keccak256(bytes(current));
+        if (actualHash != expectedHash) revert VaultRegistryPointerChanged(expectedHash, actualHash);
+        vault.vaultPointer = cid;
         emit VaultPointerSet(msg.sender, cid);
     }
 
     /// @inheritdoc IVaultRegistry
-    function commitBatch(bytes32 merkleRoot, uint32 count, bytes calldata encryptedIndexPointer) external {
+    function commitBatch(uint256 expectedBatchCount, bytes32 merkleRoot, uint32 count, bytes calldata encryptedIndexPointer)
+        external
+    {
         if (merkleRoot == bytes32(0)) revert VaultRegistryZeroRoot();
         if (count == 0) revert VaultRegistryEmptyBatch();
         uint256 length = encryptedIndexPointer.length;
@@ -50,6 +56,7 @@ contract VaultRegistry is IVaultRegistry {
 
         Vault storage vault = _vaults[msg.sender];
         uint256 batch = vault.head >> 192;
+        if (batch != expectedBatchCount) revert VaultRegistryStaleBatch(expectedBatchCount, batch);
         _anchors[msg.sender][batch] = Anchor({root: merkleRoot, count: count, anchoredAt: uint64(block.timestamp)});
 
         uint256 headEnd = length < _HEAD_BYTES ? length : _HEAD_BYTES;

@@ -19,6 +19,11 @@ export interface TestWallet {
 	readonly requests: string[];
 	/** The next request of `method` fails with `{ code: 4001, message: 'User rejected the request.' }`. */
 	rejectNext(method: string): void;
+	/**
+	 * The next transaction is prepared (gas estimated now) and then waits, as if
+	 * not yet confirmed, until `release()`; `reached` resolves once it waits.
+	 */
+	holdNextSend(): { reached: Promise<void>; release(): void };
 	/** The person picks another account; pages get `accountsChanged`. Resolves with the new address. */
 	setAccount(privateKey: Hex): Promise<Hex>;
 	/** The person switches network (any id); pages get `chainChanged`. */
@@ -124,6 +129,7 @@ export async function installTestWallet(target: Page | BrowserContext, options: 
 		get authorized() { return backend.authorized; },
 		requests: backend.requests,
 		rejectNext: (method) => backend.rejectNext(method),
+		holdNextSend: () => backend.holdNextSend(),
 		setAccount: (privateKey) => backend.setAccount(privateKey),
 		setChain: (chainId) => backend.setChain(chainId),
 		forgetChain: (chainId) => backend.forgetChain(chainId)

@@ -40,6 +40,7 @@ export class TestWalletBackend {
 	#rejections = new Map<string, number>();
 	#emit: (event: WalletEvent, data: unknown) => void | Promise<void>;
 	#txQueue: Promise<unknown> = Promise.resolve();
+	#holds: Array<{ reached(): void; released: Promise<void> }> = [];
 	/** Every method asked of the wallet, in order. */
 	readonly requests: string[] = [];
 
@@ -57,6 +58,21 @@ export class TestWalletBackend {
 	/** The next request of `method` fails with 4001, as if the person clicked "Reject". */
 	rejectNext(method: string): void {
 		this.#rejections.set(method, (this.#rejections.get(method) ?? 0) + 1);
+	}
+
+	/**
+	 * The next transaction is prepared (gas estimated against the chain as it
+	 * is now) and then waits, as if the person had not yet clicked "Confirm",
+	 * until `release()`. `reached` resolves once it waits. Lets two devices both
+	 * be "in the wallet" before either transaction lands.
+	 */
+	holdNextSend(): { reached: Promise<void>; release(): void } {
+		let reached!: () => void;
+		let release!: () => void;
+		const reachedP = new Promise<void>((r) => (reached = r));
+		const released = new Promise<void>((r) => (release = r));
+		this.#holds.push({ reached, released });
+		return { reached: reachedP, release };
 	}
 
 	/** The person picks another account in the wallet. */
@@ -177,6 +193,11 @@ export class TestWalletBackend {
 				gas: big(tx.gas) ?? (await bufferedGas(createPublicClient({ chain, transport: http(rpcUrl, { retryCount: 0 }) }), { account: this.#account, to, data, value })),
 				nonce: tx.nonce === undefined ? undefined : Number(tx.nonce)
 			};
+			const hold = this.#holds.shift();
+			if (hold) {
+				hold.reached();
+				await hold.released;
+			}
 			return tx.gasPrice !== undefined
 				? await client.sendTransaction({ ...common, gasPrice: big(tx.gasPrice) })
 				: await client.sendTransaction({

@@ -29,7 +29,8 @@ async function spreadEvents(accounts: number[], gap: number): Promise<void> {
 	for (const index of accounts) {
 		await mine(gap);
 		await createVaultChain({ publicClient: t.publicClient, walletClient: t.walletClient(index), account: t.account(index), addresses: t.config.contracts }).setVaultPointer(
-			`bafy-scan-${index}`
+			`bafy-scan-${index}`,
+			null
 		);
 	}
 }

@@ -25,13 +25,13 @@ export interface CreateVaultChainParameters {
  *
  * @example
  * const chain = createVaultChain({ publicClient, walletClient, account, addresses: config.contracts })
- * await chain.setVaultPointer(cid)
+ * await chain.setVaultPointer(cid, null)
  */
 export function createVaultChain(parameters: CreateVaultChainParameters): VaultChain {
 	const client: ChainClient = { ...parameters };
 	return {
 		readVaultPointer: (owner) => readVaultPointer(client, { owner }),
-		setVaultPointer: (cid) => setVaultPointer(client, { cid }),
+		setVaultPointer: (cid, expected) => setVaultPointer(client, { cid, expected }),
 		readIndexPointer: (owner) => readIndexPointer(client, { owner }),
 		commitBatch: (params) => commitBatch(client, params),
 		publishKeys: (keys) => publishKeys(client, keys),

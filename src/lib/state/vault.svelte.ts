@@ -4,7 +4,7 @@ import { encryptRecords, type AddProgress, type NewRecord } from '../vault/addRe
 import { commitRecords } from '../vault/commitRecords';
 import { readAttachment } from '../vault/openAttachment';
 import type { OpenVault, VaultDeps } from '../vault/deps';
-import { VaultNotFoundError } from '../vault/errors';
+import { VaultExistsError, VaultNotFoundError } from '../vault/errors';
 import { sortNewestFirst, type Attachment, type VaultRecord } from '../records/model';
 import { wipeVaultKeys } from '../crypto/keys';
 import { currentLists, type CurrentLists } from '../records/reconcile';
@@ -71,16 +71,21 @@ export class VaultState {
 	 * Takes over a vault a use case changed and sends the records it added to
 	 * active grantees. Resolves with a problem to show, or null.
 	 */
-	async adoptAndShare(vault: OpenVault): Promise<string | null> {
+	async adoptAndShare(vault: OpenVault, addedIds?: readonly string[]): Promise<string | null> {
 		const before = this.#vault;
 		this.#vault = vault;
-		return this.#shareAdded(before, vault);
+		return this.#shareAdded(before, vault, addedIds);
 	}
 
-	async #shareAdded(before: OpenVault | null, after: OpenVault): Promise<string | null> {
+	/**
+	 * `addedIds`: the records this tab added. Records merged in from another
+	 * tab or device were already sent by the one that added them.
+	 */
+	async #shareAdded(before: OpenVault | null, after: OpenVault, addedIds?: readonly string[]): Promise<string | null> {
 		if (!this.#afterAdd || !before) return null;
 		const known = new Set(before.index.records.map((r) => r.id));
-		const added = after.index.records.filter((r) => !known.has(r.id));
+		const ours = addedIds && new Set(addedIds);
+		const added = after.index.records.filter((r) => !known.has(r.id) && (!ours || ours.has(r.id)));
 		if (added.length === 0) return null;
 		const busy = this.#busy;
 		this.#busy = 'Sending the new records to the people you share these categories with: confirm in your wallet…';
@@ -122,10 +127,20 @@ export class VaultState {
 	async create(options: { passphrase?: string } = {}): Promise<void> {
 		await this.#run(STEP_TEXT.signing, async () => {
 			const deps = await this.#ensureDeps();
-			const { vault, recoveryCode } = await createVault(deps, {
-				passphrase: options.passphrase,
-				onStep: (step) => { this.#busy = STEP_TEXT[step]; }
-			});
+			let created;
+			try {
+				created = await createVault(deps, {
+					passphrase: options.passphrase,
+					onStep: (step) => { this.#busy = STEP_TEXT[step]; }
+				});
+			} catch (err) {
+				// Made on another device or tab meanwhile: nothing was replaced; offer to unlock it.
+				if (!(err instanceof VaultExistsError)) throw err;
+				this.#status = 'locked';
+				this.#notice = { kind: 'info', text: err.shortMessage };
+				return;
+			}
+			const { vault, recoveryCode } = created;
 			this.#vault = vault;
 			this.#recoveryCode = recoveryCode;
 			this.#status = 'unlocked';
@@ -183,10 +198,11 @@ export class VaultState {
 	async #commit(deps: VaultDeps): Promise<void> {
 		this.#busy = 'Confirm the transaction in your wallet to save the records…';
 		const count = this.#pending.length;
+		const ids = this.#pending.map((r) => r.id);
 		const before = this.#requireVault();
 		this.#vault = await commitRecords(deps, before, this.#pending);
 		this.#pending = [];
-		const problem = await this.#shareAdded(before, this.#vault);
+		const problem = await this.#shareAdded(before, this.#vault, ids);
 		this.#notice = problem
 			? { kind: 'error', text: problem }
 			: { kind: 'success', text: count === 1 ? 'Record added.' : `${count} records added.` };

@@ -4,7 +4,11 @@ import { blake2b } from '../crypto/hash';
 import { canonicalJson } from '../crypto/encoding';
 import type { CipherManifest, VaultRecord } from '../records/model';
 import type { OpenVault, VaultDeps } from './deps';
-import { storeIndex } from './vaultIndex';
+import { IndexChangedElsewhereError, IndexKeptChangingError } from './errors';
+import { loadIndex, mergeIndexes, storeIndex } from './vaultIndex';
+
+/** How many times a commit is tried when other tabs or devices keep committing first. */
+export const COMMIT_ATTEMPTS = 5;
 
 /** BLAKE2b-256 of the canonical manifest: a leaf of the batch anchor. */
 export async function manifestLeaf(manifest: CipherManifest): Promise<Uint8Array> {
@@ -13,24 +17,48 @@ export async function manifestLeaf(manifest: CipherManifest): Promise<Uint8Array
 
 /**
  * Adds prepared records to the index, stores the encrypted index, and sends
- * ONE transaction that anchors the batch (Merkle root over all manifests) and
+ * ONE transaction that anchors the batch (Merkle root over its manifests) and
  * moves the index pointer. Until that transaction succeeds the vault on-chain
  * is unchanged, so a cancelled or failed transaction loses nothing stored.
+ *
+ * The transaction names the batch count of the index it extends. When another
+ * tab or device committed first, the chain refuses it (IndexChangedElsewhereError);
+ * then the newer index is read, merged with ours (mergeIndexes: nothing from
+ * either side is dropped), stored, and the commit is sent again, up to
+ * `attempts` times in all (IndexKeptChangingError after that; the records stay
+ * stored and calling again with the same records finishes the job). Records
+ * the newer index already lists (a commit that landed although its answer was
+ * lost) are not anchored twice. Every place that saves records goes through here.
  */
 export async function commitRecords(
 	deps: Pick<VaultDeps, 'blobs' | 'local' | 'signer' | 'chain'>,
 	vault: OpenVault,
-	records: VaultRecord[]
+	records: VaultRecord[],
+	options: { attempts?: number } = {}
 ): Promise<OpenVault> {
-	const batch = vault.index.batches;
-	const index = {
-		...vault.index,
-		records: [...vault.index.records, ...records.map((r) => ({ ...r, batch }))],
-		batches: batch + 1
-	};
-	const { encryptedPointer } = await storeIndex(deps, vault.keys, index);
-	const leaves = await Promise.all(records.flatMap((r) => r.attachments.map((a) => manifestLeaf(a.manifest))));
-	const root = await merkleRoot(leaves);
-	await deps.chain.commitBatch({ root: `0x${bytesToHex(root)}`, count: leaves.length, encryptedIndexPointer: encryptedPointer });
-	return { ...vault, index };
+	const attempts = options.attempts ?? COMMIT_ATTEMPTS;
+	let base = vault.index;
+	for (let attempt = 1; ; attempt++) {
+		const listed = new Set(base.records.map((r) => r.id));
+		const fresh = records.filter((r) => !listed.has(r.id));
+		if (fresh.length === 0) return { ...vault, index: base };
+		const batch = base.batches;
+		const index = { ...base, records: [...base.records, ...fresh.map((r) => ({ ...r, batch }))], batches: batch + 1 };
+		const { encryptedPointer } = await storeIndex(deps, vault.keys, index);
+		const leaves = await Promise.all(fresh.flatMap((r) => r.attachments.map((a) => manifestLeaf(a.manifest))));
+		const root = await merkleRoot(leaves);
+		try {
+			await deps.chain.commitBatch({
+				expectedBatchCount: batch,
+				root: `0x${bytesToHex(root)}`,
+				count: leaves.length,
+				encryptedIndexPointer: encryptedPointer
+			});
+			return { ...vault, index };
+		} catch (err) {
+			if (!(err instanceof IndexChangedElsewhereError)) throw err;
+			if (attempt >= attempts) throw new IndexKeptChangingError(attempt, { cause: err });
+			base = mergeIndexes(await loadIndex(deps, vault.keys), base);
+		}
+	}
 }

@@ -3,7 +3,7 @@ import { createVaultHeader, encodeVaultHeader, generateRootSecret, type VaultSlo
 import { deriveVaultKeys, publicKeysOf } from '../crypto/keys';
 import { randomBytes } from './random';
 import { emptyIndex } from '../records/model';
-import { VaultExistsError } from './errors';
+import { VaultExistsError, VaultPointerChangedError } from './errors';
 import { headerKey, type OpenVault, type VaultDeps } from './deps';
 import { signUnlockMessage } from './unlockMessage';
 
@@ -70,9 +70,16 @@ export async function createVault(deps: VaultDeps, params: CreateVaultParameters
 
 	const keys = await deriveVaultKeys(rootSecret);
 	onStep?.('publishing');
+	// The pointer goes first and only where there is none (compare-and-swap on
+	// "no vault"): a second create from a stale view, however late the RPC,
+	// is refused here, before it could publish keys of a root secret no vault uses.
+	try {
+		await chain.setVaultPointer(headerCid, null);
+	} catch (err) {
+		if (err instanceof VaultPointerChangedError) throw new VaultExistsError(signer.address, { cause: err });
+		throw err;
+	}
 	await chain.publishKeys(publicKeysOf(keys));
-	// The pointer goes last: once it is on-chain the vault exists for every device.
-	await chain.setVaultPointer(headerCid);
 	onStep?.('done');
 	return { vault: { address: signer.address, keys, index: emptyIndex(), headerCid }, recoveryCode };
 }

@@ -9,8 +9,8 @@ export class VaultNotFoundError extends CarevaultError {
 
 export class VaultExistsError extends CarevaultError {
 	override name = 'VaultExistsError' as const;
-	constructor(address: string) {
-		super(`${address} already has a vault. Unlock it instead of creating a new one.`);
+	constructor(address: string, options: { cause?: unknown } = {}) {
+		super(`A vault already exists for this wallet (${address}). Unlock it instead of creating a new one.`, options);
 	}
 }
 
@@ -71,5 +71,51 @@ export class PayloadTooLargeError extends CarevaultError {
 		);
 		this.cid = cid;
 		this.maxBytes = maxBytes;
+	}
+}
+
+/**
+ * The record index on-chain moved since this tab read it: another tab or
+ * device saved records first. The commit use case merges and tries again;
+ * nothing was changed by the refused write.
+ */
+export class IndexChangedElsewhereError extends CarevaultError {
+	override name = 'IndexChangedElsewhereError' as const;
+	/** The batch count this write was based on. */
+	readonly expected: number;
+	/** The batch count on-chain when it was refused. */
+	readonly actual: number;
+	constructor(expected: number, actual: number, options: { cause?: unknown } = {}) {
+		super('Your vault was changed in another tab or on another device. Nothing was lost: reload to see the latest records.', {
+			...options,
+			details: `index based on batch ${expected}, chain is at batch ${actual}`
+		});
+		this.expected = expected;
+		this.actual = actual;
+	}
+}
+
+/** The vault pointer on-chain is not the one this write expected (another tab or device wrote it). */
+export class VaultPointerChangedError extends CarevaultError {
+	override name = 'VaultPointerChangedError' as const;
+	constructor(options: { cause?: unknown } = {}) {
+		super('Your vault was changed in another tab or on another device, so nothing was overwritten. Reload and try again.', options);
+	}
+}
+
+/**
+ * Saving kept colliding with writes from another tab or device. The new
+ * records are encrypted and stored; only the index update is missing, so
+ * saving again loses nothing.
+ */
+export class IndexKeptChangingError extends CarevaultError {
+	override name = 'IndexKeptChangingError' as const;
+	readonly attempts: number;
+	constructor(attempts: number, options: { cause?: unknown } = {}) {
+		super(
+			'Your vault kept changing in another tab or on another device while these records were being saved. They are encrypted and stored but not yet listed in your vault: press "Save again" when the other tab or device is done.',
+			{ ...options, details: `${attempts} attempts` }
+		);
+		this.attempts = attempts;
 	}
 }

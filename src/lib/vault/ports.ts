@@ -34,14 +34,21 @@ export interface PublicKeys {
 export interface VaultChain {
 	/** Current account's vault pointer (the CID of the wrapped root secret), or null. */
 	readVaultPointer(owner: Hex): Promise<string | null>;
-	setVaultPointer(cid: string): Promise<Hex>;
+	/**
+	 * Sets the vault pointer only if the current one is `expected` (null: no
+	 * vault yet). Throws VaultPointerChangedError when another tab or device
+	 * wrote it first; nothing is overwritten.
+	 */
+	setVaultPointer(cid: string, expected: string | null): Promise<Hex>;
 	/** Encrypted index pointer (opaque bytes) for owner, or null if never committed. */
 	readIndexPointer(owner: Hex): Promise<Uint8Array | null>;
 	/**
 	 * One transaction: anchors a batch (Merkle root over manifest hashes, count)
-	 * and updates the encrypted index pointer.
+	 * and updates the encrypted index pointer, only if the vault is still at
+	 * `expectedBatchCount` batches (the count of the index the new one extends).
+	 * Throws IndexChangedElsewhereError when another tab or device committed first.
 	 */
-	commitBatch(params: { root: Hex; count: number; encryptedIndexPointer: Uint8Array }): Promise<Hex>;
+	commitBatch(params: { expectedBatchCount: number; root: Hex; count: number; encryptedIndexPointer: Uint8Array }): Promise<Hex>;
 	publishKeys(keys: PublicKeys): Promise<Hex>;
 	readKeys(owner: Hex): Promise<PublicKeys | null>;
 }

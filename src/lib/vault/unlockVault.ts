@@ -1,6 +1,6 @@
 import { kekFromPassphrase, kekFromRecoveryCode, kekFromSignature } from '../crypto/unlock';
 import { decodeVaultHeader, openVaultHeader, type VaultHeader } from '../crypto/vaultHeader';
-import { deriveVaultKeys } from '../crypto/keys';
+import { deriveVaultKeys, publicKeysOf } from '../crypto/keys';
 import { WrongKeyError } from '../crypto/errors';
 import { NoSlotForMethodError, VaultNotFoundError } from './errors';
 import { headerKey, type OpenVault, type VaultDeps } from './deps';
@@ -22,6 +22,9 @@ export async function unlockVault(deps: VaultDeps, method: UnlockMethod): Promis
 	const rootSecret = await openWith(deps, header, method);
 	const keys = await deriveVaultKeys(rootSecret);
 	const index = await loadIndex(deps, keys);
+	// createVault writes the pointer before the keys; if it stopped in between,
+	// finish it here (keys derive from the root secret, so this is the same write).
+	if (!(await deps.chain.readKeys(deps.signer.address))) await deps.chain.publishKeys(publicKeysOf(keys));
 	return { address: deps.signer.address, keys, index, headerCid };
 }
 

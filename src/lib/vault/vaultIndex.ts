@@ -1,6 +1,6 @@
 import { decryptBlob, encryptBlob } from '../crypto/seal';
 import type { VaultKeys } from '../crypto/keys';
-import { emptyIndex, isCategory, type VaultIndex } from '../records/model';
+import { emptyIndex, isCategory, type Category, type GrantRecord, type VaultIndex, type VaultRecord } from '../records/model';
 import { IndexCorruptError } from '../records/errors';
 import { indexKey, type VaultDeps } from './deps';
 import type { Hex } from './ports';
@@ -62,4 +62,57 @@ export function decodeIndex(bytes: Uint8Array): VaultIndex {
 	} catch (cause) {
 		throw new IndexCorruptError({ cause });
 	}
+}
+
+/**
+ * Merges our view of the index into a newer one read from the chain (another
+ * tab or device committed meanwhile), losing nothing from either: records and
+ * grants are a union by id (the newer index's entries first, in its order,
+ * then ours), a record both hold keeps every attachment (each with its own
+ * sealed key and manifest), key epochs take the higher value per category,
+ * and the batch count is the newer index's, which is the chain's.
+ * Deterministic: the same two indexes always give the same result.
+ */
+export function mergeIndexes(newer: VaultIndex, ours: VaultIndex): VaultIndex {
+	const records = new Map<string, VaultRecord>();
+	for (const r of newer.records) records.set(r.id, r);
+	for (const r of ours.records) {
+		const theirs = records.get(r.id);
+		if (!theirs) records.set(r.id, r);
+		else {
+			const known = new Set(theirs.attachments.map((a) => a.id));
+			const extra = r.attachments.filter((a) => !known.has(a.id));
+			if (extra.length > 0) records.set(r.id, { ...theirs, attachments: [...theirs.attachments, ...extra] });
+		}
+	}
+
+	const epochs: Partial<Record<Category, number>> = { ...newer.epochs };
+	for (const [c, n] of Object.entries(ours.epochs) as Array<[Category, number | undefined]>)
+		epochs[c] = Math.max(epochs[c] ?? 0, n ?? 0);
+
+	let grants: GrantRecord[] | undefined;
+	if (newer.grants || ours.grants) {
+		const byId = new Map<string, GrantRecord>();
+		for (const g of newer.grants ?? []) byId.set(g.id, g);
+		for (const g of ours.grants ?? []) {
+			const theirs = byId.get(g.id);
+			if (!theirs) {
+				byId.set(g.id, g);
+				continue;
+			}
+			// A revocation seen on either side stays seen: its categories moved epoch.
+			const rotated = [...new Set([...(theirs.rotated ?? []), ...(g.rotated ?? [])])];
+			byId.set(g.id, { ...g, ...theirs, ...(rotated.length > 0 ? { rotated } : {}) });
+		}
+		grants = [...byId.values()];
+	}
+
+	return {
+		...ours,
+		...newer,
+		records: [...records.values()],
+		epochs,
+		batches: newer.batches,
+		...(grants ? { grants } : {})
+	};
 }
