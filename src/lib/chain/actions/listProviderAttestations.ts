@@ -39,7 +39,8 @@ export async function listProviderAttestations(
 	if (!eas) throw new InvalidChainInputError('this site names no attestation service (contracts.eas)');
 	if (attesters.length === 0) return [];
 	return read(client, 'read provider attestations', async () => {
-		const latest = await getBlockNumber(client.publicClient);
+		// No cached block number: an attestation made a moment ago must be found.
+		const latest = await getBlockNumber(client.publicClient, { cacheTime: 0 });
 		const step = BigInt(Math.max(1, blockRange ?? Number.MAX_SAFE_INTEGER));
 		const uids: Hex[] = [];
 		for (let from = fromBlock; from <= latest; from += step) {
