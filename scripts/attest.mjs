@@ -54,7 +54,7 @@ export async function attestProvider(p) {
 	for (const log of receipt.logs) {
 		try {
 			const event = decodeEventLog({ abi, data: log.data, topics: log.topics });
-			if (event.eventName === 'Attested') return /** @type {{ uid: `0x${string}` }} */ (event.args).uid;
+			if (event.eventName === 'Attested') return /** @type {{ uid: `0x${string}` }} */ (/** @type {unknown} */ (event.args)).uid;
 		} catch {
 			// Not an EAS event.
 		}

@@ -81,14 +81,17 @@ describe('providers propose, patients decide', () => {
 		await go(pa, '#/inbox');
 		await pa.getByTestId('inbox-item').nth(1).waitFor({ timeout: 60_000 });
 		expect(await pa.getByTestId('inbox-item-title').allInnerTexts()).toEqual(['Amoxicillin 500 mg', 'Visit note']);
-		expect(await pa.getByTestId('inbox-item-provider').allInnerTexts()).toEqual(['Dr. Ada Lovelace', 'Dr. Ada Lovelace']);
+		// Nobody attested this provider: its self-declared name is shown, marked unverified.
+		const declared = pa.getByTestId('inbox-item-provider').getByTestId('provider-declared-name');
+		await declared.nth(1).waitFor();
+		expect(await declared.allInnerTexts()).toEqual(['Dr. Ada Lovelace', 'Dr. Ada Lovelace']);
 		expect(await pa.getByTestId('inbox-item-verified').count()).toBe(2);
 		expect(await pa.getByTestId('inbox-item-flag').count()).toBe(0);
 
 		// Open the FHIR proposal: the narrative renders, made inert.
 		await pa.getByTestId('inbox-open').filter({ hasText: 'Amoxicillin 500 mg' }).click();
 		await pa.getByTestId('proposal-verified').waitFor();
-		expect(await pa.getByTestId('proposal-provider-name').innerText()).toBe('Dr. Ada Lovelace');
+		expect(await pa.getByTestId('proposal-provider-name').getByTestId('provider-declared-name').innerText()).toBe('Dr. Ada Lovelace');
 		expect(await pa.getByTestId('proposal-provider-address').innerText()).toBe(providerAccount.address);
 		expect(await pa.getByTestId('proposal-note').innerText()).toBe('Take with food <b>please</b>');
 		const narrative = pa.getByTestId('fhir-narrative');

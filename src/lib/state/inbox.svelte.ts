@@ -1,6 +1,7 @@
 import type { ProposalDeps } from '../vault/proposals/deps';
 import type { InboxItem } from '../vault/proposals/inbox';
 import type { ProposalAttachment } from '../vault/proposals/payload';
+import type { Hex } from '../vault/ports';
 import type { VaultAccess } from './adapters';
 import { noticeOf } from './notice';
 import { Busy } from './busy.svelte';
@@ -18,9 +19,13 @@ export class InboxState {
 	/** Ids whose record is in the vault but whose "accepted" decision still has to be sent. */
 	#decisionPending = $state<string[]>([]);
 
-	constructor(makeDeps: () => Promise<ProposalDeps>, vault: VaultAccess) {
+	#skip: (() => Promise<(sender: Hex) => boolean>) | undefined;
+
+	/** `skip` says which senders are blocked (TrustState.skipper): their proposals are never fetched or shown. */
+	constructor(makeDeps: () => Promise<ProposalDeps>, vault: VaultAccess, options: { skip?: () => Promise<(sender: Hex) => boolean> } = {}) {
 		this.#makeDeps = makeDeps;
 		this.#vault = vault;
+		this.#skip = options.skip;
 	}
 
 	get items() { return this.#items; }
@@ -39,7 +44,8 @@ export class InboxState {
 	async load(): Promise<boolean> {
 		return this.#ui.run('Opening your proposals…', async () => {
 			const { loadInbox } = await useCases();
-			this.#items = await loadInbox(await this.#ensureDeps(), await this.#vault.get());
+			const skip = await this.#skip?.();
+			this.#items = await loadInbox(await this.#ensureDeps(), await this.#vault.get(), skip ? { skip } : {});
 			this.#loaded = true;
 		});
 	}

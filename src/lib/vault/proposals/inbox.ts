@@ -52,9 +52,10 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 export async function loadInbox(
 	deps: Pick<ProposalDeps, 'chain' | 'blobs' | 'providers'>,
 	vault: OpenVault,
-	options: { signal?: AbortSignal } = {}
+	options: { signal?: AbortSignal; /** Senders the patient blocked: their proposals are dropped before anything is read or fetched. */ skip?: (sender: Hex) => boolean } = {}
 ): Promise<InboxItem[]> {
-	const entries = await deps.providers.listForPatient(vault.address);
+	const skip = options.skip;
+	const entries = (await deps.providers.listForPatient(vault.address)).filter((e) => !skip?.(e.provider));
 	const items: InboxItem[] = [];
 	for (const entry of entries) items.push(await openEntry(deps, vault, entry, options));
 	return items.reverse();
