@@ -66,6 +66,11 @@ export class TrustState {
 		return this.#identities[address.toLowerCase()];
 	}
 
+	/** Forgets who everyone is, so the next lookups read the chain again (a new or revoked attestation shows). */
+	forget(): void {
+		this.#identities = {};
+	}
+
 	/** Looks up (once per settings change) who `address` is. */
 	async identify(address: Hex): Promise<ProviderIdentity | null> {
 		const key = address.toLowerCase();
