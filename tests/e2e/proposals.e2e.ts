@@ -124,7 +124,8 @@ describe('providers propose, patients decide', () => {
 		// Byte-identical to what the provider's page encrypted (the resource as pasted, pretty-printed).
 		expect(await waitForText(pa.getByTestId('attachment-sha256'), /^[0-9a-f]{64}$/, 60_000)).toBe(sha256(JSON.stringify(MEDICATION_REQUEST, null, 2)));
 		expect(await pwned(pa)).toEqual([undefined, undefined, undefined]);
-		expect(await waitForText(pa.getByTestId('record-source'), 'Dr. Ada Lovelace')).toContain(providerAccount.address);
+		// Nobody attested this provider: the record's source keeps the name marked as self-declared.
+		expect(await waitForText(pa.getByTestId('record-source'), 'Dr. Ada Lovelace')).toContain(`Unverified: “Dr. Ada Lovelace” (${providerAccount.address})`);
 
 		// The timeline lists the accepted record with the provider's name as its source.
 		await go(pa, '#/timeline');

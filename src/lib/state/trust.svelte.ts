@@ -3,6 +3,7 @@ import type { IdentifyDeps, ProviderIdentity, SiteTrust } from '../vault/provide
 import type { TrustPreferences } from '../vault/providers/preferences';
 import type { VaultAccess } from './adapters';
 import { noticeOf } from './notice';
+import { messageOf } from '../errors';
 import { Busy } from './busy.svelte';
 
 export type TrustDeps = IdentifyDeps & { local: LocalStore };
@@ -85,8 +86,10 @@ export class TrustState {
 					this.#identities = { ...this.#identities, [key]: identity };
 					return identity;
 				} catch (err) {
-					this.#ui.notice = noticeOf(err);
-					return null;
+					// Never left "checking" for ever: whoever could not be checked is unverified, with the reason.
+					const identity: ProviderIdentity = { address, declared: null, trust: { status: 'unverified' }, problem: `Could not check who this is: ${messageOf(err)}` };
+					this.#identities = { ...this.#identities, [key]: identity };
+					return identity;
 				} finally {
 					this.#pending.delete(key);
 				}
