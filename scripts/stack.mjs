@@ -26,6 +26,11 @@ if (typeof Promise.withResolvers !== 'function') {
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const CHAIN_NAME = 'Carevault Local (anvil)';
 export const APP_DOMAIN = 'carevault.localhost';
+/**
+ * The demo attester of the local stack (anvil account 9): the one attester the
+ * local site trusts to vouch for providers (`npm run attest` signs with it).
+ */
+export const DEMO_ATTESTER_INDEX = 9;
 
 /** Anvil's well-known dev accounts (public test keys; never hold real funds with them). */
 export const ANVIL_ACCOUNTS = ANVIL_PRIVATE_KEYS.map((privateKey, i) => ({ address: ANVIL_ADDRESSES[i], privateKey }));
@@ -147,14 +152,21 @@ export async function startStack(options = {}) {
 			chainId: Number(deployed.chainId),
 			chainName: CHAIN_NAME,
 			rpcUrl,
-			contracts: { keyRegistry: deployed.keyRegistry, vaultRegistry: deployed.vaultRegistry, proposals: deployed.proposals, grants: deployed.grants },
+			contracts: {
+				keyRegistry: deployed.keyRegistry,
+				vaultRegistry: deployed.vaultRegistry,
+				proposals: deployed.proposals,
+				grants: deployed.grants,
+				eas: deployed.eas,
+				schemaRegistry: deployed.schemaRegistry
+			},
 			deployBlock: Number(deployed.deployBlock ?? 0),
 			ipfsPeers: ws.length > 0 ? ws : peer.multiaddrs,
 			// The local site's stable identity for the unlock message (see README, Security model).
 			appDomain: APP_DOMAIN,
 			appUri: `http://${host}:${ports.app || 5173}/`,
-			providerSchemaUid: null,
-			trustedAttesters: [],
+			providerSchemaUid: deployed.providerSchemaUid,
+			trustedAttesters: [ANVIL_ADDRESSES[DEMO_ATTESTER_INDEX]],
 			logBlockRange: 10_000,
 			gateways: []
 		};

@@ -1,7 +1,7 @@
 // `npm start`: the whole app on this machine. Builds the site when sources
 // changed, starts (or reuses) anvil on 127.0.0.1:8545, deploys the contracts,
 // starts a local IPFS peer, serves the site, and stops everything on Ctrl-C.
-import { ANVIL_ACCOUNTS, buildIsStale, probeChain, runBuild, startStack } from './stack.mjs';
+import { ANVIL_ACCOUNTS, DEMO_ATTESTER_INDEX, buildIsStale, probeChain, runBuild, startStack } from './stack.mjs';
 
 const HOST = '127.0.0.1';
 const ANVIL_PORT = 8545;
@@ -61,6 +61,12 @@ Carevault is running.
   KeyRegistry    ${config.contracts.keyRegistry}
   VaultRegistry  ${config.contracts.vaultRegistry}
   IPFS peer      ${config.ipfsPeers.join('\n                 ')}
+  EAS            ${config.contracts.eas} (provider schema ${config.providerSchemaUid})
+  Demo attester  ${ANVIL_ACCOUNTS[DEMO_ATTESTER_INDEX].address} (trusted by this site)
+
+  Providers show as "Unverified" until an attester the patient trusts vouches for them.
+  To verify one as the demo attester:
+    npm run attest -- --provider 0xPROVIDER --name "City Hospital Lab" --role lab --licence "NPI 123"
 
   MetaMask: add the network (RPC ${stack.rpcUrl}, chain id ${config.chainId}, symbol ETH)
   and import this test account (a public anvil key: never send real funds to it):

@@ -83,14 +83,17 @@ describe('providers propose, patients decide', () => {
 		// Listed from chain events first; each payload is then fetched and checked on its own.
 		await pa.getByTestId('inbox-item-verified').nth(1).waitFor({ timeout: 60_000 });
 		expect(await pa.getByTestId('inbox-item-title').allInnerTexts()).toEqual(['Amoxicillin 500 mg', 'Visit note']);
-		expect(await pa.getByTestId('inbox-item-provider').allInnerTexts()).toEqual(['Dr. Ada Lovelace', 'Dr. Ada Lovelace']);
+		// Nobody attested this provider: its self-declared name is shown, marked unverified.
+		const declared = pa.getByTestId('inbox-item-provider').getByTestId('provider-declared-name');
+		await declared.nth(1).waitFor();
+		expect(await declared.allInnerTexts()).toEqual(['Dr. Ada Lovelace', 'Dr. Ada Lovelace']);
 		expect(await pa.getByTestId('inbox-item-verified').count()).toBe(2);
 		expect(await pa.getByTestId('inbox-item-flag').count()).toBe(0);
 
 		// Open the FHIR proposal: the narrative renders, made inert.
 		await pa.getByTestId('inbox-open').filter({ hasText: 'Amoxicillin 500 mg' }).click();
 		await pa.getByTestId('proposal-verified').waitFor();
-		expect(await pa.getByTestId('proposal-provider-name').innerText()).toBe('Dr. Ada Lovelace');
+		expect(await pa.getByTestId('proposal-provider-name').getByTestId('provider-declared-name').innerText()).toBe('Dr. Ada Lovelace');
 		expect(await pa.getByTestId('proposal-provider-address').innerText()).toBe(providerAccount.address);
 		expect(await pa.getByTestId('proposal-note').innerText()).toBe('Take with food <b>please</b>');
 		const narrative = pa.getByTestId('fhir-narrative');
@@ -123,7 +126,8 @@ describe('providers propose, patients decide', () => {
 		// Byte-identical to what the provider's page encrypted (the resource as pasted, pretty-printed).
 		expect(await waitForText(pa.getByTestId('attachment-sha256'), /^[0-9a-f]{64}$/, 60_000)).toBe(sha256(JSON.stringify(MEDICATION_REQUEST, null, 2)));
 		expect(await pwned(pa)).toEqual([undefined, undefined, undefined]);
-		expect(await waitForText(pa.getByTestId('record-source'), 'Dr. Ada Lovelace')).toContain(providerAccount.address);
+		// Nobody attested this provider: the record's source keeps the name marked as self-declared.
+		expect(await waitForText(pa.getByTestId('record-source'), 'Dr. Ada Lovelace')).toContain(`Unverified: “Dr. Ada Lovelace” (${providerAccount.address})`);
 
 		// The timeline lists the accepted record with the provider's name as its source.
 		await go(pa, '#/timeline');

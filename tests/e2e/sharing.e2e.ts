@@ -152,7 +152,7 @@ describe('consent and sharing', () => {
 		await go(pp, '#/share');
 		const req = pp.getByTestId('access-request').first();
 		expect(await waitForText(req.getByTestId('access-request-reason'), 'Cardiology referral', 60_000)).toBe('Cardiology referral: I need your recent lipid results.');
-		expect(await req.getByTestId('access-request-provider').innerText()).toBe(DOCTOR);
+		expect(await req.getByTestId('access-request-provider').getByTestId('provider-declared-name').innerText()).toBe(DOCTOR);
 		expect(await req.getByTestId('access-request-categories').innerText()).toBe('Labs and observations');
 		await req.getByTestId('access-request-approve').click();
 		await waitForText(pp.getByTestId('notice'), 'Approved', 120_000);

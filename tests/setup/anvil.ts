@@ -28,6 +28,8 @@ export interface TestChain {
 	chain: Chain;
 	config: ChainConfig;
 	deployBlock: number;
+	/** EAS schema UID of provider identity (registered by deployContracts). */
+	providerSchemaUid: Hex;
 	publicClient: PublicClient<HttpTransport, Chain>;
 	/** Dev account `index` (0 deployed the contracts). */
 	account(index: number): PrivateKeyAccount;
@@ -60,7 +62,14 @@ export async function startTestChain(options: { blockTime?: number } = {}): Prom
 		const config: ChainConfig = {
 			chainId: deployed.chainId,
 			rpcUrl: anvil.rpcUrl,
-			contracts: { keyRegistry: deployed.keyRegistry, vaultRegistry: deployed.vaultRegistry, proposals: deployed.proposals, grants: deployed.grants }
+			contracts: {
+				keyRegistry: deployed.keyRegistry,
+				vaultRegistry: deployed.vaultRegistry,
+				proposals: deployed.proposals,
+				grants: deployed.grants,
+				eas: deployed.eas,
+				schemaRegistry: deployed.schemaRegistry
+			}
 		};
 		const chain = chainFromConfig(config);
 		const transport = http(anvil.rpcUrl, { retryCount: 0 });
@@ -70,6 +79,7 @@ export async function startTestChain(options: { blockTime?: number } = {}): Prom
 			chain,
 			config,
 			deployBlock: deployed.deployBlock,
+			providerSchemaUid: deployed.providerSchemaUid,
 			publicClient: createPublicClient({ chain, transport }),
 			account,
 			walletClient: (index) => createWalletClient({ chain, transport: withGasBuffer(anvil.rpcUrl), account: account(index) }),

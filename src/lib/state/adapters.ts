@@ -130,3 +130,23 @@ export async function makeLinkDeps(config: AppConfig, onScanProgress?: OnScanPro
 	});
 	return { blobs: node.blobStore, grants };
 }
+
+/** The trust settings' adapters: this device's store, provider profiles, and EAS (when the site names it). */
+export async function makeTrustDeps(config: AppConfig, wallet: WalletSession): Promise<import('./trust.svelte').TrustDeps> {
+	const [providers, { createAttestationReader }, { createPublicClient, http }] = await Promise.all([
+		makeProviderChain(config, wallet),
+		import('../chain/attestationChain'),
+		import('viem')
+	]);
+	const attestations = config.contracts.eas
+		? createAttestationReader({
+				publicClient: createPublicClient({ transport: http(config.rpcUrl) }),
+				addresses: config.contracts,
+				chainId: config.chainId,
+				fromBlock: BigInt(config.deployBlock),
+				logBlockRange: config.logBlockRange
+			})
+		: undefined;
+	return { local: createIdbLocalStore(), providers, ...(attestations ? { attestations } : {}) };
+}
+

@@ -1,6 +1,7 @@
 import type { ProposalDeps } from '../vault/proposals/deps';
 import type { InboxItem } from '../vault/proposals/inbox';
 import type { ProposalAttachment } from '../vault/proposals/payload';
+import type { Hex } from '../vault/ports';
 import type { VaultAccess } from './adapters';
 import { noticeOf } from './notice';
 import { Busy } from './busy.svelte';
@@ -25,9 +26,13 @@ export class InboxState {
 	#fetches = $state<Record<string, PayloadFetch>>({});
 	#inFlight = new Map<string, Promise<InboxItem>>();
 
-	constructor(makeDeps: () => Promise<ProposalDeps>, vault: VaultAccess) {
+	#skip: (() => Promise<(sender: Hex) => boolean>) | undefined;
+
+	/** `skip` says which senders are blocked (TrustState.skipper): their proposals are never fetched or shown. */
+	constructor(makeDeps: () => Promise<ProposalDeps>, vault: VaultAccess, options: { skip?: () => Promise<(sender: Hex) => boolean> } = {}) {
 		this.#makeDeps = makeDeps;
 		this.#vault = vault;
+		this.#skip = options.skip;
 	}
 
 	get items() { return this.#items; }
@@ -60,7 +65,8 @@ export class InboxState {
 		const ok = await this.#ui.run('Reading your proposals from the blockchain…', async () => {
 			const { listInbox } = await useCases();
 			const previous = new Map(this.#items.map((i) => [i.id, i]));
-			listed = (await listInbox(await this.#ensureDeps(), await this.#vault.get())).map((fresh) => {
+			const skip = await this.#skip?.();
+			listed = (await listInbox(await this.#ensureDeps(), await this.#vault.get(), skip ? { skip } : {})).map((fresh) => {
 				const known = previous.get(fresh.id);
 				return known?.opened ? { ...known, status: fresh.status, ...(fresh.decidedAt !== undefined ? { decidedAt: fresh.decidedAt } : {}) } : fresh;
 			});

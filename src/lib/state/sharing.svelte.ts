@@ -79,10 +79,14 @@ export class ShareState {
 	#link = $state<MadeLink | null>(null);
 	#siteUrl: string;
 
-	constructor(makeDeps: () => Promise<SharingStateDeps>, vault: VaultAccess, siteUrl: string) {
+	#skip: (() => Promise<(sender: Hex) => boolean>) | undefined;
+
+	/** `skip` says which senders are blocked (TrustState.skipper): their access requests are never opened or shown. */
+	constructor(makeDeps: () => Promise<SharingStateDeps>, vault: VaultAccess, siteUrl: string, options: { skip?: () => Promise<(sender: Hex) => boolean> } = {}) {
 		this.#makeDeps = makeDeps;
 		this.#vault = vault;
 		this.#siteUrl = siteUrl;
+		this.#skip = options.skip;
 	}
 
 	get grants() { return this.#grants; }
@@ -184,7 +188,8 @@ export class ShareState {
 	async #refresh(deps: SharingStateDeps): Promise<void> {
 		const { listMyGrants, listAccessRequests } = await useCases();
 		const vault = await this.#vault.get();
-		const [grants, requests] = await Promise.all([listMyGrants(deps, vault), listAccessRequests(deps, vault)]);
+		const skip = await this.#skip?.();
+		const [grants, requests] = await Promise.all([listMyGrants(deps, vault), listAccessRequests(deps, vault, skip ? { skip } : {})]);
 		this.#grants = grants;
 		this.#requests = requests;
 		await Promise.all(grants.map((g) => this.lookupProvider(g.grantee)));

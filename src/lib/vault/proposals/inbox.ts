@@ -98,14 +98,25 @@ async function recallDecided(deps: Pick<ProposalDeps, 'local'>, vault: OpenVault
 /** How many payloads are fetched at the same time when a list is opened in one go. */
 export const PAYLOAD_CONCURRENCY = 3;
 
+export interface InboxListOptions {
+	/** Senders the patient blocked: their proposals are dropped before anything is read or fetched. */
+	skip?: (sender: Hex) => boolean;
+}
+
 /**
  * The patient's proposals, newest first, from chain events only: sender,
  * time and status, no payload fetched (openInboxItem fetches one). Cheap
  * whatever the senders put on IPFS. Decided proposals opened before on this
  * device come with what was remembered of them (`remembered`).
  */
-export async function listInbox(deps: Pick<ProposalDeps, 'providers'> & Partial<Pick<ProposalDeps, 'local'>>, vault: OpenVault): Promise<InboxItem[]> {
-	const entries = await deps.providers.listForPatient(vault.address);
+export async function listInbox(
+	deps: Pick<ProposalDeps, 'providers'> & Partial<Pick<ProposalDeps, 'local'>>,
+	vault: OpenVault,
+	options: InboxListOptions = {}
+): Promise<InboxItem[]> {
+	const skip = options.skip;
+	// Blocked senders are dropped here, before anything of theirs is read, fetched or decrypted.
+	const entries = (await deps.providers.listForPatient(vault.address)).filter((e) => !skip?.(e.provider));
 	const profiles = new Map<string, Promise<InboxProvider>>();
 	const providerOf = (address: Hex) => {
 		const key = address.toLowerCase();
@@ -155,9 +166,9 @@ export async function listInbox(deps: Pick<ProposalDeps, 'providers'> & Partial<
 export async function loadInbox(
 	deps: Pick<ProposalDeps, 'chain' | 'blobs' | 'providers'>,
 	vault: OpenVault,
-	options: FetchPayloadOptions = {}
+	options: FetchPayloadOptions & InboxListOptions = {}
 ): Promise<InboxItem[]> {
-	const items = await listInbox(deps, vault);
+	const items = await listInbox(deps, vault, options);
 	await forEachLimited(items, PAYLOAD_CONCURRENCY, async (item, i) => {
 		try {
 			items[i] = await openInboxItem(deps, vault, item, options);

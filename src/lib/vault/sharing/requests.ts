@@ -75,9 +75,11 @@ export type AccessRequestItem = AccessRequestState & {
 /** The patient's access requests, newest first, each opened (reason and categories) or flagged with the reason it could not be. */
 export async function listAccessRequests(
 	deps: Pick<SharingDeps, 'grants'> & { providers?: Pick<ProviderDirectory, 'readProvider'> },
-	vault: OpenVault
+	vault: OpenVault,
+	options: { /** Senders the patient blocked: their requests are dropped before anything is read or opened. */ skip?: (sender: Hex) => boolean } = {}
 ): Promise<AccessRequestItem[]> {
-	const states = await deps.grants.listRequestsForPatient(vault.address);
+	const skip = options.skip;
+	const states = (await deps.grants.listRequestsForPatient(vault.address)).filter((s) => !skip?.(s.requester));
 	const out: AccessRequestItem[] = [];
 	for (const s of states) {
 		const item: AccessRequestItem = { ...s };
