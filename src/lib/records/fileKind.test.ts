@@ -33,6 +33,10 @@ describe('fileKindOf: real formats by their signatures', () => {
 		// NDJSON and a note starting with a brace are text, not JSON.
 		expect(kind(enc('{"a":1}\n{"a":2}\n'))).toBe('text');
 		expect(kind(enc('{draft} call the lab'))).toBe('text');
+		// A FHIR narrative is XHTML inside a JSON string: still JSON (shown as text), not a page.
+		const narrative = { resourceType: 'Condition', text: { div: '<div xmlns="http://www.w3.org/1999/xhtml"><script>alert(1)</script></div>' } };
+		expect(kind(enc(JSON.stringify(narrative, null, 2)))).toBe('json');
+		expect(kind(enc(`${JSON.stringify(narrative)}\n${JSON.stringify(narrative)}\n`))).toBe('text');
 	});
 
 	it('refuses binary and invalid UTF-8 as text', () => {
@@ -56,6 +60,7 @@ describe('fileKindOf: hostile content is download-only, with a warning', () => {
 		['XML', enc('<?xml version="1.0"?><note>hi</note>'), 'xml'],
 		['a comment', enc('<!-- hi --><p>x</p>'), 'html'],
 		['prose then a script', enc('Lab result attached.\n<script>alert(1)</script>'), 'html'],
+		['a brace, then a script', enc('{not json}\n<script>alert(1)</script>'), 'html'],
 		['UTF-16 LE HTML', bytes([0xff, 0xfe], Array.from('<html>', (c) => [c.charCodeAt(0), 0]).flat()), 'utf16'],
 		['UTF-16 BE HTML', bytes([0xfe, 0xff], Array.from('<html>', (c) => [0, c.charCodeAt(0)]).flat()), 'utf16'],
 		['UTF-16 without BOM', bytes(Array.from('<html>', (c) => [c.charCodeAt(0), 0]).flat()), 'binary']

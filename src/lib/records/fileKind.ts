@@ -141,16 +141,24 @@ export function fileKindOf(bytes: Uint8Array): FileVerdict {
 	if (startsWith(bytes, UTF8_BOM)) text = text.slice(1);
 	if (BINARY_CHARS.test(text)) return verdict('binary');
 	const trimmed = text.trimStart();
-	if (trimmed.startsWith('<') || MARKUP_NEAR_TOP.test(text.slice(0, 1024))) return verdict(markupKind(trimmed));
+	if (trimmed.startsWith('<')) return verdict(markupKind(trimmed));
+	// JSON and NDJSON (FHIR bulk data) are shown as text whatever markup their
+	// strings hold: a FHIR narrative is XHTML inside a JSON string.
 	if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
-		try {
-			JSON.parse(text);
-			return verdict('json');
-		} catch {
-			// Not JSON after all: NDJSON and notes that start with a brace are text.
-		}
+		if (parses(text)) return verdict('json');
+		if (text.split('\n').every((line) => line.trim() === '' || parses(line))) return verdict('text');
 	}
+	if (MARKUP_NEAR_TOP.test(text.slice(0, 1024))) return verdict(markupKind(trimmed));
 	return verdict('text');
+}
+
+function parses(json: string): boolean {
+	try {
+		JSON.parse(json);
+		return true;
+	} catch {
+		return false;
+	}
 }
 
 /** The text of bytes `fileKindOf` called text or json (a leading BOM dropped). */

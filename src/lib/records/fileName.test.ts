@@ -48,7 +48,7 @@ describe('safeFileName', () => {
 
 	it('never returns a bidi, format, control or path character, for any input', () => {
 		fc.assert(
-			fc.property(fc.string({ unit: 'binary' }), (n) => {
+			fc.property(fc.string({ unit: 'binary', maxLength: 64 }), (n) => {
 				const s = safeFileName(n);
 				expect(s.length).toBeGreaterThan(0);
 				expect(s.length).toBeLessThanOrEqual(180);
