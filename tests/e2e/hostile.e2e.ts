@@ -5,7 +5,8 @@
  * `window.__pwned`, call alert() and log "PWNED"; none of that may happen in
  * any frame, nothing is put in an iframe/object/embed, markup is offered only
  * as a download with a warning, and a PDF with JavaScript actions is drawn
- * into a canvas without running them.
+ * into a canvas without running them; a PDF that cannot be drawn is offered
+ * as a download.
  * Fresh accounts (funded on anvil) so no other spec's vaults are touched.
  */
 import { describe, expect, test } from 'vitest';
@@ -56,7 +57,8 @@ const FILES = [
 	{ name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from(SVG) },
 	{ name: 'note\u2066\u200B.txt\u202E', mimeType: 'text/plain', buffer: Buffer.from(XHTML) },
 	{ name: 'report.pdf', mimeType: 'application/pdf', buffer: pdfWithJavaScript() },
-	{ name: 'results.json', mimeType: 'application/fhir+json', buffer: Buffer.from(JSON.stringify(DOCUMENT_REFERENCE)) }
+	{ name: 'results.json', mimeType: 'application/fhir+json', buffer: Buffer.from(JSON.stringify(DOCUMENT_REFERENCE)) },
+	{ name: 'broken.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7\nthis is not a PDF body\n') }
 ];
 /** What each markup file must be shown as: its cleaned name, the truth, and the name it is saved under. */
 const HELD_BACK = [
@@ -127,6 +129,14 @@ async function expectPdfDrawn(view: Locator, testid: string) {
 	expect(centre).toEqual([0, 0, 0, 255]);
 }
 
+/** A PDF pdf.js cannot draw: said so, and still offered as a download. */
+async function expectPdfFailureOffersDownload(view: Locator, testid: string) {
+	await view.getByTestId(`${testid}-pdf-error`).waitFor({ timeout: 60_000 });
+	expect(await view.getByTestId(`${testid}-pdf-error`).innerText()).toMatch(/could not be shown here/);
+	expect(await view.getByTestId(`${testid}-download`).getAttribute('download')).toBe('broken.pdf');
+	expect(await view.locator('canvas').count()).toBe(0);
+}
+
 /** Markup files: a warning, the real type beside the name, and a download under the real extension; nothing inline. */
 async function expectHeldBack(section: (name: string) => Locator, testid: string) {
 	for (const f of HELD_BACK) {
@@ -157,6 +167,7 @@ async function expectAttachmentsSafe(w: Watched, testid: string) {
 	await expectPdfDrawn(section('report.pdf'), testid);
 	expect(await section('report.pdf').getByTestId(`${testid}-mismatch`).count()).toBe(0);
 	await expectHeldBack(section, testid);
+	await expectPdfFailureOffersDownload(section('broken.pdf'), testid);
 	await expectDocumentHeldBack(section('results.json'));
 	// The spoofed name is shown cleaned.
 	expect(await section('note.txt').getByTestId(`${testid}-name`).innerText()).toMatch(/^note\.txt \(/);
@@ -215,6 +226,7 @@ describe('hostile attachments', () => {
 		const proposal = (name: string) => pp.getByTestId('proposal-attachment').filter({ has: pp.getByTestId('proposal-attachment-name').filter({ hasText: name }) });
 		await expectPdfDrawn(proposal('report.pdf'), 'proposal-attachment');
 		await expectHeldBack(proposal, 'proposal-attachment');
+		await expectPdfFailureOffersDownload(proposal('broken.pdf'), 'proposal-attachment');
 		// A proposal shows FHIR as its JSON text: the embedded HTML stays a base64 string.
 		expect(await waitForText(proposal('results.json').getByTestId('proposal-attachment-text'), '"resourceType": "DocumentReference"')).toContain('"contentType": "text/html"');
 		await expectNothingRan(patient);
