@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { safeFileName, sortNewestFirst, viewKindOf, type VaultRecord } from './model';
+import { safeFileName, sortNewestFirst, type VaultRecord } from './model';
 import { parseFhirResource } from './fhirResource';
 import { InvalidFhirError } from './errors';
 
@@ -16,21 +16,11 @@ describe('record model', () => {
 		expect(out.map((r) => r.id)).toEqual(['b', 'c', 'a']);
 	});
 
-	it('chooses how to show an attachment; SVG and unknown types are downloads', () => {
-		expect(viewKindOf({ name: 'a.txt', type: 'text/plain' })).toBe('text');
-		expect(viewKindOf({ name: 'a.json', type: '' })).toBe('json');
-		expect(viewKindOf({ name: 'p.json', type: 'application/fhir+json' })).toBe('json');
-		expect(viewKindOf({ name: 'x.png', type: 'image/png' })).toBe('image');
-		expect(viewKindOf({ name: 'x.svg', type: 'image/svg+xml' })).toBe('download');
-		expect(viewKindOf({ name: 'r.pdf', type: 'application/pdf' })).toBe('pdf');
-		expect(viewKindOf({ name: 'scan.bin', type: 'application/octet-stream' })).toBe('download');
-	});
-
 	it('makes download names safe', () => {
 		expect(safeFileName('../../etc/passwd')).toBe('passwd');
 		expect(safeFileName('<img src=x onerror=alert(1)>.txt')).toBe('_img src=x onerror=alert(1)_.txt');
 		expect(safeFileName('..')).toBe('record');
-		expect(safeFileName('a\u0000b.pdf')).toBe('a_b.pdf');
+		expect(safeFileName('a\u0000b.pdf')).toBe('ab.pdf');
 	});
 });
 

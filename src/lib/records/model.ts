@@ -152,31 +152,6 @@ export function sortNewestFirst(records: readonly VaultRecord[]): VaultRecord[] 
 	);
 }
 
-export type ViewKind = 'text' | 'json' | 'image' | 'pdf' | 'download';
-
-const TEXT_TYPES = /^(text\/|application\/(xml|x-yaml|yaml|csv))/;
-const JSON_TYPES = /^application\/([a-z.+-]*\+)?json$/;
-// Raster images only: an SVG can carry script, so it is downloaded, never inlined.
-const IMAGE_TYPES = /^image\/(png|jpeg|gif|webp|avif|bmp)$/;
-
-/** How an attachment is shown; anything unknown is offered as a download. */
-export function viewKindOf(att: Pick<Attachment, 'name' | 'type'>): ViewKind {
-	const type = att.type.toLowerCase();
-	const ext = att.name.toLowerCase().split('.').pop() ?? '';
-	if (JSON_TYPES.test(type) || ext === 'json') return 'json';
-	if (IMAGE_TYPES.test(type)) return 'image';
-	if (type === 'application/pdf' || ext === 'pdf') return 'pdf';
-	if (TEXT_TYPES.test(type) || ['txt', 'md', 'csv', 'log'].includes(ext)) return 'text';
-	return 'download';
-}
-
-/**
- * A file name safe to offer as a download name: no path parts, no control
- * characters, bounded length. Display uses text interpolation (escaped).
- */
-export function safeFileName(name: string): string {
-	const base = name.split(/[\\/]/).pop() ?? '';
-	// eslint-disable-next-line no-control-regex
-	const cleaned = base.replace(/[\u0000-\u001f\u007f<>:"|?*]/g, '_').trim().slice(0, 180);
-	return cleaned === '' || cleaned === '.' || cleaned === '..' ? 'record' : cleaned;
-}
+// How a file is shown is decided from its bytes (fileKind.ts), never from its
+// name or declared type; names are cleaned by fileName.ts.
+export { safeFileName } from './fileName';

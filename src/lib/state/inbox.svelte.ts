@@ -134,7 +134,8 @@ export class InboxState {
 		const { openProposalAttachment } = await useCases();
 		const parts: Uint8Array[] = [];
 		for await (const p of openProposalAttachment(await this.#ensureDeps(), attachment)) parts.push(p);
-		return new Blob(parts as BlobPart[], { type: attachment.type || 'application/octet-stream' });
+		// The sender's type is never used: viewers decide from the bytes (records/fileKind.ts).
+		return new Blob(parts as BlobPart[], { type: 'application/octet-stream' });
 	}
 
 	async accept(item: InboxItem): Promise<boolean> {

@@ -51,10 +51,11 @@ export function expiryOfDate(date: string): number {
 	return Math.floor(new Date(y, m - 1, d, 23, 59, 59).getTime() / 1000);
 }
 
-async function collect(parts: AsyncIterable<Uint8Array>, type: string): Promise<Blob> {
+// The sender's type is never used: viewers decide from the bytes (records/fileKind.ts).
+async function collect(parts: AsyncIterable<Uint8Array>): Promise<Blob> {
 	const chunks: Uint8Array[] = [];
 	for await (const p of parts) chunks.push(p);
-	return new Blob(chunks as BlobPart[], { type: type || 'application/octet-stream' });
+	return new Blob(chunks as BlobPart[], { type: 'application/octet-stream' });
 }
 
 
@@ -329,7 +330,7 @@ export class SharedState {
 		const deps = await this.#ensureDeps();
 		await ensureActive(deps.grants, share);
 		const { openSharedAttachment } = await useCases();
-		return collect(openSharedAttachment(deps, share, record, attachment), attachment.type);
+		return collect(openSharedAttachment(deps, share, record, attachment));
 	}
 
 	async requestAccess(p: { patient: Hex; reason: string; categories: Category[] }): Promise<boolean> {
@@ -404,6 +405,6 @@ export class LinkState {
 			throw err;
 		}
 		const { openSharedAttachment } = await useCases();
-		return collect(openSharedAttachment(this.#deps, share, record, attachment), attachment.type);
+		return collect(openSharedAttachment(this.#deps, share, record, attachment));
 	}
 }

@@ -241,7 +241,8 @@ export class VaultState {
 	async open(record: VaultRecord, attachment: Attachment): Promise<Blob> {
 		const deps = await this.#ensureDeps();
 		const parts = await readAttachment(deps, this.#requireVault(), record, attachment);
-		return new Blob(parts as BlobPart[], { type: attachment.type || 'application/octet-stream' });
+		// The sender's type is never used: viewers decide from the bytes (records/fileKind.ts).
+		return new Blob(parts as BlobPart[], { type: 'application/octet-stream' });
 	}
 
 	#requireVault(): OpenVault {
