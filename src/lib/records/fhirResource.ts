@@ -1,5 +1,6 @@
 import type { Category } from './model';
 import { InvalidFhirError } from './errors';
+import { validateResource } from './fhir/validate';
 
 /** A parsed FHIR R4 resource, with what the vault needs to file it. */
 export interface ParsedResource {
@@ -202,6 +203,8 @@ export function parseFhirResource(text: string): ParsedResource {
 	const r = json as Record<string, unknown>;
 	if (typeof r.resourceType !== 'string' || !/^[A-Z][A-Za-z]+$/.test(r.resourceType))
 		throw new InvalidFhirError('it has no "resourceType" field.');
+	const checked = validateResource(r);
+	if (!checked.ok) throw new InvalidFhirError(`${checked.reason}.`);
 	const d = describeResource(r as ParsedResource['resource']);
 	return {
 		resource: r as ParsedResource['resource'],
