@@ -1,7 +1,7 @@
 import type { Category, ResourceSummary, VaultRecord } from '../records/model';
 import { CATEGORY_LABELS } from '../records/model';
 import type { FileInput, NewRecord } from './addRecords';
-import { readFhirContent, type FhirResource } from '../records/fhir/validate';
+import { readFhirContent, type FhirContent, type FhirResource } from '../records/fhir/validate';
 import { concatBytes } from '../crypto/encoding';
 import { messageOf } from '../errors';
 import type { OpenVault, VaultDeps } from './deps';
@@ -10,7 +10,7 @@ import { readAttachment } from './openAttachment';
 export const FHIR_NDJSON = 'application/fhir+ndjson';
 export const FHIR_JSON = 'application/fhir+json';
 
-export type { FhirResource };
+export type { FhirContent, FhirResource };
 export { readFhirContent };
 
 /** A small in-memory file for the use cases (FHIR text is small next to scans). */
@@ -125,18 +125,36 @@ async function readRecord(deps: Pick<VaultDeps, 'blobs'>, vault: OpenVault, reco
 			content.reasons.push(`${where}${messageOf(err)}`);
 			continue;
 		}
-		let text: string;
-		try {
-			text = utf8.decode(bytes);
-		} catch {
-			content.reasons.push(`${where}it is not UTF-8 text`);
-			continue;
-		}
-		const read = readFhirContent(text);
+		const read = readFhirBytes(bytes);
 		content.resources.push(...read.resources);
 		for (const r of read.problems) content.reasons.push(`${where}${r}`);
 	}
 	return content;
+}
+
+/** `readFhirContent` over decrypted bytes, which must be UTF-8. Never throws. */
+export function readFhirBytes(bytes: Uint8Array): FhirContent {
+	let text: string;
+	try {
+		text = utf8.decode(bytes);
+	} catch {
+		return { resources: [], problems: ['it is not UTF-8 text'] };
+	}
+	return readFhirContent(text);
+}
+
+/**
+ * Why FHIR content received from someone else cannot go into the vault, or
+ * null when every part of it is a readable resource. Used before accepting.
+ */
+export function fhirContentProblem(name: string, bytes: Uint8Array): string | null {
+	const read = readFhirBytes(bytes);
+	if (read.problems.length > 0) {
+		const more = read.problems.length > 1 ? ` (and ${read.problems.length - 1} more problems)` : '';
+		return `"${name}" is not readable FHIR: ${read.problems[0]}${more}.`;
+	}
+	if (read.resources.length === 0) return `"${name}" holds no FHIR resource.`;
+	return null;
 }
 
 export function isFhirAttachment(type: unknown, name: unknown): boolean {
