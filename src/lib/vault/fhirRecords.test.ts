@@ -35,6 +35,7 @@ const fhirRecord = (title: string, text: string, type = FHIR_JSON) => ({
 });
 
 let node: MemoryNode;
+let empty: MemoryNode;
 let vault: OpenVault;
 let good: VaultRecord[];
 let bad: { bundle: VaultRecord; nullLine: VaultRecord; notJson: VaultRecord; wrongTypes: VaultRecord; tampered: VaultRecord };
@@ -43,6 +44,7 @@ const amoxicillin = { resourceType: 'MedicationRequest', id: 'amox-1', status: '
 
 beforeAll(async () => {
 	node = await createMemoryNode();
+	empty = await createMemoryNode();
 	vault = { address: '0x00000000000000000000000000000000000000aa', keys: await deriveVaultKeys(new Uint8Array(32).fill(7)), index: emptyIndex(), headerCid: '' };
 	const deps = { blobs: node.blobStore };
 	good = await encryptRecords(deps, vault, importRecords(groupForVault(picked), 'import: synthea', '2024-06-01'));
@@ -58,6 +60,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
 	await node?.stop();
+	await empty?.stop();
 });
 
 describe('readFhirRecords', () => {
@@ -105,9 +108,20 @@ describe('readFhirRecords', () => {
 	it('decrypts each record once when given a cache', async () => {
 		const cache = new Map<string, RecordContent>();
 		await readFhirRecords({ blobs: node.blobStore }, vault, [bad.bundle], { cache });
-		const failing = { getBytes: () => Promise.reject(new Error('no network')) } as never;
-		const again = await readFhirRecords({ blobs: failing }, vault, [bad.bundle], { cache });
+		// A node that holds none of the blocks: only the cache can answer.
+		const again = await readFhirRecords({ blobs: empty.blobStore }, vault, [bad.bundle], { cache });
 		expect(again.unreadable[0].reasons).toEqual(['entry 1: not a FHIR resource (got a number)']);
+	});
+
+	it('reports a record it cannot fetch as unreadable, and tries it again next time', async () => {
+		const cache = new Map<string, RecordContent>();
+		const first = await readFhirRecords({ blobs: empty.blobStore }, vault, [good[0]], { cache });
+		expect(first.unreadable).toEqual([expect.objectContaining({ recordId: good[0].id, reasons: [expect.any(String)] })]);
+		expect(first.resources).toEqual([]);
+		expect(cache.size).toBe(0);
+		const second = await readFhirRecords({ blobs: node.blobStore }, vault, [good[0]], { cache });
+		expect(second.unreadable).toEqual([]);
+		expect(second.resources.length).toBeGreaterThan(0);
 	});
 });
 

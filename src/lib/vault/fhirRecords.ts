@@ -4,6 +4,7 @@ import type { FileInput, NewRecord } from './addRecords';
 import { readFhirContent, type FhirContent, type FhirResource } from '../records/fhir/validate';
 import { concatBytes } from '../crypto/encoding';
 import { messageOf } from '../errors';
+import { DecryptionFailedError } from '../crypto/errors';
 import type { OpenVault, VaultDeps } from './deps';
 import { readAttachment } from './openAttachment';
 
@@ -98,8 +99,10 @@ export async function readFhirRecords(
 		options.onProgress?.(i, fhirRecords.length);
 		let content = options.cache?.get(record.id);
 		if (!content) {
-			content = await readRecord(deps, vault, record, options.signal);
-			options.cache?.set(record.id, content);
+			const read = await readRecord(deps, vault, record, options.signal);
+			content = read.content;
+			// A fetch that failed may work next time; content that was read stays as it is.
+			if (!read.fetchFailed) options.cache?.set(record.id, content);
 		}
 		const source = typeof record.source === 'string' ? record.source : 'you';
 		for (const resource of content.resources) out.resources.push({ resource, source, recordId: record.id });
@@ -111,8 +114,14 @@ export async function readFhirRecords(
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-async function readRecord(deps: Pick<VaultDeps, 'blobs'>, vault: OpenVault, record: VaultRecord, signal?: AbortSignal): Promise<RecordContent> {
+async function readRecord(
+	deps: Pick<VaultDeps, 'blobs'>,
+	vault: OpenVault,
+	record: VaultRecord,
+	signal?: AbortSignal
+): Promise<{ content: RecordContent; fetchFailed: boolean }> {
 	const content: RecordContent = { resources: [], reasons: [] };
+	let fetchFailed = false;
 	const fhirAttachments = (Array.isArray(record.attachments) ? record.attachments : []).filter((a) => isFhirAttachment(a?.type, a?.name));
 	for (const att of fhirAttachments) {
 		// With several files, say which one a reason is about.
@@ -122,6 +131,7 @@ async function readRecord(deps: Pick<VaultDeps, 'blobs'>, vault: OpenVault, reco
 			bytes = concatBytes(...(await readAttachment(deps, vault, record, att, { signal })));
 		} catch (err) {
 			signal?.throwIfAborted();
+			if (!(err instanceof DecryptionFailedError)) fetchFailed = true;
 			content.reasons.push(`${where}${messageOf(err)}`);
 			continue;
 		}
@@ -129,7 +139,7 @@ async function readRecord(deps: Pick<VaultDeps, 'blobs'>, vault: OpenVault, reco
 		content.resources.push(...read.resources);
 		for (const r of read.problems) content.reasons.push(`${where}${r}`);
 	}
-	return content;
+	return { content, fetchFailed };
 }
 
 /** `readFhirContent` over decrypted bytes, which must be UTF-8. Never throws. */
