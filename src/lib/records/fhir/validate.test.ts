@@ -7,6 +7,7 @@ import { currentLists } from '../reconcile';
 import { buildTimeline, filterTimeline, timelineEntriesOf } from '../timeline';
 import { exportBundle, exportPatientSummary, readableResources } from './export';
 import type { VaultRecord } from '../model';
+import { describeResource } from '../fhirResource';
 
 const FIXTURE = fileURLToPath(new URL('../../../../tests/fixtures/synthea-10/', import.meta.url));
 const lines = readdirSync(FIXTURE)
@@ -141,6 +142,14 @@ describe('reconcile, timeline and export are total', () => {
 		expect(bundle.entry.map((e) => e.resource)).toEqual(resources);
 		const summary = exportPatientSummary({ resourceType: 'Patient', id: 'p' }, inputs as never, new Date(0));
 		expect(JSON.parse(JSON.stringify(summary)).entry.length).toBeGreaterThanOrEqual(2);
+	});
+
+	test.prop([fc.oneof(fc.jsonValue(), resourceLike)])('what passes the check can be described and shown (as FhirView does) without throwing', (value) => {
+		const checked = validateResource(value);
+		if (!checked.ok) return;
+		const d = describeResource(checked.resource);
+		expect(typeof d.title).toBe('string');
+		expect(typeof JSON.stringify(checked.resource, null, 2)).toBe('string');
 	});
 
 	test.prop([fc.array(fc.oneof(fc.jsonValue(), fc.record({ id: fc.string(), title: fc.jsonValue(), category: fc.jsonValue(), date: fc.jsonValue(), addedAt: fc.jsonValue(), source: fc.jsonValue(), resources: fc.jsonValue() })), { maxLength: 10 }), fc.string()])(
