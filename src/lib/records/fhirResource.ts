@@ -1,5 +1,6 @@
 import type { Category } from './model';
 import { InvalidFhirError } from './errors';
+import { readFhirContent } from './fhir/validate';
 
 /** A parsed FHIR R4 resource, with what the vault needs to file it. */
 export interface ParsedResource {
@@ -202,6 +203,10 @@ export function parseFhirResource(text: string): ParsedResource {
 	const r = json as Record<string, unknown>;
 	if (typeof r.resourceType !== 'string' || !/^[A-Z][A-Za-z]+$/.test(r.resourceType))
 		throw new InvalidFhirError('it has no "resourceType" field.');
+	// The whole content as the vault will read it back (a Bundle's entries too).
+	const read = readFhirContent(text);
+	if (read.problems.length > 0) throw new InvalidFhirError(`${read.problems[0]}.`);
+	if (read.resources.length === 0) throw new InvalidFhirError('it holds no resource.');
 	const d = describeResource(r as ParsedResource['resource']);
 	return {
 		resource: r as ParsedResource['resource'],

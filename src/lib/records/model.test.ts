@@ -43,4 +43,16 @@ describe('parseFhirResource', () => {
 		expect(() => parseFhirResource('[1,2]')).toThrow(/one JSON object/);
 		expect(() => parseFhirResource('{"name":"x"}')).toThrow(/no "resourceType"/);
 	});
+
+	it('refuses what the vault could not read back: wrong field types, a Bundle with a bad entry', () => {
+		expect(() => parseFhirResource('{"resourceType":"Condition","code":"x"}')).toThrow(
+			'This is not a FHIR R4 resource: Condition: code should be a CodeableConcept (an object), got text.'
+		);
+		expect(() => parseFhirResource('{"resourceType":"Observation","effectiveDateTime":42}')).toThrow(/effectiveDateTime should be a date, got a number/);
+		expect(() => parseFhirResource('{"resourceType":"Condition","note":{}}')).toThrow(/note should be a list, got an object/);
+		expect(() => parseFhirResource('{"resourceType":"Bundle","entry":[{"resource":5}]}')).toThrow(
+			'This is not a FHIR R4 resource: entry 1: not a FHIR resource (got a number).'
+		);
+		expect(() => parseFhirResource('{"resourceType":"Bundle","entry":[]}')).toThrow(/holds no resource/);
+	});
 });

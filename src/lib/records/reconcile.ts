@@ -173,10 +173,20 @@ function conditionSince(r: FhirResource): string | undefined {
 
 /** The reconciled current medications, active problems and allergies; see the rules above. */
 export function currentLists(inputs: readonly ReconcileInput[]): CurrentLists {
-	const items = inputs.map((i) => ('resourceType' in i ? { resource: i as FhirResource, source: undefined } : i));
+	// Total over any input: what is not a resource object is left out here (the
+	// caller reports it as unreadable), and every field read below is checked.
+	const items: Array<{ resource: FhirResource; source: string | undefined }> = [];
+	for (const i of inputs as readonly unknown[]) {
+		if (!isObj(i)) continue;
+		const sourced = !('resourceType' in i) && isObj(i.resource);
+		const resource = (sourced ? i.resource : i) as Obj;
+		if (typeof resource.resourceType !== 'string') continue;
+		const source = sourced && typeof i.source === 'string' ? i.source : undefined;
+		items.push({ resource: resource as FhirResource, source });
+	}
 	const medicationResources = new Map<string, Obj>();
 	for (const { resource } of items)
-		if (resource.resourceType === 'Medication' && resource.id) medicationResources.set(resource.id, resource);
+		if (resource.resourceType === 'Medication' && str(resource.id)) medicationResources.set(resource.id as string, resource);
 	const meds = new Merger();
 	const problems = new Merger();
 	const allergies = new Merger();
@@ -191,7 +201,7 @@ export function currentLists(inputs: readonly ReconcileInput[]): CurrentLists {
 					r.resourceType === 'MedicationRequest'
 						? dateOf(r.authoredOn)
 						: (periodStart(r.effectivePeriod) ?? dateOf(r.effectiveDateTime) ?? dateOf(r.dateAsserted));
-				meds.add(drug, r.id, since, source);
+				meds.add(drug, str(r.id), since, source);
 				break;
 			}
 			case 'Condition': {
@@ -199,7 +209,7 @@ export function currentLists(inputs: readonly ReconcileInput[]): CurrentLists {
 				if (!clinical || !ACTIVE_PROBLEM.has(clinical)) break;
 				if (EXCLUDED_VERIFICATION.has(statusCode(r.verificationStatus) ?? '')) break;
 				const concept = conceptDrug(r.code, 'Unnamed problem');
-				if (concept) problems.add(concept, r.id, conditionSince(r), source);
+				if (concept) problems.add(concept, str(r.id), conditionSince(r), source);
 				break;
 			}
 			case 'AllergyIntolerance': {
@@ -207,7 +217,7 @@ export function currentLists(inputs: readonly ReconcileInput[]): CurrentLists {
 				if (clinical !== undefined && clinical !== 'active') break;
 				if (EXCLUDED_VERIFICATION.has(statusCode(r.verificationStatus) ?? '')) break;
 				const concept = conceptDrug(r.code, 'Unnamed allergy');
-				if (concept) allergies.add(concept, r.id, conditionSince(r), source);
+				if (concept) allergies.add(concept, str(r.id), conditionSince(r), source);
 				break;
 			}
 		}

@@ -3,7 +3,7 @@
  * index change; filtering is a single pass over precomputed lower-case search
  * text, so it stays fast on thousands of entries (a whole Synthea patient).
  */
-import type { Category, VaultRecord } from './model';
+import { isCategory, type Category, type VaultRecord } from './model';
 
 export interface TimelineEntry {
 	id: string;
@@ -89,30 +89,54 @@ export function filterTimeline(timeline: Timeline, filter: TimelineFilter = {}):
 	return out;
 }
 
+const text = (v: unknown, fallback: string): string => (typeof v === 'string' ? v : fallback);
+const texts = (v: unknown): string[] => (Array.isArray(v) ? v.filter((c): c is string => typeof c === 'string') : []);
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 /**
  * Timeline entries for vault records: one per resource for FHIR records that
- * carry resource summaries (an import), else one per record.
+ * carry resource summaries (an import), else one per record. Total over any
+ * index content: a field of the wrong type falls back to a plain value
+ * rather than breaking the page (the index is the app's own, but old or
+ * foreign writers may have put anything there).
  */
 export function timelineEntriesOf(records: readonly VaultRecord[]): TimelineEntry[] {
 	const out: TimelineEntry[] = [];
-	for (const r of records) {
-		const source = r.source ?? 'you';
-		if (r.resources?.length) {
-			for (const s of r.resources)
-				out.push({
-					id: `${r.id}#${s.id}`,
-					recordId: r.id,
-					date: s.date ?? r.date,
-					addedAt: r.addedAt,
-					category: r.category,
-					title: s.title,
+	// Entry ids key the page's rows: two resources sharing an id (Observation/1 and
+	// DiagnosticReport/1 in one record) must still give two distinct entries.
+	const seen = new Set<string>();
+	const unique = (id: string) => {
+		let u = id;
+		for (let n = 2; seen.has(u); n++) u = `${id}~${n}`;
+		seen.add(u);
+		return u;
+	};
+	for (const r of records as readonly unknown[]) {
+		if (!isObj(r) || typeof r.id !== 'string') continue;
+		const source = text(r.source, 'you');
+		const date = text(r.date, '');
+		const addedAt = text(r.addedAt, '');
+		const category: Category = isCategory(r.category) ? r.category : 'other';
+		const title = text(r.title, 'Untitled record');
+		const summaries = Array.isArray(r.resources) ? r.resources.filter(isObj) : [];
+		if (summaries.length) {
+			summaries.forEach((s, i) => {
+				const entry: TimelineEntry = {
+					id: unique(`${r.id}#${text(s.id, String(i))}`),
+					recordId: r.id as string,
+					date: text(s.date, date),
+					addedAt,
+					category,
+					title: text(s.title, title),
 					source,
-					codes: s.codes,
-					resourceType: s.resourceType
-				});
+					codes: texts(s.codes)
+				};
+				if (typeof s.resourceType === 'string') entry.resourceType = s.resourceType;
+				out.push(entry);
+			});
 		} else {
-			const entry: TimelineEntry = { id: r.id, recordId: r.id, date: r.date, addedAt: r.addedAt, category: r.category, title: r.title, source, codes: [] };
-			if (r.resourceType) entry.resourceType = r.resourceType;
+			const entry: TimelineEntry = { id: unique(r.id), recordId: r.id, date, addedAt, category, title, source, codes: [] };
+			if (typeof r.resourceType === 'string') entry.resourceType = r.resourceType;
 			out.push(entry);
 		}
 	}

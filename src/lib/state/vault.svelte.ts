@@ -8,7 +8,7 @@ import { VaultExistsError, VaultNotFoundError } from '../vault/errors';
 import { sortNewestFirst, type Attachment, type VaultRecord } from '../records/model';
 import { wipeVaultKeys } from '../crypto/keys';
 import { currentLists, type CurrentLists } from '../records/reconcile';
-import { isFhirAttachment, listSourceRecords, resourcesOf, type FhirResource } from '../vault/fhirRecords';
+import { listSourceRecords, readFhirRecords, type FhirRecordsContent, type RecordContent, type UnreadableRecord } from '../vault/fhirRecords';
 import { noticeOf, type Notice } from './notice';
 import { messageOf } from '../errors';
 
@@ -40,6 +40,8 @@ export class VaultState {
 	#recoveryCode = $state<string | null>(null);
 	#pending = $state<VaultRecord[]>([]);
 	#records = $derived(this.#vault ? sortNewestFirst(this.#vault.index.records) : []);
+	// Decrypted FHIR content per record id, for this unlock only (records never change once committed).
+	#contentCache = new Map<string, RecordContent>();
 
 	#afterAdd: AfterAdd | null;
 	#afterUnlock: ((vault: OpenVault) => Promise<OpenVault>) | null;
@@ -171,6 +173,7 @@ export class VaultState {
 	lock(): void {
 		if (this.#vault) wipeVaultKeys(this.#vault.keys);
 		this.#vault = null;
+		this.#contentCache.clear();
 		this.#pending = [];
 		this.#recoveryCode = null;
 		if (this.#status === 'unlocked') this.#status = 'locked';
@@ -210,31 +213,25 @@ export class VaultState {
 
 	/**
 	 * Decrypts the medication, problem and allergy records and reconciles them
-	 * into the current lists. Each record's source travels with its items.
+	 * into the current lists. Each record's source travels with its items; a
+	 * record that cannot be read is returned in `unreadable`, never fails the lists.
 	 */
-	async currentLists(): Promise<CurrentLists> {
-		return currentLists(await this.fhirResources(listSourceRecords(this.#requireVault().index.records)));
+	async currentLists(): Promise<{ lists: CurrentLists; unreadable: UnreadableRecord[] }> {
+		const content = await this.fhirContent(listSourceRecords(this.#requireVault().index.records));
+		return { lists: currentLists(content.resources), unreadable: content.unreadable };
 	}
 
-	/** Decrypts and parses the FHIR resources of the given records (all FHIR records by default). */
-	async fhirResources(
+	/**
+	 * Decrypts and reads the FHIR resources of the given records (all FHIR
+	 * records by default): the readable resources, and each unreadable record
+	 * with its reasons. Records are decrypted once per unlock.
+	 */
+	async fhirContent(
 		records: readonly VaultRecord[] = this.#requireVault().index.records,
 		onProgress?: (done: number, total: number) => void
-	): Promise<Array<{ resource: FhirResource; source: string }>> {
+	): Promise<FhirRecordsContent> {
 		const deps = await this.#ensureDeps();
-		const vault = this.#requireVault();
-		const fhirRecords = records.filter((r) => r.kind === 'fhir');
-		const out: Array<{ resource: FhirResource; source: string }> = [];
-		for (const [i, record] of fhirRecords.entries()) {
-			onProgress?.(i, fhirRecords.length);
-			for (const att of record.attachments) {
-				if (!isFhirAttachment(att.type, att.name)) continue;
-				const text = await new Blob((await readAttachment(deps, vault, record, att)) as BlobPart[]).text();
-				for (const resource of resourcesOf(text)) out.push({ resource, source: record.source ?? 'you' });
-			}
-		}
-		onProgress?.(fhirRecords.length, fhirRecords.length);
-		return out;
+		return readFhirRecords(deps, this.#requireVault(), records, { onProgress, cache: this.#contentCache });
 	}
 
 	/** Decrypts one attachment into a Blob for viewing or download. */

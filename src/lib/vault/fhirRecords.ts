@@ -1,11 +1,18 @@
 import type { Category, ResourceSummary, VaultRecord } from '../records/model';
 import { CATEGORY_LABELS } from '../records/model';
 import type { FileInput, NewRecord } from './addRecords';
+import { readFhirContent, type FhirContent, type FhirResource } from '../records/fhir/validate';
+import { concatBytes } from '../crypto/encoding';
+import { messageOf } from '../errors';
+import { DecryptionFailedError } from '../crypto/errors';
+import type { OpenVault, VaultDeps } from './deps';
+import { readAttachment } from './openAttachment';
 
 export const FHIR_NDJSON = 'application/fhir+ndjson';
 export const FHIR_JSON = 'application/fhir+json';
 
-export type FhirResource = { resourceType: string; id?: string; [key: string]: unknown };
+export type { FhirContent, FhirResource };
+export { readFhirContent };
 
 /** A small in-memory file for the use cases (FHIR text is small next to scans). */
 export function bytesFile(name: string, type: string, bytes: Uint8Array): FileInput {
@@ -41,21 +48,127 @@ export function importRecords(
 		});
 }
 
-/** Parses the FHIR content of a decrypted attachment (one resource, a Bundle, or NDJSON). */
-export function resourcesOf(text: string): FhirResource[] {
-	const trimmed = text.trim();
-	if (trimmed === '') return [];
-	if (trimmed.startsWith('{') && !trimmed.includes('\n{')) {
-		const one = JSON.parse(trimmed) as FhirResource;
-		if (one.resourceType === 'Bundle' && Array.isArray(one.entry))
-			return (one.entry as Array<{ resource?: FhirResource }>).flatMap((e) => (e.resource ? [e.resource] : []));
-		return [one];
-	}
-	return trimmed.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as FhirResource);
+/** A readable resource with the record it came from. */
+export interface SourcedResource {
+	resource: FhirResource;
+	/** The record's source: 'you', 'import: <file>', or a provider's name and address. */
+	source: string;
+	recordId: string;
 }
 
-export function isFhirAttachment(type: string, name: string): boolean {
-	return type === FHIR_NDJSON || type === FHIR_JSON || name.endsWith('.ndjson');
+/** A record whose FHIR content (or part of it) could not be read, and why. */
+export interface UnreadableRecord {
+	recordId: string;
+	title: string;
+	source: string;
+	/** Patient-readable reasons, one per part that failed ("line 3: not a FHIR resource (got null)"). */
+	reasons: string[];
+}
+
+export interface FhirRecordsContent {
+	resources: SourcedResource[];
+	unreadable: UnreadableRecord[];
+}
+
+/** What one record's FHIR attachments hold; kept per record so pages do not decrypt twice. */
+export interface RecordContent {
+	resources: FhirResource[];
+	reasons: string[];
+}
+
+/**
+ * Decrypts and reads the FHIR attachments of the given records (FHIR records
+ * only). Never fails as a whole: a record that cannot be decrypted or holds
+ * malformed FHIR is listed in `unreadable` with its reasons, and its readable
+ * resources are still returned, so one bad record never hides the others.
+ * `cache` (by record id) lets pages share what was already decrypted.
+ */
+export async function readFhirRecords(
+	deps: Pick<VaultDeps, 'blobs'>,
+	vault: OpenVault,
+	records: readonly VaultRecord[],
+	options: {
+		onProgress?: (done: number, total: number) => void;
+		cache?: Map<string, RecordContent>;
+		signal?: AbortSignal;
+	} = {}
+): Promise<FhirRecordsContent> {
+	const fhirRecords = records.filter((r) => r.kind === 'fhir');
+	const out: FhirRecordsContent = { resources: [], unreadable: [] };
+	for (const [i, record] of fhirRecords.entries()) {
+		options.onProgress?.(i, fhirRecords.length);
+		let content = options.cache?.get(record.id);
+		if (!content) {
+			const read = await readRecord(deps, vault, record, options.signal);
+			content = read.content;
+			// A fetch that failed may work next time; content that was read stays as it is.
+			if (!read.fetchFailed) options.cache?.set(record.id, content);
+		}
+		const source = typeof record.source === 'string' ? record.source : 'you';
+		for (const resource of content.resources) out.resources.push({ resource, source, recordId: record.id });
+		if (content.reasons.length > 0) out.unreadable.push({ recordId: record.id, title: record.title, source, reasons: content.reasons });
+	}
+	options.onProgress?.(fhirRecords.length, fhirRecords.length);
+	return out;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+async function readRecord(
+	deps: Pick<VaultDeps, 'blobs'>,
+	vault: OpenVault,
+	record: VaultRecord,
+	signal?: AbortSignal
+): Promise<{ content: RecordContent; fetchFailed: boolean }> {
+	const content: RecordContent = { resources: [], reasons: [] };
+	let fetchFailed = false;
+	const fhirAttachments = (Array.isArray(record.attachments) ? record.attachments : []).filter((a) => isFhirAttachment(a?.type, a?.name));
+	for (const att of fhirAttachments) {
+		// With several files, say which one a reason is about.
+		const where = fhirAttachments.length > 1 ? `${att.name}: ` : '';
+		let bytes: Uint8Array;
+		try {
+			bytes = concatBytes(...(await readAttachment(deps, vault, record, att, { signal })));
+		} catch (err) {
+			signal?.throwIfAborted();
+			if (!(err instanceof DecryptionFailedError)) fetchFailed = true;
+			content.reasons.push(`${where}${messageOf(err)}`);
+			continue;
+		}
+		const read = readFhirBytes(bytes);
+		content.resources.push(...read.resources);
+		for (const r of read.problems) content.reasons.push(`${where}${r}`);
+	}
+	return { content, fetchFailed };
+}
+
+/** `readFhirContent` over decrypted bytes, which must be UTF-8. Never throws. */
+export function readFhirBytes(bytes: Uint8Array): FhirContent {
+	let text: string;
+	try {
+		text = utf8.decode(bytes);
+	} catch {
+		return { resources: [], problems: ['it is not UTF-8 text'] };
+	}
+	return readFhirContent(text);
+}
+
+/**
+ * Why FHIR content received from someone else cannot go into the vault, or
+ * null when every part of it is a readable resource. Used before accepting.
+ */
+export function fhirContentProblem(name: string, bytes: Uint8Array): string | null {
+	const read = readFhirBytes(bytes);
+	if (read.problems.length > 0) {
+		const more = read.problems.length > 1 ? ` (and ${read.problems.length - 1} more problems)` : '';
+		return `"${name}" is not readable FHIR: ${read.problems[0]}${more}.`;
+	}
+	if (read.resources.length === 0) return `"${name}" holds no FHIR resource.`;
+	return null;
+}
+
+export function isFhirAttachment(type: unknown, name: unknown): boolean {
+	return type === FHIR_NDJSON || type === FHIR_JSON || (typeof name === 'string' && name.endsWith('.ndjson'));
 }
 
 /** The records whose content feeds the reconciled lists. */

@@ -4,10 +4,12 @@
  * `document` Bundle whose first entry is a Composition with medication,
  * allergy and problem sections built from the reconciled current lists.
  * Resources are written as they were stored, so an export re-imports to the
- * same resources.
+ * same resources. Anything that is not a readable resource is left out (see
+ * `readableResources`): an export never carries content the app cannot read.
  */
 import { currentLists, type CurrentLists, type ListItem } from '../reconcile';
-import type { FhirResource } from './import';
+import { InvalidFhirError } from '../errors';
+import { validateResource, type FhirResource } from './validate';
 
 export interface BundleEntry {
 	fullUrl: string;
@@ -38,13 +40,25 @@ export function fullUrlOf(resource: FhirResource, newId: () => string = randomId
 	return UUID.test(resource.id) ? `urn:uuid:${resource.id}` : `${resource.resourceType}/${resource.id}`;
 }
 
-/** A `collection` Bundle holding the resources unchanged, in order. */
+/** The inputs that are readable FHIR resources, and the position and reason of each left out. */
+export function readableResources(inputs: readonly unknown[]): { resources: FhirResource[]; excluded: Array<{ index: number; reason: string }> } {
+	const resources: FhirResource[] = [];
+	const excluded: Array<{ index: number; reason: string }> = [];
+	inputs.forEach((input, index) => {
+		const checked = validateResource(input);
+		if (checked.ok) resources.push(checked.resource);
+		else excluded.push({ index, reason: checked.reason });
+	});
+	return { resources, excluded };
+}
+
+/** A `collection` Bundle holding the readable resources unchanged, in order. */
 export function exportBundle(resources: readonly FhirResource[], options: ExportOptions = {}): Bundle {
 	const newId = options.newId ?? randomId;
 	return {
 		resourceType: 'Bundle',
 		type: 'collection',
-		entry: resources.map((resource) => ({ fullUrl: fullUrlOf(resource, newId), resource }))
+		entry: readableResources(resources).resources.map((resource) => ({ fullUrl: fullUrlOf(resource, newId), resource }))
 	};
 }
 
@@ -91,15 +105,18 @@ function patientName(patient: FhirResource): string | undefined {
  */
 export function exportPatientSummary(
 	patient: FhirResource,
-	resources: readonly FhirResource[],
+	inputs: readonly FhirResource[],
 	now: Date,
 	options: ExportOptions = {}
 ): Bundle {
 	const newId = options.newId ?? randomId;
-	const lists: CurrentLists = currentLists(resources);
+	const patientCheck = validateResource(patient);
+	if (!patientCheck.ok || patient.resourceType !== 'Patient') throw new InvalidFhirError(`the patient to summarise cannot be read: ${patientCheck.ok ? 'it is not a Patient' : patientCheck.reason}.`);
+	const readable = readableResources(inputs).resources;
+	const lists: CurrentLists = currentLists(readable);
 	const patientUrl = fullUrlOf(patient, newId);
 	const byId = new Map<string, FhirResource>();
-	for (const r of resources) if (r.id) byId.set(`${r.resourceType}/${r.id}`, r);
+	for (const r of readable) if (r.id) byId.set(`${r.resourceType}/${r.id}`, r);
 
 	const included: BundleEntry[] = [];
 	const urlOf = new Map<FhirResource, string>();

@@ -211,6 +211,40 @@ describe('import errors name the file and line', () => {
 		expect(pi.notImported).toEqual(source.skipped);
 	});
 
+	it('hostile content: a number or null for a resource, a Bundle entry of 5, stops the import at its line or entry', () => {
+		expect(() => parseFhirFiles([{ name: 'n.ndjson', text: `${good[0]}\nnull\n` }])).toThrow(/^n\.ndjson line 2: expected a FHIR resource \(a JSON object\), found null/);
+		expect(() => parseFhirFiles([{ name: 'b.json', text: '{"resourceType":"Bundle","entry":[{"resource":5}]}' }])).toThrow(/^b\.json entry 1: expected a FHIR resource \(a JSON object\), found a number/);
+		expect(() => parseFhirFiles([{ name: 't.txt.json', text: 'Dear patient' }])).toThrow(/^t\.txt\.json: not valid JSON/);
+	});
+
+	it('a resource whose fields the app reads have the wrong types is listed as not imported, with the reason', () => {
+		const condition = JSON.parse(good[0]);
+		const text = [
+			JSON.stringify({ ...condition, id: 'bad-code', code: 'x' }),
+			JSON.stringify({ ...condition, id: 'bad-date', onsetDateTime: 42 }),
+			JSON.stringify({ ...condition, id: 'bad-note', note: {} }),
+			good[1]
+		].join('\n');
+		const source = parseFhirFiles([{ name: 'Condition.ndjson', text }]);
+		expect(source.entries.map((e) => e.resource.id)).toEqual([JSON.parse(good[1]).id]);
+		expect(source.skipped.map((s) => s.message)).toEqual([
+			'Condition.ndjson line 1: Condition/bad-code was not imported: it cannot be read: Condition/bad-code: code should be a CodeableConcept (an object), got text.',
+			'Condition.ndjson line 2: Condition/bad-date was not imported: it cannot be read: Condition/bad-date: onsetDateTime should be a date, got a number.',
+			'Condition.ndjson line 3: Condition/bad-note was not imported: it cannot be read: Condition/bad-note: note should be a list, got an object.'
+		]);
+	});
+
+	it('deeply nested values are listed, Bundles nested hundreds deep are refused, and neither overflows the stack', () => {
+		// Written as text: JSON.stringify itself cannot go this deep.
+		const deep = `${'{"extension":['.repeat(10_000)}"leaf"${']}'.repeat(10_000)}`;
+		const text = `${good[0].slice(0, -1)},"extension":[${deep}]}`;
+		const source = parseFhirFiles([{ name: 'd.json', text }]);
+		expect(source.entries).toEqual([]);
+		expect(source.skipped[0].message).toMatch(/^d\.json: Condition\/.* was not imported: it cannot be read: .*nested too deeply/);
+		const bundle = `${'{"resourceType":"Bundle","entry":[{"resource":'.repeat(5000)}${good[0]}${'}]}'.repeat(5000)}`;
+		expect(() => parseFhirFiles([{ name: 'b.json', text: bundle }])).toThrow(/this Bundle is nested inside more than 8 other Bundles/);
+	});
+
 	it('a missing patient', () => {
 		const source = parseFhirFiles(files);
 		expect(() => selectPatient(source, 'nobody')).toThrow(PatientNotFoundError);

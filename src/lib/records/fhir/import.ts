@@ -17,6 +17,8 @@
  */
 import { CATEGORIES, type Category, type ResourceSummary } from '../model';
 import { categoryOfResourceType, describeResource } from '../fhirResource';
+import { SHARED_TYPES, SUPPORTED_RESOURCE_TYPES } from './resourceTypes';
+import { validateResource } from './validate';
 import {
 	FhirImportError,
 	PatientNotFoundError,
@@ -24,7 +26,8 @@ import {
 	type SourceLocation
 } from './errors';
 
-export type FhirResource = { resourceType: string; id?: string; [key: string]: unknown };
+export type { FhirResource } from './validate';
+import type { FhirResource } from './validate';
 
 export interface ImportFile {
 	name: string;
@@ -58,73 +61,14 @@ export interface ImportOptions {
 	onProgress?: (done: number, total: number) => void;
 }
 
-/** Resource types bound to no patient: they come along only when a patient's resource refers to them. */
-const SHARED_TYPES = new Set([
-	'Practitioner',
-	'PractitionerRole',
-	'Organization',
-	'Location',
-	'HealthcareService',
-	'Medication',
-	'Substance',
-	'Endpoint'
-]);
-
-/**
- * What Carevault imports: the clinical and administrative R4 types a record
- * export holds (everything Synthea writes, plus the common US Core / IPS types).
- * Others (terminology, conformance, workflow infrastructure) are reported.
- */
-export const SUPPORTED_RESOURCE_TYPES: ReadonlySet<string> = new Set([
-	...SHARED_TYPES,
-	'Patient',
-	'RelatedPerson',
-	'AllergyIntolerance',
-	'CarePlan',
-	'CareTeam',
-	'Claim',
-	'ClinicalImpression',
-	'Composition',
-	'Condition',
-	'Consent',
-	'Coverage',
-	'DetectedIssue',
-	'Device',
-	'DeviceRequest',
-	'DeviceUseStatement',
-	'DiagnosticReport',
-	'DocumentReference',
-	'Encounter',
-	'EpisodeOfCare',
-	'ExplanationOfBenefit',
-	'FamilyMemberHistory',
-	'Flag',
-	'Goal',
-	'ImagingStudy',
-	'Immunization',
-	'ImmunizationEvaluation',
-	'ImmunizationRecommendation',
-	'Media',
-	'MedicationAdministration',
-	'MedicationDispense',
-	'MedicationRequest',
-	'MedicationStatement',
-	'NutritionOrder',
-	'Observation',
-	'Procedure',
-	'Provenance',
-	'QuestionnaireResponse',
-	'RiskAssessment',
-	'ServiceRequest',
-	'Specimen',
-	'SupplyDelivery',
-	'SupplyRequest'
-]);
+export { SUPPORTED_RESOURCE_TYPES };
 
 // Fields through which a resource names the patient it is about (R4 patient compartment, the common ones).
 const PATIENT_FIELDS = ['subject', 'patient', 'beneficiary', 'for', 'target'];
 
 const RESOURCE_TYPE = /^[A-Z][A-Za-z]{1,63}$/;
+// Bundles inside Bundles are legal; hundreds deep is an attack on the reader's stack.
+const MAX_BUNDLE_NESTING = 8;
 
 function isObject(v: unknown): v is Record<string, unknown> {
 	return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -166,7 +110,7 @@ function skip(c: Collector, at: SourceLocation, reason: string, resource?: Recor
 }
 
 /** Adds one parsed JSON value (a resource, possibly a Bundle) found at `at`. */
-function collect(c: Collector, value: unknown, at: SourceLocation, fullUrl?: string): void {
+function collect(c: Collector, value: unknown, at: SourceLocation, fullUrl?: string, bundleDepth = 0): void {
 	if (!isObject(value))
 		throw new FhirImportError(at, `expected a FHIR resource (a JSON object), found ${Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'null' : `a ${typeof value}`}.`);
 	const resourceType = value.resourceType;
@@ -175,6 +119,8 @@ function collect(c: Collector, value: unknown, at: SourceLocation, fullUrl?: str
 	if (value.id !== undefined && typeof value.id !== 'string')
 		throw new FhirImportError(at, `this ${resourceType} has an "id" that is not a string.`);
 	if (resourceType === 'Bundle') {
+		if (bundleDepth >= MAX_BUNDLE_NESTING)
+			throw new FhirImportError(at, `this Bundle is nested inside more than ${MAX_BUNDLE_NESTING} other Bundles.`);
 		const entries = value.entry === undefined ? [] : value.entry;
 		if (!Array.isArray(entries)) throw new FhirImportError(at, 'this Bundle has an "entry" that is not a list.');
 		entries.forEach((e: unknown, i) => {
@@ -182,13 +128,17 @@ function collect(c: Collector, value: unknown, at: SourceLocation, fullUrl?: str
 			const where: SourceLocation = at.line !== undefined ? { ...at, entry: i + 1 } : { file: at.file, entry: i + 1 };
 			if (!isObject(e)) throw new FhirImportError(where, 'this Bundle entry is not a JSON object.');
 			if (e.resource === undefined) return skip(c, where, 'the Bundle entry holds no resource');
-			collect(c, e.resource, where, typeof e.fullUrl === 'string' ? e.fullUrl : undefined);
+			collect(c, e.resource, where, typeof e.fullUrl === 'string' ? e.fullUrl : undefined, bundleDepth + 1);
 		});
 		return;
 	}
 	if (!SUPPORTED_RESOURCE_TYPES.has(resourceType))
 		return skip(c, at, `${resourceType} is not a resource type Carevault imports`, value);
-	const resource = value as FhirResource;
+	// Well-formed but with fields the app cannot read (a text where a code belongs, a
+	// number for a date, absurd nesting): left out and listed, like an unsupported type.
+	const checked = validateResource(value);
+	if (!checked.ok) return skip(c, at, `it cannot be read: ${checked.reason}`, value);
+	const resource = checked.resource;
 	if (resource.id !== undefined) {
 		const key = `${resourceType}/${resource.id}`;
 		const first = c.seen.get(key);

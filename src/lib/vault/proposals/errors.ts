@@ -62,6 +62,14 @@ export class ProposalFlaggedError extends CarevaultError {
 	}
 }
 
+/** A proposal of FHIR content that cannot be read: accepting it would put an unreadable record in the vault. */
+export class ProposalInvalidFhirError extends CarevaultError {
+	override name = 'ProposalInvalidFhirError' as const;
+	constructor(problem: string) {
+		super(`This proposal cannot be accepted: ${problem} Nothing was added to your vault. You can reject it, or ask the provider to send it again.`);
+	}
+}
+
 /** Deciding on a proposal that is no longer pending. */
 export class ProposalAlreadyDecidedError extends CarevaultError {
 	override name = 'ProposalAlreadyDecidedError' as const;

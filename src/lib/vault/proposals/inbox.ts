@@ -15,7 +15,8 @@ import type { Hex } from '../ports';
 import type { ProposalStatus, ProviderRole } from '../providerPorts';
 import { randomId } from '../random';
 import type { ProposalDeps } from './deps';
-import { DecisionNotSentError, ProposalAlreadyDecidedError, ProposalFlaggedError } from './errors';
+import { DecisionNotSentError, ProposalAlreadyDecidedError, ProposalFlaggedError, ProposalInvalidFhirError } from './errors';
+import { fhirContentProblem } from '../fhirRecords';
 import { fetchPayload, type FetchPayloadOptions } from '../fetchPayload';
 import { PayloadTooLargeError, PayloadUnavailableError } from '../errors';
 import { forEachLimited } from '../limit';
@@ -323,6 +324,8 @@ export async function acceptProposal(
 		const resources: ResourceSummary[] = [];
 		for (const a of payload.attachments) {
 			const plain = await readWhole(deps, a, options.signal);
+			const fhirProblem = payload.kind === 'fhir' ? fhirContentProblem(a.name, plain) : null;
+			if (fhirProblem) throw new ProposalInvalidFhirError(fhirProblem);
 			await deps.blobs.pin(a.cid, { signal: options.signal });
 			if (payload.kind === 'fhir') resources.push(...summaryOf(plain, a));
 			const dek = fromBase64(a.dek);

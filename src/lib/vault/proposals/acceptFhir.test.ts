@@ -1,0 +1,101 @@
+/**
+ * Accepting a provider's FHIR proposal checks the FHIR first: content that
+ * cannot be read is refused with the reason and nothing enters the vault;
+ * the patient can still reject it. Real parts: anvil with the deployed
+ * contracts, viem adapters, a Helia memory node, libsodium and Umbral.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryLocal } from '../../../../tests/setup/memoryLocal';
+import { createWalletClient, http, type Hex } from 'viem';
+import { startTestChain, type TestChain } from '../../../../tests/setup/anvil';
+import { createVaultChain } from '../../chain/vaultChain';
+import { createProviderChain } from '../../chain/providerChain';
+import { createMemoryNode, type MemoryNode } from '../../ipfs/memoryNode';
+import { utf8 } from '../../crypto/encoding';
+import { createVault } from '../createVault';
+import { bytesFile, FHIR_JSON, FHIR_NDJSON } from '../fhirRecords';
+import type { OpenVault } from '../deps';
+import type { ProposalDeps } from './deps';
+import { proposeRecord, registerAsProvider } from './provider';
+import { acceptProposal, loadInbox, rejectProposal } from './inbox';
+import { ProposalInvalidFhirError } from './errors';
+
+let chain: TestChain;
+let ipfs: MemoryNode;
+
+beforeAll(async () => {
+	chain = await startTestChain();
+	ipfs = await createMemoryNode();
+});
+afterAll(async () => {
+	await ipfs?.stop();
+	await chain?.stop();
+});
+
+function person(index: number) {
+	const account = chain.account(index);
+	const walletClient = createWalletClient({ chain: chain.chain, account, transport: http(chain.rpcUrl, { retryCount: 0 }) });
+	const addresses = chain.config.contracts as { keyRegistry: Hex; vaultRegistry: Hex; proposals: Hex };
+	const deps: ProposalDeps = {
+		signer: { address: account.address, chainId: chain.chain.id, signMessage: (message) => account.signMessage({ message }) },
+		chain: createVaultChain({ publicClient: chain.publicClient, walletClient, account, addresses }),
+		providers: createProviderChain({ publicClient: chain.publicClient, walletClient, account, addresses, chainId: chain.chain.id }),
+		blobs: ipfs.blobStore,
+		local: memoryLocal()
+	};
+	return { address: account.address, deps, vaultDeps: { ...deps, domain: 'carevault.test', verifySignature: async () => true } };
+}
+
+describe('accepting a FHIR proposal checks its FHIR', () => {
+	let provider: ReturnType<typeof person>;
+	let patient: ReturnType<typeof person>;
+	let providerVault: OpenVault;
+	let patientVault: OpenVault;
+
+	beforeAll(async () => {
+		provider = person(4);
+		patient = person(5);
+		providerVault = (await createVault(provider.vaultDeps)).vault;
+		patientVault = (await createVault(patient.vaultDeps)).vault;
+		await registerAsProvider(provider.deps, { name: 'Careless Lab', role: 'lab' });
+	});
+
+	const proposeFhir = async (title: string, name: string, type: string, text: string) => {
+		const { id } = await proposeRecord(provider.deps, providerVault, {
+			patient: patient.address,
+			title,
+			category: 'medications',
+			date: '2024-05-02',
+			files: [bytesFile(name, type, utf8(text))],
+			kind: 'fhir'
+		});
+		const item = (await loadInbox(patient.deps, patientVault)).find((i) => i.id === id)!;
+		expect(item).toMatchObject({ verified: true, status: 'pending', payload: { kind: 'fhir' } });
+		return item;
+	};
+
+	it.each([
+		['a Bundle entry of 5', 'bundle.json', FHIR_JSON, '{"resourceType":"Bundle","entry":[{"resource":5}]}', '"bundle.json" is not readable FHIR: entry 1: not a FHIR resource (got a number).'],
+		['NDJSON with a null line', 'meds.ndjson', FHIR_NDJSON, '{"resourceType":"MedicationRequest","id":"m1","status":"active"}\nnull\n', '"meds.ndjson" is not readable FHIR: line 2: not a FHIR resource (got null).'],
+		['non-JSON', 'letter.json', FHIR_JSON, 'Dear patient, all is well.', '"letter.json" is not readable FHIR: not valid JSON'],
+		['a resource without resourceType', 'x.json', FHIR_JSON, '{"id":"x","status":"active"}', '"x.json" is not readable FHIR: not a FHIR resource: it has no resourceType.'],
+		['wrong field types', 'w.json', FHIR_JSON, '{"resourceType":"MedicationRequest","id":"w","medicationCodeableConcept":"x","authoredOn":42,"note":{}}', '"w.json" is not readable FHIR: MedicationRequest/w: medicationCodeableConcept should be a CodeableConcept (an object), got text.']
+	])('refuses %s with the reason, adds nothing, and the patient can still reject it', async (title, name, type, text, reason) => {
+		const item = await proposeFhir(title, name, type, text);
+		const before = patientVault.index.records.length;
+		const refusal = acceptProposal(patient.deps, patientVault, item);
+		await expect(refusal).rejects.toBeInstanceOf(ProposalInvalidFhirError);
+		await expect(refusal).rejects.toThrow(reason);
+		expect(patientVault.index.records.length).toBe(before);
+		expect((await patient.deps.providers.readProposal(item.id))?.status).toBe('pending');
+		await rejectProposal(patient.deps, item);
+		expect((await patient.deps.providers.readProposal(item.id))?.status).toBe('rejected');
+	});
+
+	it('accepts readable FHIR', async () => {
+		const item = await proposeFhir('Amoxicillin', 'med.json', FHIR_JSON, JSON.stringify({ resourceType: 'MedicationRequest', id: 'ok', status: 'active', medicationCodeableConcept: { text: 'Amoxicillin 500 mg' }, authoredOn: '2024-05-02' }));
+		const accepted = await acceptProposal(patient.deps, patientVault, item);
+		patientVault = accepted.vault;
+		expect(accepted.record).toMatchObject({ kind: 'fhir', title: 'Amoxicillin' });
+	});
+});
