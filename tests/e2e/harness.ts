@@ -137,7 +137,10 @@ export async function newProfile(options: { dir?: string; viewport?: { width: nu
  * Serves the same build mounted at `base` (e.g. '/ipfs/<cid>/') with the run's
  * config, or `siteConfig` instead; stopped when the spec file ends.
  */
-export async function serveAt(base: string, siteConfig: object = config): Promise<{ url: string }> {
+export async function serveAt(
+	base: string,
+	siteConfig: object = config
+): Promise<{ url: string; setConfig(config: object | undefined): void }> {
 	const server = await serveStatic({ base, config: siteConfig });
 	servers.add(server);
 	return server;

@@ -7,7 +7,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { accounts, newProfile, rpcUrl, url, waitForText, type Profile, connect, go } from './harness';
+import { accounts, newProfile, rpcUrl, serveAt, url, waitForText, type Profile, connect, go } from './harness';
 
 const patientAccount = accounts[1];
 const doctorAccount = accounts[2];
@@ -217,6 +217,13 @@ describe('consent and sharing', () => {
 		// A fresh page load, as a doctor opening a second link would do (a hash change alone keeps the page).
 		await vp.goto('about:blank');
 		await vp.goto(revocable);
+		await vp.getByTestId('link-share').waitFor({ timeout: 60_000 });
+		expect((await vp.getByTestId('shared-record-title').allInnerTexts()).sort()).toEqual(['Penicillin allergy']);
+
+		// The viewer holds no vault, so it also works on a shared path gateway, where vaults are refused.
+		const gateway = await serveAt('/ipfs/bafybeihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku/');
+		await vp.goto('about:blank');
+		await vp.goto(`${gateway.url}${new URL(revocable).hash}`);
 		await vp.getByTestId('link-share').waitFor({ timeout: 60_000 });
 		expect((await vp.getByTestId('shared-record-title').allInnerTexts()).sort()).toEqual(['Penicillin allergy']);
 

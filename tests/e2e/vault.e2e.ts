@@ -8,7 +8,9 @@ import { createHash } from 'node:crypto';
 import { CID } from 'multiformats/cid';
 import { base32upper } from 'multiformats/bases/base32';
 import type { Page } from 'playwright-core';
-import { accounts, config, newProfile, serveAt, waitForText, type Profile, connect } from './harness';
+import { createTestClient, http, parseEther } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { accounts, config, newProfile, rpcUrl, serveAt, waitForText, type Profile, connect } from './harness';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -213,6 +215,48 @@ describe('bad input loses nothing and says what happened', () => {
 		await page.goto(mounted.url);
 		await page.getByTestId('connect-wallet').click();
 		expect(await waitForText(page.getByTestId('notice'), 'Cannot reach the blockchain', 60_000)).toContain('127.0.0.1:9');
+		await profile.close();
+	});
+});
+
+describe('passphrase vaults', () => {
+	test('feedback while typing refuses a guessable passphrase; a strong one makes a vault (Argon2id MODERATE in Chromium)', async () => {
+		// A fresh funded account: every dev account already has a role in some spec.
+		const privateKey = generatePrivateKey();
+		await createTestClient({ mode: 'anvil', transport: http(rpcUrl) }).setBalance({
+			address: privateKeyToAccount(privateKey).address,
+			value: parseEther('10')
+		});
+		const profile = await newProfile();
+		const wallet = await profile.wallet({ privateKey });
+		const { page } = profile;
+		await connect(page);
+		await page.getByRole('button', { name: 'Use a passphrase instead' }).click();
+
+		const strength = page.getByTestId('passphrase-strength');
+		const create = page.getByTestId('create-passphrase-button');
+		await page.getByTestId('passphrase-input').fill('password123456');
+		await page.getByTestId('passphrase-repeat').fill('password123456');
+		expect(await waitForText(strength, 'Too easy to guess.')).toContain('This is similar to a commonly used password.');
+		expect(await strength.getAttribute('data-ok')).toBe('false');
+		expect(await create.isDisabled()).toBe(true);
+
+		await page.getByTestId('passphrase-input').fill('plaid otter sings quietly 91');
+		await page.getByTestId('passphrase-repeat').fill('plaid otter sings quietly 91');
+		await waitForText(strength, 'Strong enough.');
+		expect(await create.isEnabled()).toBe(true);
+		await create.click();
+		await waitForText(page.getByTestId('recovery-code'), /[A-Z0-9]{4}-/, 120_000);
+		expect(wallet.requests).not.toContain('personal_sign');
+		await page.getByTestId('recovery-code-done').click();
+		await page.getByTestId('no-records').waitFor();
+
+		// It opens again with the passphrase after a reload.
+		await page.reload();
+		await page.getByRole('radio', { name: 'Passphrase' }).check();
+		await page.getByTestId('unlock-secret').fill('plaid otter sings quietly 91');
+		await page.getByTestId('unlock-button').click();
+		await page.getByTestId('no-records').waitFor({ timeout: 120_000 });
 		await profile.close();
 	});
 });

@@ -58,7 +58,7 @@ describe('wallet connection (built site, test wallet, real anvil)', () => {
 	test('the built site runs from an IPFS-style sub-path', async () => {
 		const mounted = await serveAt('/ipfs/bafybeihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku/');
 		const profile = await newProfile();
-		await profile.wallet();
+		const wallet = await profile.wallet();
 		const { page } = profile;
 		const response = await page.goto(mounted.url);
 		expect(response?.status()).toBe(200);
@@ -67,5 +67,33 @@ describe('wallet connection (built site, test wallet, real anvil)', () => {
 		expect(profile.diagnostics.filter((d) => /HTTP 404|request failed/.test(d))).toEqual([]);
 		await page.getByTestId('connect-wallet').click();
 		await page.getByTestId('account-address').waitFor();
+
+		// A shared path gateway is one origin for every site it serves: no vault is made or opened here.
+		expect(new URL(config.appUri).host).not.toBe(new URL(mounted.url).host);
+		const refused = await waitForText(page.getByTestId('vault-refused'), 'shared IPFS gateway');
+		expect(refused).toContain('every site the gateway serves shares this one browser origin');
+		expect(refused).toContain(`Open Carevault at its own address instead: ${config.appUri}`);
+		expect(await page.getByTestId('create-vault-button').count()).toBe(0);
+		expect(await page.getByTestId('unlock-button').count()).toBe(0);
+		expect(wallet.requests).not.toContain('personal_sign');
+
+		// The share-link viewer holds no vault and still runs here (a real link is opened here in sharing.e2e.ts).
+		await page.goto(`${mounted.url}#/link/not-a-real-link`);
+		await page.getByTestId('link-refused').waitFor();
+		expect(await page.getByTestId('vault-refused').count()).toBe(0);
+	});
+
+	test('on the site\'s own host the same sub-path is not refused', async () => {
+		const own = await serveAt('/ipfs/bafybeihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku/');
+		// The port is known only once it serves: then its config names it as the site's own address.
+		own.setConfig({ ...config, appUri: own.url });
+		const profile = await newProfile();
+		await profile.wallet({ privateKey: accounts[6].privateKey });
+		const { page } = profile;
+		await page.goto(own.url);
+		await page.getByTestId('connect-wallet').click();
+		// Create or Unlock (another spec may have given this account a vault), never the refusal.
+		await page.locator('[data-testid="create-vault"], [data-testid="unlock-vault"]').first().waitFor({ timeout: 60_000 });
+		expect(await page.getByTestId('vault-refused').count()).toBe(0);
 	});
 });

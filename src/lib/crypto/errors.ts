@@ -66,3 +66,14 @@ export class VaultHeaderCorruptError extends CarevaultError {
 		super('The locked vault key could not be read; this copy is damaged or from a newer version of Carevault.', options);
 	}
 }
+
+/** A vault header in a format this version no longer opens. */
+export class VaultHeaderOutdatedError extends CarevaultError {
+	override name = 'VaultHeaderOutdatedError' as const;
+	constructor(version: unknown, options: { cause?: unknown } = {}) {
+		super(
+			`This vault was created by an early test version of Carevault (vault format ${JSON.stringify(version)}), whose wallet unlock message was not a valid sign-in message. This version cannot open it: create a new vault with another account on a fresh test chain.`,
+			options
+		);
+	}
+}

@@ -1,4 +1,6 @@
-import { getAddress, keccak256, stringToBytes } from 'viem/utils';
+import { compactSignatureToSignature, parseCompactSignature, parseSignature, serializeSignature } from 'viem';
+import { createSiweMessage } from 'viem/siwe';
+import { bytesToHex, getAddress, hexToBigInt, numberToHex, stringToBytes } from 'viem/utils';
 import { InvalidInputError, NonDeterministicSignerError, RecoveryCodeInvalidError } from './errors';
 import { hkdfSha256 } from './hkdf';
 import { checkBytes, checkInteger, checkMinBytes, checkString, takeRandom, type RandomSource } from './input';
@@ -17,52 +19,76 @@ export const KEK_SALT_BYTES = 16;
 export const WALLET_KEK_INFO = 'carevault/v1/wallet-kek';
 export const RECOVERY_KEK_INFO = 'carevault/v1/recovery-kek';
 
+/** Everything the unlock message is built from; all of it is kept in the wallet slot of the vault header. */
 export interface UnlockMessageParameters {
-	/** The site's host (RFC 3986 authority, e.g. "carevault.example" or "localhost:5173"). */
+	/** The site's stable name (config.appDomain, e.g. "carevault.example"), never the page's current host. */
 	domain: string;
+	/** Where the site is meant to be opened (config.appUri). */
+	uri: string;
 	address: string;
 	chainId: number;
-	/** Defaults to https://<domain>. */
-	uri?: string;
+	/** At least 8 letters or digits, chosen once when the vault is created. */
+	nonce: string;
+	/** ISO 8601 UTC instant as Date.toISOString() writes it, chosen once when the vault is created. */
+	issuedAt: string;
+}
+
+/** What signing means, in the words the wallet shows above the message's fields. */
+export function unlockStatement(domain: string): string {
+	return `Unlock your Carevault vault. This signature is your vault key: sign it only on ${domain}.`;
 }
 
 /**
- * The fixed Sign-In-with-Ethereum (EIP-4361) style message whose signature
- * unlocks a vault. It binds the site's domain (a phishing site must ask for a
- * message naming itself), the address and the chain. It has no Issued At and
- * its nonce is derived from the address, because the same wallet must get the
- * same message, hence the same signature and key, every time.
+ * The Sign-In-with-Ethereum (EIP-4361) message whose signature unlocks a
+ * vault, built by viem's createSiweMessage so wallets can run their own domain
+ * checks. It names the site's stable domain (a phishing site must ask for a
+ * message naming another domain, or one the wallet sees is not its own), the
+ * address and the chain. Its nonce and Issued At are fixed per vault and kept
+ * in the vault header: the same wallet must get the same message, hence the
+ * same signature and key, on every device and every time.
  *
  * @example
- * unlockMessage({ domain: 'carevault.example', address: '0xf39F...2266', chainId: 1 })
+ * unlockMessage({ domain: 'carevault.example', uri: 'https://carevault.example/', address: '0xf39F...2266',
+ *   chainId: 1, nonce: '5f1d7a0c9b3e4d21', issuedAt: '2026-11-29T22:00:00.000Z' })
  */
 export function unlockMessage(params: UnlockMessageParameters): string {
 	const domain = checkString('domain', params?.domain, { nonEmpty: true });
-	if (!/^[A-Za-z0-9.\-_~[\]:%]+$/.test(domain))
-		throw new InvalidInputError(`domain: expected a host such as "carevault.example" or "localhost:5173", got ${JSON.stringify(domain)}`);
+	const uri = checkString('uri', params.uri, { nonEmpty: true });
 	const address = checksumAddress(params.address);
 	const chainId = checkInteger('chainId', params.chainId, 1);
-	const uri = params.uri === undefined ? `https://${domain}` : checkString('uri', params.uri, { nonEmpty: true });
-	if (/\s/.test(uri)) throw new InvalidInputError(`uri: expected no whitespace, got ${JSON.stringify(uri)}`);
-	return [
-		`${domain} wants you to sign in with your Ethereum account:`,
-		address,
-		'',
-		`Unlock my Carevault. Only sign this on ${domain}.`,
-		'',
-		`URI: ${uri}`,
-		'Version: 1',
-		`Chain ID: ${chainId}`,
-		`Nonce: ${unlockNonce(address)}`
-	].join('\n');
+	const nonce = checkString('nonce', params.nonce, { nonEmpty: true });
+	const issuedAt = parseIssuedAt(params.issuedAt);
+	try {
+		return createSiweMessage({ domain, uri, address, chainId, nonce, issuedAt, version: '1', statement: unlockStatement(domain) });
+	} catch (cause) {
+		// viem names the field and the rule it broke (domain not an RFC 3986 authority, nonce too short ...).
+		throw new InvalidInputError(`unlock message: ${(cause as { shortMessage?: string })?.shortMessage ?? String(cause)} (${JSON.stringify({ domain, uri, nonce })})`, { cause });
+	}
 }
 
-/** 16 hex characters derived from the address: fixed per wallet, alphanumeric as EIP-4361 requires. */
-export function unlockNonce(address: string): string {
-	return keccak256(stringToBytes(`carevault/v1/unlock-nonce/${checksumAddress(address).toLowerCase()}`)).slice(2, 18);
+/** Bytes of randomness in an unlock nonce (shown as 32 hex characters). */
+const NONCE_BYTES = 16;
+
+/**
+ * The fixed parts of a new vault's unlock message: a random nonce and the
+ * current time, to whole seconds. Both go into the vault header's wallet slot.
+ */
+export function newUnlockChallenge(options: { random?: RandomSource; now?: Date } = {}): { nonce: string; issuedAt: string } {
+	const now = options.now ?? new Date();
+	const issuedAt = new Date(Math.floor(now.getTime() / 1000) * 1000).toISOString();
+	return { nonce: bytesToHex(takeRandom(options.random, NONCE_BYTES)).slice(2), issuedAt };
 }
 
-function checksumAddress(address: unknown): string {
+function parseIssuedAt(value: unknown): Date {
+	const text = checkString('issuedAt', value, { nonEmpty: true });
+	const date = new Date(text);
+	// Only the exact form toISOString writes: anything else would not rebuild the same message.
+	if (Number.isNaN(date.getTime()) || date.toISOString() !== text)
+		throw new InvalidInputError(`issuedAt: expected an ISO 8601 UTC time such as "2026-11-29T22:00:00.000Z", got ${JSON.stringify(text)}`);
+	return date;
+}
+
+function checksumAddress(address: unknown): `0x${string}` {
 	checkString('address', address, { nonEmpty: true });
 	try {
 		return getAddress(address as string);
@@ -71,24 +97,75 @@ function checksumAddress(address: unknown): string {
 	}
 }
 
+// Order of the secp256k1 group (SEC 2, section 2.4.1). An ECDSA signature (r, s)
+// is equally valid as (r, n - s) with the other y parity; wallets should send
+// the low-s form (EIP-2) but nothing forces them to.
+const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+const HALF_N = SECP256K1_N >> 1n;
+
+/**
+ * The one canonical encoding of a secp256k1 signature: 65 bytes r || s || v
+ * with s in the lower half of the group order and v as 27 or 28. Accepts
+ * 65-byte signatures whose v is 0, 1, 27 or 28 (with low or high s) and
+ * 64-byte EIP-2098 compact signatures. A wallet that changes how it encodes
+ * the same signature therefore still gives the same key.
+ * Throws InvalidInputError for anything that is not a signature.
+ */
+export function normalizeSignature(signature: Uint8Array): Uint8Array {
+	checkBytes('signature', signature);
+	if (signature.length !== 64 && signature.length !== 65)
+		throw new InvalidInputError(`signature: expected Uint8Array of length 65 (or 64, EIP-2098), got length=${signature.length}`);
+	const hex = bytesToHex(signature);
+	let parsed: { r: `0x${string}`; s: `0x${string}`; yParity: number };
+	try {
+		const p = signature.length === 64 ? compactSignatureToSignature(parseCompactSignature(hex)) : parseSignature(hex);
+		parsed = { r: p.r, s: p.s, yParity: p.yParity ?? -1 };
+	} catch (cause) {
+		throw new InvalidInputError('signature: not a secp256k1 signature (r, s out of range or v not 0, 1, 27 or 28)', { cause });
+	}
+	let s = hexToBigInt(parsed.s);
+	let yParity = parsed.yParity;
+	if (yParity !== 0 && yParity !== 1) throw new InvalidInputError('signature: v must be 0, 1, 27 or 28');
+	if (s > HALF_N) {
+		s = SECP256K1_N - s;
+		yParity = 1 - yParity;
+	}
+	return serializeSignature({ r: parsed.r, s: numberToHex(s, { size: 32 }), yParity, to: 'bytes' });
+}
+
 /**
  * The wallet KEK from two signatures of the unlock message, taken at set-up.
  * Wallets that sign non-deterministically (some hardware and smart-contract
  * wallets) would lock the person out on the next unlock, so they are refused.
+ * Both are compared in their normalised form.
  */
 export async function kekFromSignatures(sig1: Uint8Array, sig2: Uint8Array, salt: Uint8Array): Promise<Uint8Array> {
 	const sodium = await getSodium();
-	checkMinBytes('sig1', sig1, 64);
-	checkMinBytes('sig2', sig2, 64);
-	if (sig1.length !== sig2.length || !sodium.memcmp(sig1, sig2)) throw new NonDeterministicSignerError();
-	return kekFromSignature(sig1, salt);
+	const a = normalizeSignature(sig1);
+	const b = normalizeSignature(sig2);
+	try {
+		if (!sodium.memcmp(a, b)) throw new NonDeterministicSignerError();
+		return await kekFromSignature(a, salt);
+	} finally {
+		sodium.memzero(a);
+		sodium.memzero(b);
+	}
 }
 
-/** HKDF-SHA256(ikm = signature, salt, info = "carevault/v1/wallet-kek"), 32 bytes. */
+/**
+ * HKDF-SHA256(ikm = normalised 65-byte signature, salt, info =
+ * "carevault/v1/wallet-kek"), 32 bytes. The caller keeps (and wipes) `signature`;
+ * the normalised copy made here is wiped before returning.
+ */
 export async function kekFromSignature(signature: Uint8Array, salt: Uint8Array): Promise<Uint8Array> {
 	checkMinBytes('signature', signature, 64);
 	checkBytes('salt', salt, KEK_SALT_BYTES);
-	return hkdfSha256(signature, salt, WALLET_KEK_INFO, 32);
+	const canonical = normalizeSignature(signature);
+	try {
+		return await hkdfSha256(canonical, salt, WALLET_KEK_INFO, 32);
+	} finally {
+		canonical.fill(0);
+	}
 }
 
 /** Argon2id parameters recorded with each passphrase slot. */
@@ -99,16 +176,16 @@ export interface Argon2Params {
 }
 
 /**
- * libsodium's INTERACTIVE limits (2 passes, 64 MiB). MODERATE (256 MiB) takes
- * several seconds in WASM and can fail to allocate in mobile browsers; the
- * passphrase is a fallback next to the wallet, the parameters are stored in
- * each slot so they can be raised later without breaking old vaults, and the
- * test suite stays fast.
+ * libsodium's MODERATE limits (crypto_pwhash_OPSLIMIT_MODERATE = 3 passes,
+ * MEMLIMIT_MODERATE = 256 MiB): a passphrase is what an attacker who copied
+ * the public vault header would guess at, so each guess must be costly. The
+ * parameters are stored in each slot, so vaults made with other limits still
+ * open and the limits can be raised later. Tests may pass cheaper limits.
  */
 export const PASSPHRASE_ARGON2: Readonly<Argon2Params> = Object.freeze({
 	alg: 'argon2id13',
-	opslimit: 2,
-	memlimit: 64 * 1024 * 1024
+	opslimit: 3,
+	memlimit: 256 * 1024 * 1024
 });
 
 /**
@@ -127,14 +204,12 @@ export async function kekFromPassphrase(
 	if (params?.alg !== 'argon2id13') throw new InvalidInputError(`params.alg: expected "argon2id13", got ${String(params?.alg)}`);
 	checkInteger('params.opslimit', params.opslimit, sodium.crypto_pwhash_OPSLIMIT_MIN);
 	checkInteger('params.memlimit', params.memlimit, sodium.crypto_pwhash_MEMLIMIT_MIN);
-	return sodium.crypto_pwhash(
-		32,
-		stringToBytes(passphrase.normalize('NFKC')),
-		salt,
-		params.opslimit,
-		params.memlimit,
-		sodium.crypto_pwhash_ALG_ARGON2ID13
-	);
+	const password = stringToBytes(passphrase.normalize('NFKC'));
+	try {
+		return sodium.crypto_pwhash(32, password, salt, params.opslimit, params.memlimit, sodium.crypto_pwhash_ALG_ARGON2ID13);
+	} finally {
+		sodium.memzero(password);
+	}
 }
 
 // Recovery codes: 128 random bits as 26 Crockford base32 characters, then two

@@ -4,6 +4,7 @@ import type { VaultDeps } from '../vault/deps';
 import { WalletNotConnectedError } from '../wallet/errors';
 import { createIdbLocalStore } from '../storage/idbLocalStore';
 import { VaultLockedError } from '../vault/errors';
+import { originCheck } from '../vault/originCheck';
 
 // Helia and the chain adapter are heavy: loaded on first use, once, never in the first paint.
 let ipfsNode: Promise<Awaited<ReturnType<typeof import('../ipfs/node').startBrowserNode>>> | null = null;
@@ -36,6 +37,9 @@ async function contractClients(config: AppConfig, wallet: WalletSession, onScanP
 export async function makeVaultDeps(config: AppConfig, wallet: WalletSession): Promise<VaultDeps> {
 	const address = wallet.address;
 	if (!address || wallet.chainId === null) throw new WalletNotConnectedError();
+	// No vault adapter at all on a shared path gateway: another site there shares this origin.
+	const origin = originCheck({ location, config });
+	if (!origin.ok) throw origin.error;
 	const [clients, { createVaultChain }, { verifyMessage }, node, { browserEncryptor }] = await Promise.all([
 		contractClients(config, wallet),
 		import('../chain/vaultChain'),
@@ -49,7 +53,8 @@ export async function makeVaultDeps(config: AppConfig, wallet: WalletSession): P
 		chain: createVaultChain(clients),
 		blobs: node.blobStore,
 		local: createIdbLocalStore(),
-		domain: location.host,
+		domain: config.appDomain,
+		uri: config.appUri,
 		verifySignature: (p) => verifyMessage(p),
 		encrypt: browserEncryptor
 	};

@@ -11,11 +11,13 @@ import { currentLists, type CurrentLists } from '../records/reconcile';
 import { listSourceRecords, readFhirRecords, type FhirRecordsContent, type RecordContent, type UnreadableRecord } from '../vault/fhirRecords';
 import { noticeOf, type Notice } from './notice';
 import { messageOf } from '../errors';
+import { passphraseStrength, type PassphraseStrength } from '../vault/passphraseStrength';
 
 /** Runs after records reach the vault (added or accepted): extends active grants that cover them; may hand back a changed vault. */
 export type AfterAdd = (vault: OpenVault, added: VaultRecord[]) => Promise<OpenVault | void>;
 
-export type VaultStatus = 'idle' | 'checking' | 'no-vault' | 'locked' | 'unlocked' | 'error';
+/** 'refused': this page may hold no vault (a shared gateway origin); `refusal` says why and what to do. */
+export type VaultStatus = 'idle' | 'checking' | 'no-vault' | 'locked' | 'unlocked' | 'error' | 'refused';
 
 const STEP_TEXT: Record<CreateVaultStep, string> = {
 	signing: 'Sign the unlock message in your wallet (1 of 2)…',
@@ -45,17 +47,25 @@ export class VaultState {
 
 	#afterAdd: AfterAdd | null;
 	#afterUnlock: ((vault: OpenVault) => Promise<OpenVault>) | null;
+	#refusal: Error | null;
 
+	/**
+	 * `refusal`: why no vault may be created or unlocked on this page (see
+	 * vault/originCheck), or null. When set, nothing asks the wallet for a signature.
+	 */
 	constructor(
 		makeDeps: () => Promise<VaultDeps>,
-		options: { afterAdd?: AfterAdd; afterUnlock?: (vault: OpenVault) => Promise<OpenVault> } = {}
+		options: { afterAdd?: AfterAdd; afterUnlock?: (vault: OpenVault) => Promise<OpenVault>; refusal?: Error | null } = {}
 	) {
 		this.#makeDeps = makeDeps;
+		this.#refusal = options.refusal ?? null;
 		this.#afterAdd = options.afterAdd ?? null;
 		this.#afterUnlock = options.afterUnlock ?? null;
 	}
 
-	get status() { return this.#status; }
+	get status(): VaultStatus { return this.#refusal ? 'refused' : this.#status; }
+	/** Why this page may hold no vault, to show where Create and Unlock would be; null when it may. */
+	get refusal(): string | null { return this.#refusal ? messageOf(this.#refusal) : null; }
 	get busy() { return this.#busy; }
 	get progress() { return this.#progress; }
 	get notice() { return this.#notice; }
@@ -112,6 +122,7 @@ export class VaultState {
 	/** Looks up whether the connected account has a vault (after connect or an account change). */
 	async check(): Promise<void> {
 		this.lock();
+		if (this.#refusal) return;
 		this.#deps = null;
 		this.#status = 'checking';
 		await this.#run('Looking for your vault…', async () => {
@@ -128,6 +139,7 @@ export class VaultState {
 
 	async create(options: { passphrase?: string } = {}): Promise<void> {
 		await this.#run(STEP_TEXT.signing, async () => {
+			if (this.#refusal) throw this.#refusal;
 			const deps = await this.#ensureDeps();
 			let created;
 			try {
@@ -153,6 +165,7 @@ export class VaultState {
 	async unlock(method: UnlockMethod = { kind: 'wallet' }): Promise<void> {
 		const text = method.kind === 'wallet' ? 'Sign the unlock message in your wallet…' : 'Unlocking…';
 		await this.#run(text, async () => {
+			if (this.#refusal) throw this.#refusal;
 			const deps = await this.#ensureDeps();
 			let vault = await unlockVault(deps, method);
 			if (this.#afterUnlock) {
@@ -167,6 +180,11 @@ export class VaultState {
 			this.#vault = vault;
 			this.#status = 'unlocked';
 		});
+	}
+
+	/** zxcvbn's verdict and feedback on a passphrase being typed for a new vault. */
+	async passphraseStrength(passphrase: string): Promise<PassphraseStrength> {
+		return passphraseStrength(passphrase, this.address ? [this.address] : []);
 	}
 
 	/** Forgets every key held in memory. */

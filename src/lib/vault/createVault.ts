@@ -1,17 +1,20 @@
-import { kekFromPassphrase, kekFromRecoveryCode, kekFromSignatures, makeRecoveryCode } from '../crypto/unlock';
+import { kekFromPassphrase, kekFromRecoveryCode, kekFromSignatures, makeRecoveryCode, newUnlockChallenge, PASSPHRASE_ARGON2, type Argon2Params } from '../crypto/unlock';
 import { createVaultHeader, encodeVaultHeader, generateRootSecret, type VaultSlotInput } from '../crypto/vaultHeader';
 import { deriveVaultKeys, publicKeysOf } from '../crypto/keys';
 import { randomBytes } from './random';
 import { emptyIndex } from '../records/model';
 import { VaultExistsError, VaultPointerChangedError } from './errors';
 import { headerKey, type OpenVault, type VaultDeps } from './deps';
-import { signUnlockMessage } from './unlockMessage';
+import { signUnlockMessage, unlockMessageFields } from './unlockMessage';
+import { assertStrongPassphrase } from './passphraseStrength';
 
 export type CreateVaultStep = 'signing' | 'signing-again' | 'storing' | 'publishing' | 'done';
 
 export interface CreateVaultParameters {
 	/** Use a passphrase instead of the wallet signature (for wallets that sign non-deterministically). */
 	passphrase?: string;
+	/** Argon2id limits for the passphrase; defaults to PASSPHRASE_ARGON2 (libsodium MODERATE). Tests pass cheaper ones. */
+	argon2?: Argon2Params;
 	onStep?(step: CreateVaultStep): void;
 }
 
@@ -38,22 +41,25 @@ export async function createVault(deps: VaultDeps, params: CreateVaultParameters
 
 	const slots: VaultSlotInput[] = [];
 	if (params.passphrase !== undefined) {
+		await assertStrongPassphrase(params.passphrase, [signer.address]);
 		const salt = randomBytes(16);
-		slots.push({ kind: 'passphrase', salt, kek: await kekFromPassphrase(params.passphrase, salt) });
+		const argon2 = params.argon2 ?? PASSPHRASE_ARGON2;
+		slots.push({ kind: 'passphrase', salt, argon2, kek: await kekFromPassphrase(params.passphrase, salt, argon2) });
 	} else {
+		// The nonce and Issued At are fixed now and kept in the slot: every later unlock signs this same message.
+		const message = unlockMessageFields(deps, newUnlockChallenge());
 		onStep?.('signing');
-		const first = await signUnlockMessage(deps);
-		onStep?.('signing-again');
-		const second = await signUnlockMessage(deps);
-		const salt = randomBytes(16);
-		slots.push({
-			kind: 'wallet',
-			address: signer.address,
-			chainId: signer.chainId,
-			domain: deps.domain,
-			salt,
-			kek: await kekFromSignatures(first, second, salt)
-		});
+		const first = await signUnlockMessage(deps, message);
+		let second: Uint8Array | undefined;
+		try {
+			onStep?.('signing-again');
+			second = await signUnlockMessage(deps, message);
+			const salt = randomBytes(16);
+			slots.push({ kind: 'wallet', message, salt, kek: await kekFromSignatures(first, second, salt) });
+		} finally {
+			first.fill(0);
+			second?.fill(0);
+		}
 	}
 	const recoveryCode = makeRecoveryCode();
 	const recoverySalt = randomBytes(16);
@@ -69,6 +75,7 @@ export async function createVault(deps: VaultDeps, params: CreateVaultParameters
 	await local.put(headerKey(signer.address, headerCid), headerBytes);
 
 	const keys = await deriveVaultKeys(rootSecret);
+	rootSecret.fill(0);
 	onStep?.('publishing');
 	// The pointer goes first and only where there is none (compare-and-swap on
 	// "no vault"): a second create from a stale view, however late the RPC,

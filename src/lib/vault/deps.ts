@@ -10,8 +10,14 @@ export interface VaultDeps {
 	chain: VaultChain;
 	blobs: BlobStore;
 	local: LocalStore;
-	/** The site's host, bound into the unlock message so another site cannot phish it. */
+	/**
+	 * The site's stable name (config.appDomain), bound into the unlock message so
+	 * another site cannot phish it. Never the page's host: a gateway or a new
+	 * release changes the host, and a vault bound to it could not be unlocked.
+	 */
 	domain: string;
+	/** Where the site is meant to be opened (config.appUri), the unlock message's URI. Defaults to https://<domain>/. */
+	uri?: string;
 	/** Checks that `signature` of `message` was made by `address` (viem's verifyMessage). */
 	verifySignature(params: { address: Hex; message: string; signature: Hex }): Promise<boolean>;
 	/**

@@ -1,20 +1,50 @@
+import { bytesToHex } from 'viem/utils';
 import { hexToBytes } from '../crypto/encoding';
-import { unlockMessage } from '../crypto/unlock';
+import { normalizeSignature, unlockMessage, type UnlockMessageParameters } from '../crypto/unlock';
 import { WalletSignatureError } from './walletErrors';
 import { SignatureInvalidError } from './errors';
 import type { VaultDeps } from './deps';
 
-/** Asks the wallet to sign the domain-bound unlock message and checks the signature. */
-export async function signUnlockMessage(deps: Pick<VaultDeps, 'signer' | 'domain' | 'verifySignature'>): Promise<Uint8Array> {
-	const { signer, domain } = deps;
-	const message = unlockMessage({ domain, address: signer.address, chainId: signer.chainId });
+/** The unlock message fields for the connected wallet on this site, with a vault's fixed nonce and Issued At. */
+export function unlockMessageFields(
+	deps: Pick<VaultDeps, 'signer' | 'domain' | 'uri'>,
+	fixed: { nonce: string; issuedAt: string }
+): UnlockMessageParameters {
+	return {
+		domain: deps.domain,
+		uri: deps.uri ?? `https://${deps.domain}/`,
+		address: deps.signer.address,
+		chainId: deps.signer.chainId,
+		nonce: fixed.nonce,
+		issuedAt: fixed.issuedAt
+	};
+}
+
+/**
+ * Asks the wallet to sign the unlock message built from `fields` and checks
+ * the signature. Returns it normalised (low s, v = 27/28); the caller wipes it.
+ */
+export async function signUnlockMessage(
+	deps: Pick<VaultDeps, 'signer' | 'verifySignature'>,
+	fields: UnlockMessageParameters
+): Promise<Uint8Array> {
+	const { signer } = deps;
+	const message = unlockMessage(fields);
 	let signature;
 	try {
 		signature = await signer.signMessage(message);
 	} catch (cause) {
 		throw WalletSignatureError.from(cause);
 	}
-	if (!(await deps.verifySignature({ address: signer.address, message, signature })))
+	let normalised: Uint8Array;
+	try {
+		normalised = normalizeSignature(hexToBytes(signature));
+	} catch {
 		throw new SignatureInvalidError();
-	return hexToBytes(signature);
+	}
+	if (!(await deps.verifySignature({ address: signer.address, message, signature: bytesToHex(normalised) }))) {
+		normalised.fill(0);
+		throw new SignatureInvalidError();
+	}
+	return normalised;
 }

@@ -1,5 +1,5 @@
-import { kekFromPassphrase, kekFromRecoveryCode, kekFromSignature } from '../crypto/unlock';
-import { decodeVaultHeader, openVaultHeader, type VaultHeader } from '../crypto/vaultHeader';
+import { kekFromPassphrase, kekFromRecoveryCode, kekFromSignature, unlockMessage } from '../crypto/unlock';
+import { decodeVaultHeader, openVaultHeader, type VaultHeader, type WalletSlot } from '../crypto/vaultHeader';
 import { deriveVaultKeys, publicKeysOf } from '../crypto/keys';
 import { WrongKeyError } from '../crypto/errors';
 import { NoSlotForMethodError, VaultNotFoundError } from './errors';
@@ -20,7 +20,12 @@ export type UnlockMethod =
 export async function unlockVault(deps: VaultDeps, method: UnlockMethod): Promise<OpenVault> {
 	const { header, headerCid } = await findVaultHeader(deps, deps.signer.address);
 	const rootSecret = await openWith(deps, header, method);
-	const keys = await deriveVaultKeys(rootSecret);
+	let keys;
+	try {
+		keys = await deriveVaultKeys(rootSecret);
+	} finally {
+		rootSecret.fill(0);
+	}
 	const index = await loadIndex(deps, keys);
 	// createVault writes the pointer before the keys; if it stopped in between,
 	// finish it here (keys derive from the root secret, so this is the same write).
@@ -55,16 +60,30 @@ async function openWith(deps: VaultDeps, header: VaultHeader, method: UnlockMeth
 	const slots = header.slots.filter((s) => s.kind === method.kind);
 	if (method.kind === 'wallet') {
 		const own = slots.filter(
-			(s) => s.kind === 'wallet' && s.domain === deps.domain && s.chainId === deps.signer.chainId &&
-				s.address.toLowerCase() === deps.signer.address.toLowerCase()
+			(s): s is WalletSlot =>
+				s.kind === 'wallet' &&
+				s.message.domain === deps.domain &&
+				s.message.chainId === deps.signer.chainId &&
+				s.message.address.toLowerCase() === deps.signer.address.toLowerCase()
 		);
 		if (own.length === 0)
 			throw new NoSlotForMethodError(
 				'this wallet signature',
-				'It was set up on another site address or chain. Use your recovery code or passphrase.'
+				`It was set up for another site name than ${deps.domain}, or another chain. Use your recovery code or passphrase.`
 			);
-		const signature = await signUnlockMessage(deps);
-		return tryEach(header, own, (salt) => kekFromSignature(signature, salt));
+		// Each slot keeps the exact message it was made with; usually there is one.
+		const signatures = new Map<string, Uint8Array>();
+		try {
+			return await tryEach(header, own, async (salt, slot) => {
+				const message = (slot as WalletSlot).message;
+				const key = unlockMessage(message);
+				let signature = signatures.get(key);
+				if (!signature) signatures.set(key, (signature = await signUnlockMessage(deps, message)));
+				return kekFromSignature(signature, salt);
+			});
+		} finally {
+			for (const signature of signatures.values()) signature.fill(0);
+		}
 	}
 	if (slots.length === 0)
 		throw new NoSlotForMethodError(

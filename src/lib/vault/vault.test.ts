@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryLocal } from '../../../tests/setup/memoryLocal';
 import { createPublicClient, createWalletClient, http, verifyMessage, type Hex } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
 import { startAnvil, ANVIL_PRIVATE_KEYS } from '../../../scripts/anvil.mjs';
 import { deployContracts } from '../../../scripts/deploy.mjs';
@@ -22,6 +22,23 @@ import { commitRecords } from './commitRecords';
 import { readAttachment } from './openAttachment';
 import { VaultExistsError, VaultNotFoundError } from './errors';
 import { SignatureCancelledError } from './walletErrors';
+import { SignatureInvalidError, WeakPassphraseError } from './errors';
+import { decodeVaultHeader } from '../crypto/vaultHeader';
+import { NonDeterministicSignerError } from '../crypto/errors';
+import { getSodium } from '../crypto/sodium';
+import siweParser from '@spruceid/siwe-parser';
+import { hashMessage, hexToBigInt, numberToHex, parseSignature, serializeSignature } from 'viem';
+import { Secp256k1, Signature as OxSignature } from 'ox';
+
+const { ParsedMessage: SiweParsedMessage } = siweParser;
+const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+/** The same signature with s = n - s and the other y parity: valid, but not canonical. */
+const highS = (signature: Hex): Hex => {
+	const { r, s, yParity } = parseSignature(signature);
+	return serializeSignature({ r, s: numberToHex(N - hexToBigInt(s), { size: 32 }), yParity: 1 - yParity! });
+};
+/** The same signature with v as 0/1 instead of 27/28. */
+const v01 = (signature: Hex): Hex => `${signature.slice(0, 130)}0${Number.parseInt(signature.slice(130), 16) - 27}` as Hex;
 
 
 const bytesInput = (name: string, type: string, bytes: Uint8Array, pieces = 1): FileInput => ({
@@ -54,22 +71,30 @@ afterAll(async () => {
 	await anvil?.stop();
 });
 
-async function makeDeps(keyIndex: number, options: { reject?: { sign?: boolean } } = {}) {
-	const account = privateKeyToAccount(ANVIL_PRIVATE_KEYS[keyIndex] as Hex);
+async function makeDeps(key: number | Hex, options: { reject?: { sign?: boolean } } = {}) {
+	const account = privateKeyToAccount(typeof key === 'number' ? (ANVIL_PRIVATE_KEYS[key] as Hex) : key);
 	const chain = { ...foundry, rpcUrls: { default: { http: [anvil.rpcUrl] } } };
 	const publicClient = createPublicClient({ chain, transport: http(anvil.rpcUrl) });
 	const walletClient = createWalletClient({ chain, account, transport: http(anvil.rpcUrl) });
 	const node = await createMemoryNode();
 	nodes.push(node);
-	const control = { rejectSign: options.reject?.sign ?? false, signatures: 0 };
+	const control = {
+		rejectSign: options.reject?.sign ?? false,
+		signatures: 0,
+		/** Every message the wallet was asked to sign. */
+		messages: [] as string[],
+		/** How the wallet encodes its signatures (a wallet update may change it). */
+		encode: (signature: Hex, _message: string): Hex | Promise<Hex> => signature
+	};
 	const deps: VaultDeps = {
 		signer: {
 			address: account.address,
 			chainId: 31337,
 			signMessage: async (message) => {
 				control.signatures++;
+				control.messages.push(message);
 				if (control.rejectSign) throw Object.assign(new Error('User rejected the request.'), { code: 4001 });
-				return account.signMessage({ message });
+				return control.encode(await account.signMessage({ message }), message);
 			}
 		},
 		chain: createVaultChain({
@@ -81,9 +106,10 @@ async function makeDeps(keyIndex: number, options: { reject?: { sign?: boolean }
 		blobs: node.blobStore,
 		local: memoryLocal(),
 		domain: 'carevault.test',
+		uri: 'https://carevault.test/app/',
 		verifySignature: ({ address, message, signature }) => verifyMessage({ address, message, signature })
 	};
-	return { deps, control, node };
+	return { deps, control, node, account };
 }
 
 describe('vault end to end (node)', () => {
@@ -143,14 +169,20 @@ describe('vault end to end (node)', () => {
 		expect(await deps.chain.readVaultPointer(deps.signer.address)).toBeNull();
 	});
 
-	it('a passphrase vault opens with the passphrase only', async () => {
+	it('a passphrase vault opens with the passphrase only; Argon2id at libsodium MODERATE, recorded in the header', async () => {
 		const { deps, control } = await makeDeps(4);
-		await createVault(deps, { passphrase: 'correct horse battery staple' });
+		const { vault } = await createVault(deps, { passphrase: 'correct horse battery staple' });
 		expect(control.signatures).toBe(0);
+		const sodium = await getSodium();
+		const header = decodeVaultHeader(await deps.blobs.getBytes(vault.headerCid));
+		expect(header.slots.find((s) => s.kind === 'passphrase')).toMatchObject({
+			argon2: { alg: 'argon2id13', opslimit: sodium.crypto_pwhash_OPSLIMIT_MODERATE, memlimit: sodium.crypto_pwhash_MEMLIMIT_MODERATE }
+		});
 		await expect(unlockVault(deps, { kind: 'passphrase', passphrase: 'wrong horse battery staple' })).rejects.toBeInstanceOf(WrongKeyError);
 		const v = await unlockVault(deps, { kind: 'passphrase', passphrase: 'correct horse battery staple' });
 		expect(v.index.records).toEqual([]);
-	});
+	}, 60_000);
+
 
 	it('an altered ciphertext block fails with DecryptionFailedError while other records open', async () => {
 		const { deps, node } = await makeDeps(5);
@@ -166,5 +198,81 @@ describe('vault end to end (node)', () => {
 		await node.tamper(ra.attachments[0].manifest.cid);
 		await expect(readAttachment(deps, v, ra, ra.attachments[0])).rejects.toBeInstanceOf(DecryptionFailedError);
 		expect(concat(await readAttachment(deps, v, rb, rb.attachments[0]))).toEqual(b);
+	});
+});
+
+describe('the unlock message and signature', () => {
+	it('the wallet signs a valid EIP-4361 message naming the app domain and URI, and the same message on every unlock', async () => {
+		const { deps, control } = await makeDeps(6);
+		const { vault } = await createVault(deps);
+		expect(control.messages).toHaveLength(2);
+		expect(control.messages[1]).toBe(control.messages[0]);
+		const parsed = new SiweParsedMessage(control.messages[0]);
+		expect(parsed).toMatchObject({
+			domain: 'carevault.test',
+			uri: 'https://carevault.test/app/',
+			address: deps.signer.address,
+			chainId: 31337,
+			version: '1',
+			statement: 'Unlock your Carevault vault. This signature is your vault key: sign it only on carevault.test.'
+		});
+		expect(parsed.nonce).toMatch(/^[0-9a-f]{32}$/);
+		expect(new Date(parsed.issuedAt!).toISOString()).toBe(parsed.issuedAt);
+		// The nonce and Issued At live in the header's wallet slot.
+		const header = decodeVaultHeader(await deps.blobs.getBytes(vault.headerCid));
+		expect(header.slots[0]).toMatchObject({ kind: 'wallet', message: { nonce: parsed.nonce, issuedAt: parsed.issuedAt } });
+
+		// Another device (nothing local) and a later day rebuild exactly that message.
+		const other = { ...deps, local: memoryLocal() };
+		await unlockVault(other, { kind: 'wallet' });
+		expect(control.messages).toHaveLength(3);
+		expect(control.messages[2]).toBe(control.messages[0]);
+	});
+
+	it('a wallet that starts sending high-s or v = 0/1 signatures still unlocks', async () => {
+		const { deps, control } = await makeDeps(7);
+		await createVault(deps);
+		for (const encode of [highS, v01, (sig: Hex) => v01(highS(sig))]) {
+			control.encode = encode;
+			const v = await unlockVault(deps, { kind: 'wallet' });
+			expect(v.address).toBe(deps.signer.address);
+		}
+	});
+
+	it('a vault made by a wallet sending high-s signatures opens with canonical ones; re-encoded twins pass the two-signature check', async () => {
+		const { deps, control } = await makeDeps(8);
+		let calls = 0;
+		// First signature high-s, second canonical: the same signature, so the vault is made.
+		control.encode = (sig) => (calls++ === 0 ? highS(sig) : sig);
+		await createVault(deps);
+		control.encode = (sig) => sig;
+		await unlockVault(deps, { kind: 'wallet' });
+	});
+
+	it('a wallet whose two signatures really differ is refused and nothing is written', async () => {
+		const { deps, control } = await makeDeps(9);
+		const privateKey = ANVIL_PRIVATE_KEYS[9] as Hex;
+		// Randomised nonces (as some hardware wallets use): valid signatures, different each time.
+		control.encode = (_sig, message) =>
+			OxSignature.toHex(Secp256k1.sign({ payload: hashMessage(message), privateKey, extraEntropy: true }));
+		await expect(createVault(deps)).rejects.toBeInstanceOf(NonDeterministicSignerError);
+		expect(await deps.chain.readVaultPointer(deps.signer.address)).toBeNull();
+	});
+
+	it('a signature that does not verify to the account is refused', async () => {
+		// Refused before any transaction: an unfunded account will do.
+		const { deps, control } = await makeDeps(generatePrivateKey());
+		const other = privateKeyToAccount(ANVIL_PRIVATE_KEYS[1] as Hex);
+		control.encode = (_sig, message) => other.signMessage({ message });
+		await expect(createVault(deps)).rejects.toBeInstanceOf(SignatureInvalidError);
+	});
+
+	it('a weak passphrase is refused with zxcvbn\'s reason, before anything is stored', async () => {
+		const { deps } = await makeDeps(generatePrivateKey());
+		const err = await createVault(deps, { passphrase: 'password123456' }).catch((e: unknown) => e);
+		expect(err).toBeInstanceOf(WeakPassphraseError);
+		expect((err as WeakPassphraseError).reasons).toContain('This is similar to a commonly used password.');
+		expect((err as Error).message).toMatch(/^This passphrase is too easy to guess\. This is similar to a commonly used password\./);
+		expect(await deps.chain.readVaultPointer(deps.signer.address)).toBeNull();
 	});
 });
