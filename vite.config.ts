@@ -11,7 +11,9 @@ export default defineConfig({
 		include: ['src/**/*.test.ts', 'contracts/test/**/*.test.ts', 'scripts/**/*.test.ts'],
 		environment: 'node',
 		setupFiles: ['./tests/setup/polyfills.ts'],
-		testTimeout: 60_000,
+		// A safety net for hung tests, not a speed target: on a loaded 2-core machine a
+		// vault test (Argon2id MODERATE, several anvil transactions) can pass 60 s.
+		testTimeout: 180_000,
 		hookTimeout: 120_000,
 		pool: 'forks'
 	}
