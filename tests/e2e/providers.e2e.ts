@@ -97,7 +97,11 @@ describe('verified providers', () => {
 		await pa.getByTestId('inbox-refresh').click();
 		// The badge is re-rendered (checking, then the result): wait on a locator, not on one element.
 		const verified = itemOf(pa, 'Lipid panel results').locator('[data-testid="provider-identity"][data-status="verified"]');
-		await verified.waitFor({ timeout: 60_000 });
+		await verified.waitFor({ timeout: 60_000 }).catch(async (err: unknown) => {
+			// Say what the badge showed instead (e.g. a lookup that failed, with its reason).
+			const shown = await itemOf(pa, 'Lipid panel results').getByTestId('provider-identity').innerText().catch(() => '(no badge)');
+			throw new Error(`the lab never showed as verified; its badge said: ${shown}`, { cause: err });
+		});
 		const text = await verified.innerText();
 		expect(text).toContain('Verified:');
 		expect(await itemOf(pa, 'Lipid panel results').getByTestId('provider-verified-name').innerText()).toBe('City Hospital Lab');
