@@ -6,21 +6,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { connect, newProfile, rpcUrl, waitForText } from './harness';
-
-/** A fresh patient: a new key funded on anvil, so no other spec shares its vault. */
-async function freshPatient() {
-	const privateKey = generatePrivateKey();
-	const address = privateKeyToAccount(privateKey).address;
-	const res = await fetch(rpcUrl, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'anvil_setBalance', params: [address, '0x56BC75E2D63100000'] })
-	});
-	expect((await res.json()).error).toBeUndefined();
-	return { privateKey, address };
-}
+import { freshAccount, connect, newProfile, waitForText } from './harness';
 
 /** Fills the Add record form and submits it; does not wait for the outcome. */
 async function startAdd(page: Page, title: string) {
@@ -42,7 +28,7 @@ async function reloadAndUnlock(page: Page) {
 
 describe('two browser profiles of the same wallet', () => {
 	test('a stale "Create vault" is refused and offers unlock; records added at the same time in both all survive', async () => {
-		const patient = await freshPatient();
+		const patient = await freshAccount();
 		const one = await newProfile();
 		const two = await newProfile();
 		const walletOne = await one.wallet({ privateKey: patient.privateKey });

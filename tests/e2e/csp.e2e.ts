@@ -9,21 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { config, connect, newProfile, rpcUrl, takeCspViolations, url, waitForText } from './harness';
-
-/** A new funded account (the specs share one chain and the ten dev accounts are all taken by other specs). */
-async function freshAccount() {
-	const privateKey = generatePrivateKey();
-	const { address } = privateKeyToAccount(privateKey);
-	const res = await fetch(rpcUrl, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'anvil_setBalance', params: [address, '0x56bc75e2d63100000'] })
-	});
-	expect((await res.json()).error).toBeUndefined();
-	return { privateKey, address };
-}
+import { freshAccount, config, connect, newProfile, rpcUrl, takeCspViolations, url, waitForText } from './harness';
 
 /** The page's CSP meta tag as a map of directive → sources. */
 async function policyOf(page: Page): Promise<Map<string, string[]>> {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import type { Hex } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { ANVIL_ADDRESSES, ANVIL_PRIVATE_KEYS } from '../../scripts/anvil.mjs';
 import { serveStatic } from '../../scripts/serve-static.mjs';
 import { installTestWallet, type TestWallet } from './wallet';
@@ -209,3 +210,21 @@ afterAll(async () => {
 	for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 	dirs.clear();
 });
+
+/**
+ * A new account with 100 ETH on the stack's anvil. The ten dev accounts are
+ * each taken by some spec, and specs share one chain: a spec that needs a
+ * vault of its own (no other spec's records, requests or grants) uses these.
+ */
+export async function freshAccount(): Promise<{ privateKey: Hex; address: Hex }> {
+	const privateKey = generatePrivateKey();
+	const { address } = privateKeyToAccount(privateKey);
+	const res = await fetch(rpcUrl, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'anvil_setBalance', params: [address, '0x56BC75E2D63100000'] })
+	});
+	const body = (await res.json()) as { error?: { message: string } };
+	if (body.error) throw new Error(`anvil_setBalance: ${body.error.message}`);
+	return { privateKey, address };
+}

@@ -7,12 +7,12 @@
  * Fresh funded accounts, so the spec shares the stack with the others.
  */
 import { describe, expect, test } from 'vitest';
-import { createPublicClient, createWalletClient, http, numberToHex, parseEther, type Hex } from 'viem';
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { createPublicClient, createWalletClient, http } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
 import { CID } from 'multiformats/cid';
 import * as raw from 'multiformats/codecs/raw';
 import { sha256 } from 'multiformats/hashes/sha2';
-import { config, connect, go, newProfile, rpcUrl, waitForText } from './harness';
+import { freshAccount, config, connect, go, newProfile, rpcUrl, waitForText } from './harness';
 import { chainFromConfig } from '../../src/lib/chain/config';
 import { createVaultChain } from '../../src/lib/chain/vaultChain';
 import { createProviderChain } from '../../src/lib/chain/providerChain';
@@ -21,18 +21,10 @@ import { toBase64, utf8 } from '../../src/lib/crypto/encoding';
 
 const NOTE = 'Lipid panel: LDL 2.1 mmol/L.\n';
 
-async function fundedAccount(): Promise<{ privateKey: Hex; address: Hex }> {
-	const privateKey = generatePrivateKey();
-	const address = privateKeyToAccount(privateKey).address;
-	const client = createPublicClient({ transport: http(rpcUrl) });
-	await client.request({ method: 'anvil_setBalance' as never, params: [address, numberToHex(parseEther('100'))] as never });
-	return { privateKey, address };
-}
-
 describe('hostile input in the inbox', () => {
 	test('a proposal whose payload no peer has is shown with a clear message and Retry; the normal one next to it opens fully', async () => {
-		const providerAccount = await fundedAccount();
-		const patientAccount = await fundedAccount();
+		const providerAccount = await freshAccount();
+		const patientAccount = await freshAccount();
 
 		// The patient: a vault, so its inbox key is published.
 		const patient = await newProfile();

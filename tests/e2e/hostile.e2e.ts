@@ -11,8 +11,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts';
-import { connect, go, newProfile, rpcUrl, waitForText, type Profile } from './harness';
+import { freshAccount, connect, go, newProfile, waitForText, type Profile } from './harness';
 
 const PAYLOAD = (n: number) => `window.__pwned=${n};alert(${n});console.log('PWNED')`;
 const HTML = `<!doctype html><html><body><p>Invoice</p><script>${PAYLOAD(1)}</script><img src=x onerror="${PAYLOAD(2)}"></body></html>`;
@@ -67,19 +66,6 @@ const HELD_BACK = [
 	{ name: 'note.txt', mismatch: 'actually XHTML, download only', download: 'note.txt.xhtml' }
 ];
 const TITLE = 'Hostile files';
-
-async function rpc(method: string, params: unknown[]) {
-	const res = await fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
-	const body = (await res.json()) as { error?: { message: string } };
-	if (body.error) throw new Error(`${method}: ${body.error.message}`);
-}
-
-/** A new funded account, so this spec shares no vault with another. */
-async function freshAccount() {
-	const privateKey = generatePrivateKey();
-	await rpc('anvil_setBalance', [privateKeyToAddress(privateKey), '0x3635C9ADC5DEA00000']);
-	return { privateKey, address: privateKeyToAddress(privateKey) };
-}
 
 interface Watched {
 	profile: Profile;

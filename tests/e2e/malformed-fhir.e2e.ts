@@ -16,7 +16,7 @@ import { describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { createPublicClient, createWalletClient, http, type Hex } from 'viem';
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { privateKeyToAccount } from 'viem/accounts';
 import { foundry } from 'viem/chains';
 import { memoryLocal } from '../setup/memoryLocal';
 import { createMemoryNode } from '../../src/lib/ipfs/memoryNode';
@@ -26,7 +26,7 @@ import { encryptRecords } from '../../src/lib/vault/addRecords';
 import { commitRecords } from '../../src/lib/vault/commitRecords';
 import { bytesFile, FHIR_JSON } from '../../src/lib/vault/fhirRecords';
 import type { VaultDeps } from '../../src/lib/vault/deps';
-import { config, connect, go, newProfile, rpcUrl, url, waitForText } from './harness';
+import { freshAccount, config, connect, go, newProfile, rpcUrl, url, waitForText } from './harness';
 
 const AMOXICILLIN = { resourceType: 'MedicationRequest', id: 'amox-1', status: 'active', intent: 'order', medicationCodeableConcept: { text: 'Amoxicillin 500 mg' }, authoredOn: '2024-05-02' };
 const ASTHMA = {
@@ -39,19 +39,6 @@ const ASTHMA = {
 const BAD_BUNDLE = '{"resourceType":"Bundle","entry":[{"resource":5}]}';
 const BAD_REASON = 'entry 1: not a FHIR resource (got a number)';
 const BAD_TITLE = 'Medications from an old app';
-
-/** A fresh funded account: the anvil dev accounts are taken by the other specs. */
-async function freshAccount(): Promise<{ privateKey: Hex; address: Hex }> {
-	const privateKey = generatePrivateKey();
-	const { address } = privateKeyToAccount(privateKey);
-	const res = await fetch(rpcUrl, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'anvil_setBalance', params: [address, '0x56BC75E2D63100000'] })
-	});
-	expect((await res.json()).error).toBeUndefined();
-	return { privateKey, address };
-}
 
 async function createVaultInBrowser(page: Page): Promise<string> {
 	await connect(page);

@@ -10,21 +10,8 @@
 import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { Hex } from 'viem';
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { attestProvider, DEMO_ATTESTER_PRIVATE_KEY } from '../../scripts/attest.mjs';
-import { config, connect, go, newProfile, rpcUrl, waitForGone, waitForText } from './harness';
-
-async function fundedAccount(): Promise<{ privateKey: Hex; address: Hex }> {
-	const privateKey = generatePrivateKey();
-	const { address } = privateKeyToAccount(privateKey);
-	const res = await fetch(rpcUrl, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'anvil_setBalance', params: [address, '0x56BC75E2D63100000'] })
-	});
-	expect((await res.json()).error).toBeUndefined();
-	return { privateKey, address };
-}
+import { freshAccount, config, connect, go, newProfile, rpcUrl, waitForGone, waitForText } from './harness';
 
 async function personWithVault(privateKey: Hex): Promise<Page> {
 	const profile = await newProfile();
@@ -55,7 +42,7 @@ const itemOf = (page: Page, title: string) => page.getByTestId('inbox-item').fil
 
 describe('verified providers', () => {
 	test('a stranger using a lab’s name is unverified until attested; a blocked sender stays hidden', async () => {
-		const [stranger, spammer, patient] = await Promise.all([fundedAccount(), fundedAccount(), fundedAccount()]);
+		const [stranger, spammer, patient] = await Promise.all([freshAccount(), freshAccount(), freshAccount()]);
 		const pa = await personWithVault(patient.privateKey);
 		const ps = await personWithVault(stranger.privateKey);
 		await registerAndPropose(ps, { name: 'City Hospital Lab', role: 'lab', patient: patient.address, title: 'Lipid panel results' });

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeAbiParameters, zeroAddress, zeroHash, type Hex } from 'viem';
+import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts';
 import { startTestChain, type TestChain } from '../../../tests/setup/anvil';
 import { attestProvider, revokeAttestation } from '../../../scripts/attest.mjs';
 import { easArtifact, PROVIDER_SCHEMA, schemaUid } from '../../../scripts/deploy.mjs';
@@ -132,5 +133,26 @@ describe('identifyProvider against EAS', () => {
 		});
 		await t.publicClient.waitForTransactionReceipt({ hash });
 		expect(await reader().providerAttestations({ provider: addr(0), attesters: [addr(SITE_ATTESTER)], schema: t.providerSchemaUid })).toEqual([]);
+	});
+
+	it('judges validity by the chain’s clock: a fresh attestation on a chain days ahead of this device is verified', async () => {
+		// EAS stamps attestations with block time; a device clock behind the chain's must not make them "from the future".
+		await t.publicClient.request({ method: 'evm_increaseTime' as never, params: [3 * 86_400] as never });
+		await t.publicClient.request({ method: 'evm_mine' as never, params: [] as never });
+		const provider = privateKeyToAddress(generatePrivateKey());
+		await attestProvider({
+			rpcUrl: t.rpcUrl,
+			privateKey: ANVIL_KEYS[SITE_ATTESTER] as Hex,
+			eas: t.config.contracts.eas!,
+			schemaUid: t.providerSchemaUid,
+			provider,
+			name: 'Harbour Clinic',
+			role: 'physician',
+			licence: 'GMC 7654321'
+		});
+		const chainNow = await reader().chainTime();
+		expect(chainNow).toBeGreaterThan(Math.floor(Date.now() / 1000) + 2 * 86_400);
+		const id = await identifyProvider({ providers: directory(), attestations: reader() }, site(), EMPTY_TRUST_PREFERENCES, provider);
+		expect(id.trust).toMatchObject({ status: 'verified', name: 'Harbour Clinic' });
 	});
 });

@@ -3,6 +3,7 @@ import type { AttestationReader } from '../vault/providers/ports';
 import type { ChainClient } from './client';
 import type { ContractAddresses } from './config';
 import { listProviderAttestations } from './actions/listProviderAttestations';
+import { readChainTime } from './actions/readChainTime';
 
 export interface CreateAttestationReaderParameters {
 	publicClient: Client<Transport, Chain | undefined>;
@@ -27,6 +28,7 @@ export function createAttestationReader({ fromBlock = 0n, logBlockRange, ...para
 	const client: ChainClient = { ...parameters };
 	return {
 		providerAttestations: ({ provider, attesters, schema }) =>
-			listProviderAttestations(client, { provider, attesters, schema, fromBlock, ...(logBlockRange ? { blockRange: logBlockRange } : {}) })
+			listProviderAttestations(client, { provider, attesters, schema, fromBlock, ...(logBlockRange ? { blockRange: logBlockRange } : {}) }),
+		chainTime: () => readChainTime(client)
 	};
 }

@@ -23,8 +23,9 @@ describe('safeFileName', () => {
 
 	it('removes zero-width, other format and control characters', () => {
 		expect(safeFileName('sc\u200Ban\u200C\u200D\uFEFF\u00AD.png')).toBe('scan.png');
-		expect(safeFileName('a\u0000b\u0007c\u007f\u0085d\u2028e.pdf')).toBe('abcde.pdf');
-		expect(safeFileName('line\nbreak.txt')).toBe('linebreak.txt');
+		expect(safeFileName('a\u0000b\u0007c\u007f\u0085d\u2028e.pdf')).toBe('abc d e.pdf');
+		// Line breaks become spaces (as in every name shown), never a new line in a heading.
+		expect(safeFileName('line\nbreak.txt')).toBe('line break.txt');
 	});
 
 	it('drops path parts and reserved characters, leading dots and trailing dots', () => {

@@ -7,11 +7,8 @@
  * always rendered as text (escaped); this removes what text escaping cannot.
  */
 import type { FileVerdict } from './fileKind';
+import { stripUnsafeChars } from './text';
 
-// Bidi embeddings/overrides/isolates and marks are all Unicode format (Cf)
-// characters, as are zero-width spaces/joiners and the BOM; Cc are controls;
-// Zl/Zp are line and paragraph separators.
-const INVISIBLE = /[\p{Cf}\p{Cc}\p{Zl}\p{Zp}]/gu;
 // Path separators and characters Windows refuses in a file name.
 const UNSAFE = /[\\/<>:"|?*]/g;
 const MAX_LENGTH = 180;
@@ -24,7 +21,8 @@ const FALLBACK = 'record';
  */
 export function safeFileName(name: string): string {
 	// Normalise first so compatibility forms (e.g. a fullwidth solidus) become the plain character.
-	const visible = name.normalize('NFKC').replace(INVISIBLE, '');
+	// Bidi controls, zero-width and other format (Cf) and control (Cc) characters go; line breaks become spaces.
+	const visible = stripUnsafeChars(name.normalize('NFKC'));
 	const base = visible.split(/[\\/]/).pop() ?? '';
 	let cleaned = base.replace(UNSAFE, '_').replace(/\s+/g, ' ');
 	// Leading dots hide a file; trailing dots and spaces are dropped by Windows.

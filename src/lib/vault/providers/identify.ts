@@ -37,7 +37,8 @@ export async function identifyProvider(
 	site: SiteTrust,
 	prefs: TrustPreferences,
 	address: Hex,
-	now: number = Math.floor(Date.now() / 1000)
+	/** Unix seconds to judge expiry by; default the chain's clock (the device's without an attestation service). */
+	now?: number
 ): Promise<ProviderIdentity> {
 	const profile = await deps.providers.readProvider(address);
 	const declared = profile ? { name: profile.name, role: profile.role } : null;
@@ -47,10 +48,18 @@ export async function identifyProvider(
 	if (deps.attestations && site.schema && attesters.length > 0) {
 		try {
 			attestations = await deps.attestations.providerAttestations({ provider: address, attesters, schema: site.schema });
+			now ??= await deps.attestations.chainTime();
 		} catch (err) {
 			problem = `Its attestations could not be checked: ${messageOf(err)}`;
 		}
 	}
-	const trust = verifyProvider({ provider: address, schema: site.schema, attestations, siteAttesters: site.attesters, prefs, now });
+	const trust = verifyProvider({
+		provider: address,
+		schema: site.schema,
+		attestations,
+		siteAttesters: site.attesters,
+		prefs,
+		now: now ?? Math.floor(Date.now() / 1000)
+	});
 	return { address, declared, trust, ...(problem ? { problem } : {}) };
 }

@@ -22,4 +22,10 @@ export interface ProviderAttestation {
 export interface AttestationReader {
 	/** Attestations of `schema` to `provider` made by any of `attesters`, oldest first. */
 	providerAttestations(params: { provider: Hex; attesters: readonly Hex[]; schema: Hex }): Promise<ProviderAttestation[]>;
+	/**
+	 * The chain's current time (latest block timestamp, Unix seconds). EAS stamps
+	 * and expires attestations by block time, so validity is judged by this
+	 * clock, not the device's (which may be off, or behind a test chain's).
+	 */
+	chainTime(): Promise<number>;
 }
