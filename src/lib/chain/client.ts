@@ -26,6 +26,18 @@ export interface ChainClient {
 	logScan?: LogScanOptions;
 }
 
+/** Contract addresses the sharing workflow needs: the vault's plus the Grants contract. */
+export type GrantsAddresses = ContractAddresses & { grants: Hex };
+
+/** A ChainClient that also knows where the Grants contract lives. */
+export type GrantsChainClient = ChainClient & { addresses: GrantsAddresses };
+
+/** Contract addresses the provider workflow needs: the vault's plus the Proposals contract. */
+export type ProposalsAddresses = ContractAddresses & { proposals: Hex };
+
+/** A ChainClient that also knows where the Proposals contract lives. */
+export type ProposalsChainClient = ChainClient & { addresses: ProposalsAddresses };
+
 /** The simulated call an action wants to send (viem's `simulateContract(...).request`). */
 type Simulated = { request: unknown };
 

@@ -173,3 +173,20 @@ function detailsOf(err: unknown): string | undefined {
 	if (typeof o.message === 'string') return o.message;
 	return undefined;
 }
+
+/**
+ * Runs a chain call and turns the contract custom errors named in `map` into
+ * the errors the use cases declare (lib/vault/.../errors.ts), so nothing above
+ * chain/ needs to know a contract error's name. Other failures pass through.
+ */
+export async function translateReverts<T>(
+	call: Promise<T>,
+	map: Record<string, (err: TransactionFailedError) => unknown>
+): Promise<T> {
+	try {
+		return await call;
+	} catch (err) {
+		const to = err instanceof TransactionFailedError && err.errorName ? map[err.errorName] : undefined;
+		throw to ? await to(err as TransactionFailedError) : err;
+	}
+}

@@ -13,6 +13,7 @@ import type { ProviderChain } from '../vault/providerPorts';
 import { createProviderChain } from './providerChain';
 import { createVaultChain } from './vaultChain';
 import { InvalidChainInputError, TransactionFailedError, TransactionRejectedError } from './errors';
+import { NotARegisteredProviderError, PatientNotRegisteredError } from '../vault/proposals/errors';
 
 let t: GrantsTestChain;
 const keys = new Map<number, VaultKeys>();
@@ -160,10 +161,14 @@ describe('createProviderChain: proposals', () => {
 		expect(await doctor.listByProvider(addr(KEYS_ONLY))).toEqual([]);
 	});
 
-	it('refusals become TransactionFailedError naming the custom error and its arguments', async () => {
+	it('refusals become TransactionFailedError naming the custom error and its arguments; the two a use case acts on arrive as its own errors, caused by it', async () => {
 		const payload = await sealFor(PATIENT, 'x');
-		expectFailed(await rejection(chainFor(KEYS_ONLY).propose({ patient: addr(PATIENT), sealedPayload: payload })), 'ProposalsNotProvider', [addr(KEYS_ONLY)]);
-		expectFailed(await rejection(chainFor(DOCTOR).propose({ patient: addr(NOBODY), sealedPayload: payload })), 'ProposalsPatientNotRegistered', [addr(NOBODY)]);
+		const notProvider = await rejection(chainFor(KEYS_ONLY).propose({ patient: addr(PATIENT), sealedPayload: payload }));
+		expect(notProvider).toBeInstanceOf(NotARegisteredProviderError);
+		expectFailed((notProvider as Error).cause, 'ProposalsNotProvider', [addr(KEYS_ONLY)]);
+		const noPatient = await rejection(chainFor(DOCTOR).propose({ patient: addr(NOBODY), sealedPayload: payload }));
+		expect(noPatient).toBeInstanceOf(PatientNotRegisteredError);
+		expectFailed((noPatient as Error).cause, 'ProposalsPatientNotRegistered', [addr(NOBODY)]);
 		expectFailed(await rejection(chainFor(DOCTOR).propose({ patient: addr(PATIENT), sealedPayload: new Uint8Array(0) })), 'ProposalsEmptyPayload', []);
 
 		const { id } = await chainFor(DOCTOR).propose({ patient: addr(PATIENT), sealedPayload: payload });

@@ -1,8 +1,9 @@
-import type { Account, Address, Chain, Client, Hex, Transport } from 'viem';
+import type { Account, Address, Chain, Client, Transport } from 'viem';
 import type { ProviderChain } from '../vault/providerPorts';
-import type { ChainClient } from './client';
-import type { ContractAddresses } from './config';
+import type { ProposalsAddresses, ProposalsChainClient } from './client';
 import type { LogScanOptions } from './scanLogs';
+import { NotARegisteredProviderError, PatientNotRegisteredError } from '../vault/proposals/errors';
+import { translateReverts } from './errors';
 import { acceptProposal } from './actions/acceptProposal';
 import { listProposalsByProvider } from './actions/listProposalsByProvider';
 import { listProposalsForPatient } from './actions/listProposalsForPatient';
@@ -12,11 +13,7 @@ import { readProvider } from './actions/readProvider';
 import { registerProvider } from './actions/registerProvider';
 import { rejectProposal } from './actions/rejectProposal';
 
-/** Contract addresses the provider workflow needs: the vault's plus the Proposals contract. */
-export type ProposalsAddresses = ContractAddresses & { proposals: Hex };
-
-/** A ChainClient that also knows where the Proposals contract lives. */
-export type ProposalsChainClient = ChainClient & { addresses: ProposalsAddresses };
+export type { ProposalsAddresses, ProposalsChainClient } from './client';
 
 export interface CreateProviderChainParameters {
 	publicClient: Client<Transport, Chain | undefined>;
@@ -34,8 +31,9 @@ export interface CreateProviderChainParameters {
 
 /**
  * The ProviderChain port (provider profiles and proposals) over viem. Writes
- * resolve once mined; every failure is a CarevaultError from ./errors (a
- * contract revert is TransactionFailedError with the custom error's name).
+ * resolve once mined; every failure is a CarevaultError: a revert the use cases
+ * act on becomes their own error (lib/vault/proposals/errors), any other
+ * revert is TransactionFailedError from ./errors.
  *
  * @example
  * const chain = createProviderChain({ publicClient, walletClient, account, addresses: config.contracts, fromBlock: BigInt(config.deployBlock) })
@@ -47,7 +45,11 @@ export function createProviderChain({ fromBlock: defaultFromBlock = 0n, ...param
 	return {
 		registerProvider: (profile) => registerProvider(client, profile),
 		readProvider: (provider) => readProvider(client, { provider }),
-		propose: (params) => propose(client, params),
+		propose: (params) =>
+			translateReverts(propose(client, params), {
+				ProposalsNotProvider: (err) => new NotARegisteredProviderError({ cause: err }),
+				ProposalsPatientNotRegistered: (err) => new PatientNotRegisteredError(params.patient, { cause: err })
+			}),
 		accept: (params) => acceptProposal(client, params),
 		reject: (params) => rejectProposal(client, params),
 		readProposal: (id) => readProposal(client, { id }),

@@ -4,7 +4,7 @@ import { concatBytes, utf8 } from './encoding';
 import { InvalidInputError } from './errors';
 import { checkBytes, checkInteger, checkString } from './input';
 import { getSodium, getUmbral } from './sodium';
-import type { PublicKeys } from '../vault/ports';
+import type { PublicKeys } from '../types';
 
 /**
  * Every key of a vault, derived from its root secret with libsodium's

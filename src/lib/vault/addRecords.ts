@@ -4,18 +4,10 @@ import { toBase64 } from '../crypto/encoding';
 import { getSodium } from '../crypto/sodium';
 import type { Attachment, Category, CipherManifest, ResourceSummary, VaultRecord } from '../records/model';
 import { EmptyFileError } from '../records/errors';
-import { encryptInThread, type OpenVault, type VaultDeps } from './deps';
+import { encryptInThread, type FileInput, type OpenVault, type VaultDeps } from './deps';
 import { randomId } from './random';
 
-/** A file to add, as the browser's File gives it (any source of byte chunks works). */
-export interface FileInput {
-	name: string;
-	type: string;
-	size: number;
-	stream(): AsyncIterable<Uint8Array>;
-	/** The browser Blob behind it, when there is one: it can go to a worker without being read here. */
-	blob?: Blob;
-}
+export type { FileInput } from './deps';
 
 export interface NewRecord {
 	title: string;

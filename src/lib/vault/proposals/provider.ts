@@ -1,10 +1,10 @@
+import { isAddress } from '../../types';
 import { CHUNK_SIZE, generateDataKey, manifestHeaderHash, RECORD_CIPHER_ALG } from '../../crypto/recordCipher';
 import { decryptBlob, encryptBlob, sealTo, signDetached } from '../../crypto/seal';
 import { canonicalJson, toBase64, utf8 } from '../../crypto/encoding';
 import { getSodium } from '../../crypto/sodium';
 import { isCategory, type Category } from '../../records/model';
 import { EmptyFileError } from '../../records/errors';
-import { TransactionFailedError } from '../../chain/errors';
 import type { FileInput } from '../addRecords';
 import { encryptInThread, type OpenVault } from '../deps';
 import type { Hex } from '../ports';
@@ -105,7 +105,7 @@ export async function proposeRecord(
 	options: { onProgress?(p: ProposeProgress): void; signal?: AbortSignal; now?: Date } = {}
 ): Promise<ProposeRecordReturnType> {
 	const patient = params.patient.trim();
-	if (!/^0x[0-9a-fA-F]{40}$/.test(patient)) throw new InvalidPatientAddressError(patient);
+	if (!isAddress(patient)) throw new InvalidPatientAddressError(patient);
 	const title = params.title.trim();
 	if (title === '') throw new ProposalInputError('Give the record a title the patient will recognise.');
 	if (!isCategory(params.category)) throw new ProposalInputError(`"${String(params.category)}" is not a category.`);
@@ -168,25 +168,13 @@ export async function proposeRecord(
 	sodium.memzero(blobKey);
 	if (sealedPayload.length > PROPOSAL_PAYLOAD_MAX_BYTES) throw new ProposalInputError('The proposal pointer is too large to send.');
 
-	let sent: { hash: Hex; id: bigint };
-	try {
-		sent = await deps.providers.propose({ patient: patient as Hex, sealedPayload });
-	} catch (err) {
-		throw mapProposeError(err, patient);
-	}
+	// NotARegisteredProviderError / PatientNotRegisteredError come from the chain adapter.
+	const sent = await deps.providers.propose({ patient: patient as Hex, sealedPayload });
 	// The provider cannot open what it sealed to the patient; keep its own encrypted note of what it sent.
 	const memo = utf8(JSON.stringify({ title, category: params.category, date: params.date, files: params.files.length }));
 	await deps.local.put(sentKey(deps.signer.address, sent.id), await encryptBlob(vault.keys.index, memo, sentAd(deps.signer.address)));
 	report('done', done);
 	return { ...sent, payloadCid };
-}
-
-function mapProposeError(err: unknown, patient: string): unknown {
-	if (err instanceof TransactionFailedError) {
-		if (err.errorName === 'ProposalsNotProvider') return new NotARegisteredProviderError({ cause: err });
-		if (err.errorName === 'ProposalsPatientNotRegistered') return new PatientNotRegisteredError(patient, { cause: err });
-	}
-	return err;
 }
 
 export interface SentProposal {
