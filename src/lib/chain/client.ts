@@ -89,7 +89,7 @@ export async function write(
 	if (!walletClient || !account) throw new InvalidChainInputError('no wallet account to send from');
 	try {
 		const [expected, actual] = await Promise.all([expectedChainId(client), getChainId(walletClient)]);
-		if (expected !== actual) throw new WrongChainError(actual, expected);
+		if (expected !== actual) throw new WrongChainError(actual, { chainId: expected });
 		await assertContract(client, address);
 		const { request } = await simulate(account);
 		const hash = await writeContract(walletClient, {

@@ -12,7 +12,8 @@ import { openSealed, sealTo } from '../crypto/seal';
 import type { ProviderChain } from '../vault/providerPorts';
 import { createProviderChain } from './providerChain';
 import { createVaultChain } from './vaultChain';
-import { InvalidChainInputError, TransactionFailedError, TransactionRejectedError } from './errors';
+import { InvalidChainInputError, TransactionFailedError } from './errors';
+import { WalletCancelledError } from '../vault/walletErrors';
 import { NotARegisteredProviderError, PatientNotRegisteredError } from '../vault/proposals/errors';
 
 let t: GrantsTestChain;
@@ -185,7 +186,7 @@ describe('createProviderChain: proposals', () => {
 		expect(await rejection(chainFor(PATIENT).reject({ id: -1n }))).toBeInstanceOf(InvalidChainInputError);
 	});
 
-	it('a patient who cancels in the wallet gets TransactionRejectedError (cancelled) and the proposal stays pending', async () => {
+	it('a patient who cancels in the wallet gets WalletCancelledError (cancelled) and the proposal stays pending', async () => {
 		const { id } = await chainFor(LAB).propose({ patient: addr(PATIENT_2), sealedPayload: await sealFor(PATIENT_2, 'y') });
 		const upstream = http(t.rpcUrl, { retryCount: 0 })({ chain: t.chain, retryCount: 0 });
 		const transport = custom({
@@ -202,8 +203,8 @@ describe('createProviderChain: proposals', () => {
 			chainId: t.chain.id
 		});
 		const err = await rejection(refusing.accept({ id }));
-		expect(err).toBeInstanceOf(TransactionRejectedError);
-		expect((err as TransactionRejectedError).cancelled).toBe(true);
+		expect(err).toBeInstanceOf(WalletCancelledError);
+		expect((err as WalletCancelledError).cancelled).toBe(true);
 		expect(await refusing.readProposal(id)).toMatchObject({ status: 'pending' });
 	});
 });
