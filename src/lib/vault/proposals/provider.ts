@@ -1,12 +1,12 @@
 import { isAddress } from '../../types';
-import { CHUNK_SIZE, generateDataKey, manifestHeaderHash, RECORD_CIPHER_ALG } from '../../crypto/recordCipher';
 import { decryptBlob, encryptBlob, sealTo, signDetached } from '../../crypto/seal';
 import { canonicalJson, toBase64, utf8 } from '../../crypto/encoding';
 import { getSodium } from '../../crypto/sodium';
 import { isCategory, type Category } from '../../records/model';
 import { EmptyFileError } from '../../records/errors';
-import type { FileInput } from '../addRecords';
-import { encryptInThread, type OpenVault } from '../deps';
+import type { FileInput } from '../deps';
+import type { OpenVault } from '../deps';
+import { encryptFile } from '../encryptFile';
 import type { Hex } from '../ports';
 import {
 	PROPOSAL_PAYLOAD_MAX_BYTES,
@@ -16,7 +16,7 @@ import {
 	type ProviderProfile,
 	type ProviderRole
 } from '../providerPorts';
-import { randomBytes, randomId } from '../random';
+import { randomBytes } from '../random';
 import type { ProposalDeps } from './deps';
 import {
 	InvalidPatientAddressError,
@@ -120,27 +120,17 @@ export async function proposeRecord(
 	if (!patientKeys) throw new PatientNotRegisteredError(patient);
 	if (!(await deps.providers.readProvider(deps.signer.address))) throw new NotARegisteredProviderError();
 
-	const sodium = await getSodium();
 	const attachments: ProposalAttachment[] = [];
 	let done = 0;
 	for (const file of params.files) {
-		const id = randomId();
-		const dek = await generateDataKey();
-		try {
-			const ad = await manifestHeaderHash({ v: 1, alg: RECORD_CIPHER_ALG, chunk: CHUNK_SIZE, id });
-			const before = done;
-			report('encrypting', done);
-			const encrypt = deps.encrypt ?? encryptInThread;
-			const cid = await deps.blobs.addStream(
-				encrypt(file, { key: dek, ad, onProgress: (n) => report('encrypting', before + n), signal: options.signal }),
-				{ signal: options.signal }
-			);
-			await deps.blobs.pin(cid, { signal: options.signal });
-			done = before + file.size;
-			attachments.push({ id, name: file.name, type: file.type, size: file.size, cid, chunk: CHUNK_SIZE, dek: toBase64(dek) });
-		} finally {
-			sodium.memzero(dek);
-		}
+		const before = done;
+		report('encrypting', done);
+		const { id, cid, chunk, kept: dek } = await encryptFile(deps, file, toBase64, {
+			onProgress: (n) => report('encrypting', before + n),
+			signal: options.signal
+		});
+		done = before + file.size;
+		attachments.push({ id, name: file.name, type: file.type, size: file.size, cid, chunk, dek });
 	}
 
 	const kind = params.kind ?? (params.files.every((f) => f.type === 'application/fhir+json') ? 'fhir' : 'file');
@@ -165,7 +155,7 @@ export async function proposeRecord(
 	const payloadCid = await deps.blobs.addBytes(await encryptBlob(blobKey, utf8(canonicalJson(signed)), PAYLOAD_AD));
 	await deps.blobs.pin(payloadCid);
 	const sealedPayload = await sealTo(patientKeys.inbox, utf8(JSON.stringify({ cid: payloadCid, key: toBase64(blobKey) })));
-	sodium.memzero(blobKey);
+	(await getSodium()).memzero(blobKey);
 	if (sealedPayload.length > PROPOSAL_PAYLOAD_MAX_BYTES) throw new ProposalInputError('The proposal pointer is too large to send.');
 
 	// NotARegisteredProviderError / PatientNotRegisteredError come from the chain adapter.
