@@ -16,11 +16,12 @@ import {
  */
 export interface ChainClient {
 	publicClient: Client<Transport, Chain | undefined>;
+	/** Omit for a read-only chain (a share-link viewer has no wallet); writes then throw InvalidChainInputError. */
 	walletClient?: Client<Transport, Chain | undefined, Account | undefined>;
 	/** Sending account: a local account, or the address of a wallet (EIP-1193) account. */
 	account?: Account | Address;
 	addresses: ContractAddresses;
-	/** Chain the contracts live on; defaults to publicClient's chain, else the RPC's chain id. */
+	/** Chain the contracts live on (writes refuse a wallet on another: WrongChainError); defaults to publicClient's chain, else the RPC's chain id. */
 	chainId?: number;
 	/** How event readers scan (block range per eth_getLogs, progress); see scanLogs.ts. */
 	logScan?: LogScanOptions;

@@ -1,7 +1,5 @@
-import type { Account, Address, Chain, Client, Transport } from 'viem';
 import type { GrantChain } from '../vault/grantPorts';
-import type { GrantsAddresses, GrantsChainClient } from './client';
-import type { LogScanOptions } from './scanLogs';
+import type { GrantsChainClient } from './client';
 import { GrantExpiredError, GrantRevokedError, ShareInputError } from '../vault/sharing/errors';
 import { NotARegisteredProviderError, PatientNotRegisteredError } from '../vault/proposals/errors';
 import { translateReverts } from './errors';
@@ -17,19 +15,8 @@ import { updateGrantPointer } from './actions/updateGrantPointer';
 
 export type { GrantsAddresses, GrantsChainClient } from './client';
 
-export interface CreateGrantChainParameters {
-	publicClient: Client<Transport, Chain | undefined>;
-	/** Omit for a read-only chain (a share-link viewer has no wallet); writes then throw InvalidChainInputError. */
-	walletClient?: Client<Transport, Chain | undefined, Account | undefined>;
-	account?: Account | Address;
-	addresses: GrantsAddresses;
-	/** Chain the contracts live on; writes refuse a wallet on another chain (WrongChainError). */
-	chainId?: number;
-	/** First block worth scanning for grant events (the deploy block); default 0. */
-	fromBlock?: bigint;
-	/** Block range per eth_getLogs (config.logBlockRange) and scan progress for the UI. */
-	logScan?: LogScanOptions;
-}
+/** A GrantsChainClient, and the first block worth scanning for grant events (the deploy block; default 0). */
+export type CreateGrantChainParameters = GrantsChainClient & { fromBlock?: bigint };
 
 /**
  * The GrantChain port (grants, revocations, access requests) over viem. Writes

@@ -1,7 +1,5 @@
-import type { Account, Address, Chain, Client, Transport } from 'viem';
 import type { ProviderChain } from '../vault/providerPorts';
-import type { ProposalsAddresses, ProposalsChainClient } from './client';
-import type { LogScanOptions } from './scanLogs';
+import type { ProposalsChainClient } from './client';
 import { NotARegisteredProviderError, PatientNotRegisteredError } from '../vault/proposals/errors';
 import { translateReverts } from './errors';
 import { acceptProposal } from './actions/acceptProposal';
@@ -15,19 +13,8 @@ import { rejectProposal } from './actions/rejectProposal';
 
 export type { ProposalsAddresses, ProposalsChainClient } from './client';
 
-export interface CreateProviderChainParameters {
-	publicClient: Client<Transport, Chain | undefined>;
-	/** Omit for a read-only chain (writes then throw InvalidChainInputError). */
-	walletClient?: Client<Transport, Chain | undefined, Account | undefined>;
-	account?: Account | Address;
-	addresses: ProposalsAddresses;
-	/** Chain the contracts live on; writes refuse a wallet on another chain (WrongChainError). */
-	chainId?: number;
-	/** First block worth scanning for proposal events (the deploy block); default 0. */
-	fromBlock?: bigint;
-	/** Block range per eth_getLogs (config.logBlockRange) and scan progress for the UI. */
-	logScan?: LogScanOptions;
-}
+/** A ProposalsChainClient, and the first block worth scanning for proposal events (the deploy block; default 0). */
+export type CreateProviderChainParameters = ProposalsChainClient & { fromBlock?: bigint };
 
 /**
  * The ProviderChain port (provider profiles and proposals) over viem. Writes
