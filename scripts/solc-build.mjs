@@ -58,7 +58,8 @@ export function compileContracts({ root = ROOT } = {}) {
 		for (const name of Object.keys(output.contracts[source]).sort()) {
 			const { abi, evm } = output.contracts[source][name];
 			// Interfaces have no bytecode; the contracts' ABIs already carry their errors and events.
-			if (!evm.bytecode.object) continue;
+			// A library of internal functions (PackedBytes) is compiled into the contracts that use it.
+			if (!evm.bytecode.object || abi.length === 0) continue;
 			contracts.push({ name, source, abi, bytecode: /** @type {`0x${string}`} */ (`0x${evm.bytecode.object}`) });
 		}
 	}

@@ -13,7 +13,7 @@ const out = mkdtempSync(join(tmpdir(), 'carevault-test-'));
 const steps = [
 	{ name: 'types and svelte checks', cmd: ['npx', 'svelte-kit', 'sync'] },
 	{ name: 'types and svelte checks', cmd: ['npx', 'svelte-check', '--tsconfig', './tsconfig.json', '--fail-on-warnings'] },
-	{ name: 'lint', cmd: ['npx', 'eslint', '.', '--max-warnings=0'] },
+	{ name: 'lint (rules and layering)', cmd: ['npm', 'run', 'lint'] },
 	{
 		name: 'unit and contract tests (node, real anvil, real Helia, real libsodium)',
 		cmd: ['npx', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${join(out, 'unit.json')}`],

@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {IKeyRegistry} from "./IKeyRegistry.sol";
+import {PackedBytes} from "./PackedBytes.sol";
 
 /// @title Carevault key registry
 /// @notice Each account writes only its own keys and provider profile (keyed by msg.sender).
@@ -75,10 +76,8 @@ contract KeyRegistry is IKeyRegistry {
         uint256 headEnd = length < _HEAD_NAME_BYTES ? length : _HEAD_NAME_BYTES;
         // The slice is zero-padded on the right, so the low 80 bits start clear.
         profile.head = uint256(bytes32(bytes(name)[0:headEnd])) | (length << 72) | (uint256(role) << 64) | uint64(block.timestamp);
-        for (uint256 start = _HEAD_NAME_BYTES; start < length; start += 32) {
-            uint256 end = start + 32 < length ? start + 32 : length;
-            profile.tail[(start - _HEAD_NAME_BYTES) / 32] = bytes32(bytes(name)[start:end]);
-        }
+        // Most names fit the head: skip the call then (registerProvider's gas is budgeted).
+        if (length > _HEAD_NAME_BYTES) PackedBytes.storeTail(PackedBytes.slotOf(profile.tail), bytes(name), _HEAD_NAME_BYTES);
         emit ProviderRegistered(msg.sender, name, role);
     }
 
@@ -86,23 +85,7 @@ contract KeyRegistry is IKeyRegistry {
     function providerOf(address account) external view returns (string memory name, uint8 role, uint64 updatedAt) {
         Profile storage profile = _profiles[account];
         uint256 head = profile.head;
-        uint256 length = (head >> 72) & 0xff;
-        // Room for whole words past the end: the copies below write 32 bytes at a time.
-        // Tail words of a longer earlier name are never read: only words below `length` are.
-        bytes memory buffer = new bytes(length + 64);
-        bytes32 first = bytes32((head >> 80) << 80);
-        assembly ("memory-safe") {
-            mstore(add(buffer, 32), first)
-        }
-        for (uint256 start = _HEAD_NAME_BYTES; start < length; start += 32) {
-            bytes32 word = profile.tail[(start - _HEAD_NAME_BYTES) / 32];
-            assembly ("memory-safe") {
-                mstore(add(add(buffer, 32), start), word)
-            }
-        }
-        assembly ("memory-safe") {
-            mstore(buffer, length)
-        }
+        bytes memory buffer = PackedBytes.load(bytes32((head >> 80) << 80), PackedBytes.slotOf(profile.tail), (head >> 72) & 0xff, _HEAD_NAME_BYTES);
         return (string(buffer), uint8(head >> 64), uint64(head));
     }
 

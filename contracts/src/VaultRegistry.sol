@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {IVaultRegistry} from "./IVaultRegistry.sol";
+import {PackedBytes} from "./PackedBytes.sol";
 
 /// @title Carevault vault registry
 /// @notice Each account writes only its own vault (keyed by msg.sender).
@@ -62,10 +63,7 @@ contract VaultRegistry is IVaultRegistry {
         uint256 headEnd = length < _HEAD_BYTES ? length : _HEAD_BYTES;
         vault.head = ((batch + 1) << 192) | (length << 176)
             | (uint256(bytes32(encryptedIndexPointer[0:headEnd])) >> 80);
-        for (uint256 start = _HEAD_BYTES; start < length; start += 32) {
-            uint256 end = start + 32 < length ? start + 32 : length;
-            vault.tail[(start - _HEAD_BYTES) / 32] = bytes32(encryptedIndexPointer[start:end]);
-        }
+        PackedBytes.storeTail(PackedBytes.slotOf(vault.tail), encryptedIndexPointer, _HEAD_BYTES);
         emit BatchAnchored(msg.sender, batch, merkleRoot, count);
         emit IndexPointerUpdated(msg.sender, encryptedIndexPointer);
     }
@@ -79,22 +77,7 @@ contract VaultRegistry is IVaultRegistry {
     function indexPointerOf(address owner) external view returns (bytes memory encryptedIndexPointer) {
         Vault storage vault = _vaults[owner];
         uint256 head = vault.head;
-        uint256 length = (head >> 176) & 0xffff;
-        // Room for whole words past the end: the copies below write 32 bytes at a time.
-        encryptedIndexPointer = new bytes(length + 64);
-        bytes32 first = bytes32(head << 80);
-        assembly ("memory-safe") {
-            mstore(add(encryptedIndexPointer, 32), first)
-        }
-        for (uint256 start = _HEAD_BYTES; start < length; start += 32) {
-            bytes32 word = vault.tail[(start - _HEAD_BYTES) / 32];
-            assembly ("memory-safe") {
-                mstore(add(add(encryptedIndexPointer, 32), start), word)
-            }
-        }
-        assembly ("memory-safe") {
-            mstore(encryptedIndexPointer, length)
-        }
+        return PackedBytes.load(bytes32(head << 80), PackedBytes.slotOf(vault.tail), (head >> 176) & 0xffff, _HEAD_BYTES);
     }
 
     /// @inheritdoc IVaultRegistry

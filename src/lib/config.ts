@@ -1,3 +1,4 @@
+import { isAddress } from './types';
 import { CarevaultError } from './errors';
 
 export type Address = `0x${string}`;
@@ -76,7 +77,6 @@ export async function loadConfig(fetchFn: FetchFn = (input, init) => fetch(input
 	return parseConfig(raw);
 }
 
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 // A DNS name of at least two labels (no scheme, no port, no path).
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -97,12 +97,12 @@ export function parseConfig(raw: unknown): AppConfig {
 	if (!contracts || typeof contracts !== 'object') throw new ConfigInvalidError('contracts is missing');
 	for (const key of ['keyRegistry', 'vaultRegistry', 'proposals', 'grants'] as const) {
 		const value = contracts[key];
-		if (typeof value !== 'string' || !ADDRESS.test(value))
+		if (!isAddress(value))
 			throw new ConfigInvalidError(`contracts.${key} must be a 0x address of 20 bytes, got ${JSON.stringify(value)}`);
 	}
 	for (const key of ['eas', 'schemaRegistry'] as const) {
 		const value = contracts[key];
-		if (value !== undefined && (typeof value !== 'string' || !ADDRESS.test(value)))
+		if (value !== undefined && !isAddress(value))
 			throw new ConfigInvalidError(`contracts.${key} must be a 0x address of 20 bytes when set, got ${JSON.stringify(value)}`);
 	}
 	const appDomain = o.appDomain;
@@ -115,7 +115,7 @@ export function parseConfig(raw: unknown): AppConfig {
 	if (providerSchemaUid !== null && (typeof providerSchemaUid !== 'string' || !BYTES32.test(providerSchemaUid)))
 		throw new ConfigInvalidError(`providerSchemaUid must be a 32-byte 0x hex string or null, got ${JSON.stringify(providerSchemaUid)}`);
 	const trustedAttesters = o.trustedAttesters ?? [];
-	if (!Array.isArray(trustedAttesters) || !trustedAttesters.every((a) => typeof a === 'string' && ADDRESS.test(a)))
+	if (!Array.isArray(trustedAttesters) || !trustedAttesters.every(isAddress))
 		throw new ConfigInvalidError('trustedAttesters must be a list of 0x addresses');
 	const logBlockRange = o.logBlockRange ?? DEFAULT_LOG_BLOCK_RANGE;
 	if (typeof logBlockRange !== 'number' || !Number.isSafeInteger(logBlockRange) || logBlockRange < 1)

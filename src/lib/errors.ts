@@ -23,10 +23,53 @@ export class CarevaultError extends Error {
 }
 
 function walk(err: unknown, fn?: (err: unknown) => boolean): unknown {
-	if (fn?.(err)) return err;
-	const cause = (err as { cause?: unknown } | null)?.cause;
-	if (cause !== undefined && cause !== null) return walk(cause, fn);
-	return fn ? null : err;
+	if (fn) return errorChain(err).find(fn) ?? null;
+	return errorChain(err, ['cause']).at(-1) ?? err;
+}
+
+/** An error as viem, wallets and libraries build them: any of these may be missing. */
+export type ErrorLike = {
+	name?: unknown;
+	code?: unknown;
+	message?: unknown;
+	shortMessage?: unknown;
+	details?: unknown;
+	cause?: unknown;
+	data?: unknown;
+	originalError?: unknown;
+	url?: unknown;
+};
+
+type Link = 'cause' | 'data' | 'originalError';
+
+/**
+ * Every error object reachable from `err`, itself first, then depth-first
+ * through `cause` before `data` and `originalError` (viem nests by cause,
+ * wallets by data, MetaMask Mobile hides codes in data.originalError). Each
+ * object once, at most 32: a cyclic or hostile chain still ends.
+ */
+export function errorChain(err: unknown, via: readonly Link[] = ['cause', 'data', 'originalError']): ErrorLike[] {
+	const seen = new Set<unknown>();
+	const out: ErrorLike[] = [];
+	const stack: unknown[] = [err];
+	while (stack.length > 0 && out.length < 32) {
+		const e = stack.pop();
+		if (!e || typeof e !== 'object' || seen.has(e)) continue;
+		seen.add(e);
+		const o = e as ErrorLike;
+		out.push(o);
+		for (let i = via.length - 1; i >= 0; i--) stack.push(o[via[i]]);
+	}
+	return out;
+}
+
+/** A library error's own short text, for `details`: its shortMessage, else its message. */
+export function detailsOf(err: unknown): string | undefined {
+	if (!err || typeof err !== 'object') return err === undefined ? undefined : String(err);
+	const o = err as ErrorLike;
+	if (typeof o.shortMessage === 'string') return o.shortMessage;
+	if (typeof o.message === 'string') return o.message;
+	return undefined;
 }
 
 /** The message to show for any thrown value. */

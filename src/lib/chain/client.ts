@@ -16,15 +16,28 @@ import {
  */
 export interface ChainClient {
 	publicClient: Client<Transport, Chain | undefined>;
+	/** Omit for a read-only chain (a share-link viewer has no wallet); writes then throw InvalidChainInputError. */
 	walletClient?: Client<Transport, Chain | undefined, Account | undefined>;
 	/** Sending account: a local account, or the address of a wallet (EIP-1193) account. */
 	account?: Account | Address;
 	addresses: ContractAddresses;
-	/** Chain the contracts live on; defaults to publicClient's chain, else the RPC's chain id. */
+	/** Chain the contracts live on (writes refuse a wallet on another: WrongChainError); defaults to publicClient's chain, else the RPC's chain id. */
 	chainId?: number;
 	/** How event readers scan (block range per eth_getLogs, progress); see scanLogs.ts. */
 	logScan?: LogScanOptions;
 }
+
+/** Contract addresses the sharing workflow needs: the vault's plus the Grants contract. */
+export type GrantsAddresses = ContractAddresses & { grants: Hex };
+
+/** A ChainClient that also knows where the Grants contract lives. */
+export type GrantsChainClient = ChainClient & { addresses: GrantsAddresses };
+
+/** Contract addresses the provider workflow needs: the vault's plus the Proposals contract. */
+export type ProposalsAddresses = ContractAddresses & { proposals: Hex };
+
+/** A ChainClient that also knows where the Proposals contract lives. */
+export type ProposalsChainClient = ChainClient & { addresses: ProposalsAddresses };
 
 /** The simulated call an action wants to send (viem's `simulateContract(...).request`). */
 type Simulated = { request: unknown };
@@ -77,7 +90,7 @@ export async function write(
 	if (!walletClient || !account) throw new InvalidChainInputError('no wallet account to send from');
 	try {
 		const [expected, actual] = await Promise.all([expectedChainId(client), getChainId(walletClient)]);
-		if (expected !== actual) throw new WrongChainError(actual, expected);
+		if (expected !== actual) throw new WrongChainError(actual, { chainId: expected });
 		await assertContract(client, address);
 		const { request } = await simulate(account);
 		const hash = await writeContract(walletClient, {

@@ -1,18 +1,9 @@
-import { CarevaultError } from '../errors';
+import { CarevaultError, detailsOf, errorChain, type ErrorLike } from '../errors';
+import { USER_REJECTED, WalletCancelledError } from '../vault/walletErrors';
+import { WrongChainError } from '../wallet/errors';
 import type { Hex } from '../vault/ports';
 
-/** EIP-1193: the person declined the request in their wallet. */
-const USER_REJECTED = 4001;
-
-/** The person declined the transaction in their wallet: their choice, not a failure. */
-export class TransactionRejectedError extends CarevaultError {
-	override name = 'TransactionRejectedError' as const;
-	readonly cancelled = true;
-	readonly code = USER_REJECTED;
-	constructor(options: { cause?: unknown } = {}) {
-		super('Cancelled in your wallet. Nothing was changed on the blockchain.', options);
-	}
-}
+export { WrongChainError } from '../wallet/errors';
 
 export class ChainUnreachableError extends CarevaultError {
 	override name = 'ChainUnreachableError' as const;
@@ -20,20 +11,6 @@ export class ChainUnreachableError extends CarevaultError {
 	constructor(url: string | undefined, options: { cause?: unknown; details?: string } = {}) {
 		super(`Cannot reach the blockchain at ${url ?? 'the configured address'}. Is the local chain running (npm start)?`, options);
 		this.url = url;
-	}
-}
-
-export class WrongChainError extends CarevaultError {
-	override name = 'WrongChainError' as const;
-	readonly actualChainId: number;
-	readonly expectedChainId: number;
-	constructor(actualChainId: number, expectedChainId: number, options: { cause?: unknown } = {}) {
-		super(
-			`Your wallet is connected to chain ${actualChainId}, but Carevault uses chain ${expectedChainId}. Switch the network in your wallet and try again.`,
-			options
-		);
-		this.actualChainId = actualChainId;
-		this.expectedChainId = expectedChainId;
 	}
 }
 
@@ -92,7 +69,7 @@ export class ChainRequestFailedError extends CarevaultError {
 }
 
 export type ChainError =
-	| TransactionRejectedError
+	| WalletCancelledError
 	| ChainUnreachableError
 	| WrongChainError
 	| TransactionFailedError
@@ -100,36 +77,7 @@ export type ChainError =
 	| InvalidChainInputError
 	| ChainRequestFailedError;
 
-type ErrorLike = {
-	name?: unknown;
-	code?: unknown;
-	cause?: unknown;
-	data?: unknown;
-	originalError?: unknown;
-	url?: unknown;
-	errorName?: unknown;
-	shortMessage?: unknown;
-	message?: unknown;
-};
-
-/** Every error object reachable through cause / data / originalError (wallets nest them differently). */
-function* chainOf(err: unknown): Generator<ErrorLike> {
-	const seen = new Set<unknown>();
-	const stack: unknown[] = [err];
-	while (stack.length > 0) {
-		const e = stack.pop();
-		if (!e || typeof e !== 'object' || seen.has(e) || seen.size > 32) continue;
-		seen.add(e);
-		const o = e as ErrorLike;
-		yield o;
-		stack.push(o.originalError, o.data, o.cause);
-	}
-}
-
-const find = (err: unknown, test: (e: ErrorLike) => boolean) => {
-	for (const e of chainOf(err)) if (test(e)) return e;
-	return undefined;
-};
+const find = (err: unknown, test: (e: ErrorLike & { errorName?: unknown }) => boolean) => errorChain(err).find(test);
 
 const UNREACHABLE = new Set(['HttpRequestError', 'TimeoutError', 'WebSocketRequestError', 'SocketClosedError']);
 
@@ -140,7 +88,7 @@ const UNREACHABLE = new Set(['HttpRequestError', 'TimeoutError', 'WebSocketReque
 export function toChainError(err: unknown, context: { action: string; rpcUrl?: string }): CarevaultError {
 	if (err instanceof CarevaultError) return err;
 	if (find(err, (e) => e.code === USER_REJECTED || e.name === 'UserRejectedRequestError'))
-		return new TransactionRejectedError({ cause: err });
+		return new WalletCancelledError({ cause: err, consequence: 'Nothing was changed on the blockchain.' });
 	const reverted = find(err, (e) => e.name === 'ContractFunctionRevertedError');
 	if (reverted) {
 		const data = (reverted as { data?: { errorName?: string; args?: readonly unknown[] } }).data;
@@ -155,7 +103,7 @@ export function toChainError(err: unknown, context: { action: string; rpcUrl?: s
 	const mismatch = find(err, (e) => e.name === 'ChainMismatchError');
 	if (mismatch) {
 		const m = /\(id: (\d+)\)[\s\S]*?\(id: (\d+)/.exec(String(mismatch.message));
-		if (m) return new WrongChainError(Number(m[1]), Number(m[2]), { cause: err });
+		if (m) return new WrongChainError(Number(m[1]), { chainId: Number(m[2]) }, { cause: err });
 	}
 	const unreachable = find(err, (e) => typeof e.name === 'string' && UNREACHABLE.has(e.name));
 	if (unreachable) {
@@ -166,10 +114,19 @@ export function toChainError(err: unknown, context: { action: string; rpcUrl?: s
 	return new ChainRequestFailedError(context.action, { cause: err });
 }
 
-function detailsOf(err: unknown): string | undefined {
-	if (!err || typeof err !== 'object') return err === undefined ? undefined : String(err);
-	const o = err as ErrorLike;
-	if (typeof o.shortMessage === 'string') return o.shortMessage;
-	if (typeof o.message === 'string') return o.message;
-	return undefined;
+/**
+ * Runs a chain call and turns the contract custom errors named in `map` into
+ * the errors the use cases declare (lib/vault/.../errors.ts), so nothing above
+ * chain/ needs to know a contract error's name. Other failures pass through.
+ */
+export async function translateReverts<T>(
+	call: Promise<T>,
+	map: Record<string, (err: TransactionFailedError) => unknown>
+): Promise<T> {
+	try {
+		return await call;
+	} catch (err) {
+		const to = err instanceof TransactionFailedError && err.errorName ? map[err.errorName] : undefined;
+		throw to ? await to(err as TransactionFailedError) : err;
+	}
 }

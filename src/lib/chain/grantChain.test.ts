@@ -15,6 +15,8 @@ import { createGrantChain } from './grantChain';
 import { createProviderChain } from './providerChain';
 import { createVaultChain } from './vaultChain';
 import { InvalidChainInputError, TransactionFailedError } from './errors';
+import { GrantExpiredError, GrantRevokedError, ShareInputError } from '../vault/sharing/errors';
+import { NotARegisteredProviderError, PatientNotRegisteredError } from '../vault/proposals/errors';
 
 let t: GrantsTestChain;
 const keys = new Map<number, VaultKeys>();
@@ -49,6 +51,12 @@ function expectFailed(err: unknown, errorName: string, errorArgs: readonly unkno
 	expect(err).toBeInstanceOf(TransactionFailedError);
 	expect((err as TransactionFailedError).errorName).toBe(errorName);
 	expect((err as TransactionFailedError).errorArgs ?? []).toEqual(errorArgs);
+}
+
+/** A revert the use cases act on arrives as their own error, the contract's refusal kept as its cause. */
+function expectTranslated(err: unknown, type: abstract new (...args: never[]) => Error, errorName: string, errorArgs: readonly unknown[]) {
+	expect(err).toBeInstanceOf(type);
+	expectFailed((err as Error).cause, errorName, errorArgs);
 }
 
 /** A pointer sealed to `grantee`'s published inbox key, and its commitment. */
@@ -143,7 +151,9 @@ describe('createGrantChain: grants', () => {
 		await t.advanceTime(60);
 		expect(await readOnly().readGrant(id)).toMatchObject({ active: false, revoked: false });
 		expect((await readOnly().listGrantsForGrantee(addr(DOCTOR))).find((g) => g.id === id)?.active).toBe(false);
-		expectFailed(await rejection(chainFor(PATIENT).updatePointer({ id, ...p })), 'GrantsExpired', [id]);
+		const expired = await rejection(chainFor(PATIENT).updatePointer({ id, ...p }));
+		expectTranslated(expired, GrantExpiredError, 'GrantsExpired', [id]);
+		expect(expired).toMatchObject({ grantId: id, expiresAt: (await readOnly().readGrant(id))?.expiresAt });
 	});
 
 	it('revoke: revoked and inactive for every reader; a second revoke or an update is GrantsRevoked(id)', async () => {
@@ -153,7 +163,7 @@ describe('createGrantChain: grants', () => {
 		await patient.revoke({ id });
 		expect(await readOnly().readGrant(id)).toMatchObject({ revoked: true, active: false, sealedPointer: p.sealedPointer });
 		expectFailed(await rejection(patient.revoke({ id })), 'GrantsRevoked', [id]);
-		expectFailed(await rejection(patient.updatePointer({ id, ...p })), 'GrantsRevoked', [id]);
+		expectTranslated(await rejection(patient.updatePointer({ id, ...p })), GrantRevokedError, 'GrantsRevoked', [id]);
 	});
 
 	it('a share link: a grant to a throwaway address without keys, read back by id with no wallet', async () => {
@@ -192,8 +202,9 @@ describe('createGrantChain: grants', () => {
 
 	it('an expiry already past is refused by the contract: GrantsExpiryInPast', async () => {
 		const err = await rejection(chainFor(PATIENT).grant({ grantee: addr(DOCTOR), expiresAt: 1, ...(await pointerFor(DOCTOR, 'late')) }));
-		expect(err).toBeInstanceOf(TransactionFailedError);
-		expect((err as TransactionFailedError).errorName).toBe('GrantsExpiryInPast');
+		expect(err).toBeInstanceOf(ShareInputError);
+		expect((err as Error).cause).toBeInstanceOf(TransactionFailedError);
+		expect(((err as Error).cause as TransactionFailedError).errorName).toBe('GrantsExpiryInPast');
 	});
 });
 
@@ -229,11 +240,12 @@ describe('createGrantChain: access requests', () => {
 	});
 
 	it('refusals: a non-provider asks (GrantsNotProvider), a patient without keys is asked (GrantsPatientNotRegistered), an approval with an expiry already past (GrantsExpiryInPast)', async () => {
-		expectFailed(await rejection(chainFor(KEYS_ONLY).requestAccess({ patient: addr(PATIENT), sealedRequest: new Uint8Array([1]) })), 'GrantsNotProvider', [addr(KEYS_ONLY)]);
-		expectFailed(await rejection(chainFor(DOCTOR).requestAccess({ patient: addr(LINK), sealedRequest: new Uint8Array([1]) })), 'GrantsPatientNotRegistered', [addr(LINK)]);
+		expectTranslated(await rejection(chainFor(KEYS_ONLY).requestAccess({ patient: addr(PATIENT), sealedRequest: new Uint8Array([1]) })), NotARegisteredProviderError, 'GrantsNotProvider', [addr(KEYS_ONLY)]);
+		expectTranslated(await rejection(chainFor(DOCTOR).requestAccess({ patient: addr(LINK), sealedRequest: new Uint8Array([1]) })), PatientNotRegisteredError, 'GrantsPatientNotRegistered', [addr(LINK)]);
 		const { id } = await chainFor(DOCTOR).requestAccess({ patient: addr(PATIENT), sealedRequest: new Uint8Array([9]) });
 		const err = await rejection(chainFor(PATIENT).approveRequest({ id, expiresAt: 1, ...(await pointerFor(DOCTOR, 'late')) }));
-		expect((err as TransactionFailedError).errorName).toBe('GrantsExpiryInPast');
+		expect(err).toBeInstanceOf(ShareInputError);
+		expect(((err as Error).cause as TransactionFailedError).errorName).toBe('GrantsExpiryInPast');
 		expect((await readOnly().listRequestsForPatient(addr(PATIENT))).find((r) => r.id === id)?.status).toBe('pending');
 		expect(await rejection(chainFor(DOCTOR).requestAccess({ patient: addr(PATIENT), sealedRequest: new Uint8Array(2049) }))).toBeInstanceOf(InvalidChainInputError);
 	});

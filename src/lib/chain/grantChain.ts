@@ -1,8 +1,8 @@
-import type { Account, Address, Chain, Client, Hex, Transport } from 'viem';
 import type { GrantChain } from '../vault/grantPorts';
-import type { ChainClient } from './client';
-import type { ContractAddresses } from './config';
-import type { LogScanOptions } from './scanLogs';
+import type { GrantsChainClient } from './client';
+import { GrantExpiredError, GrantRevokedError, ShareInputError } from '../vault/sharing/errors';
+import { NotARegisteredProviderError, PatientNotRegisteredError } from '../vault/proposals/errors';
+import { translateReverts } from './errors';
 import { approveAccessRequest } from './actions/approveAccessRequest';
 import { declineAccessRequest } from './actions/declineAccessRequest';
 import { grant } from './actions/grant';
@@ -13,30 +13,16 @@ import { requestAccess } from './actions/requestAccess';
 import { revokeGrant } from './actions/revokeGrant';
 import { updateGrantPointer } from './actions/updateGrantPointer';
 
-/** Contract addresses the sharing workflow needs: the vault's plus the Grants contract. */
-export type GrantsAddresses = ContractAddresses & { grants: Hex };
+export type { GrantsAddresses, GrantsChainClient } from './client';
 
-/** A ChainClient that also knows where the Grants contract lives. */
-export type GrantsChainClient = ChainClient & { addresses: GrantsAddresses };
-
-export interface CreateGrantChainParameters {
-	publicClient: Client<Transport, Chain | undefined>;
-	/** Omit for a read-only chain (a share-link viewer has no wallet); writes then throw InvalidChainInputError. */
-	walletClient?: Client<Transport, Chain | undefined, Account | undefined>;
-	account?: Account | Address;
-	addresses: GrantsAddresses;
-	/** Chain the contracts live on; writes refuse a wallet on another chain (WrongChainError). */
-	chainId?: number;
-	/** First block worth scanning for grant events (the deploy block); default 0. */
-	fromBlock?: bigint;
-	/** Block range per eth_getLogs (config.logBlockRange) and scan progress for the UI. */
-	logScan?: LogScanOptions;
-}
+/** A GrantsChainClient, and the first block worth scanning for grant events (the deploy block; default 0). */
+export type CreateGrantChainParameters = GrantsChainClient & { fromBlock?: bigint };
 
 /**
  * The GrantChain port (grants, revocations, access requests) over viem. Writes
- * resolve once mined; every failure is a CarevaultError from ./errors (a
- * contract revert is TransactionFailedError with the custom error's name).
+ * resolve once mined; every failure is a CarevaultError: a revert the use cases
+ * act on becomes their own error (lib/vault/sharing/errors, proposals/errors),
+ * any other revert is TransactionFailedError from ./errors.
  * Reads need only `publicClient`.
  *
  * @example
@@ -46,15 +32,29 @@ export interface CreateGrantChainParameters {
  */
 export function createGrantChain({ fromBlock = 0n, ...parameters }: CreateGrantChainParameters): GrantChain {
 	const client: GrantsChainClient = { ...parameters };
+	const expiryInPast = {
+		GrantsExpiryInPast: (err: unknown) => new ShareInputError('The expiry is already past on the blockchain clock. Pick a later date.', { cause: err })
+	};
 	return {
-		grant: (params) => grant(client, params),
-		updatePointer: (params) => updateGrantPointer(client, params),
+		grant: (params) => translateReverts(grant(client, params), expiryInPast),
+		updatePointer: (params) =>
+			translateReverts(updateGrantPointer(client, params), {
+				GrantsRevoked: (err) => new GrantRevokedError(params.id, { cause: err }),
+				GrantsExpired: async (err) => {
+					const state = await readGrant(client, { id: params.id, fromBlock }).catch(() => null);
+					return new GrantExpiredError(params.id, state?.expiresAt ?? 0, { cause: err });
+				}
+			}),
 		revoke: (params) => revokeGrant(client, params),
 		readGrant: (id) => readGrant(client, { id, fromBlock }),
 		listGrantsByPatient: (patient) => listGrants(client, { as: 'patient', account: patient, fromBlock }),
 		listGrantsForGrantee: (grantee) => listGrants(client, { as: 'grantee', account: grantee, fromBlock }),
-		requestAccess: (params) => requestAccess(client, params),
-		approveRequest: (params) => approveAccessRequest(client, params),
+		requestAccess: (params) =>
+			translateReverts(requestAccess(client, params), {
+				GrantsNotProvider: (err) => new NotARegisteredProviderError({ cause: err }),
+				GrantsPatientNotRegistered: (err) => new PatientNotRegisteredError(params.patient, { cause: err })
+			}),
+		approveRequest: (params) => translateReverts(approveAccessRequest(client, params), expiryInPast),
 		declineRequest: (params) => declineAccessRequest(client, params),
 		listRequestsForPatient: (patient) => listAccessRequests(client, { as: 'patient', account: patient, fromBlock }),
 		listRequestsByRequester: (requester) => listAccessRequests(client, { as: 'requester', account: requester, fromBlock })

@@ -12,7 +12,9 @@ import { openSealed, sealTo } from '../crypto/seal';
 import type { ProviderChain } from '../vault/providerPorts';
 import { createProviderChain } from './providerChain';
 import { createVaultChain } from './vaultChain';
-import { InvalidChainInputError, TransactionFailedError, TransactionRejectedError } from './errors';
+import { InvalidChainInputError, TransactionFailedError } from './errors';
+import { WalletCancelledError } from '../vault/walletErrors';
+import { NotARegisteredProviderError, PatientNotRegisteredError } from '../vault/proposals/errors';
 
 let t: GrantsTestChain;
 const keys = new Map<number, VaultKeys>();
@@ -160,10 +162,14 @@ describe('createProviderChain: proposals', () => {
 		expect(await doctor.listByProvider(addr(KEYS_ONLY))).toEqual([]);
 	});
 
-	it('refusals become TransactionFailedError naming the custom error and its arguments', async () => {
+	it('refusals become TransactionFailedError naming the custom error and its arguments; the two a use case acts on arrive as its own errors, caused by it', async () => {
 		const payload = await sealFor(PATIENT, 'x');
-		expectFailed(await rejection(chainFor(KEYS_ONLY).propose({ patient: addr(PATIENT), sealedPayload: payload })), 'ProposalsNotProvider', [addr(KEYS_ONLY)]);
-		expectFailed(await rejection(chainFor(DOCTOR).propose({ patient: addr(NOBODY), sealedPayload: payload })), 'ProposalsPatientNotRegistered', [addr(NOBODY)]);
+		const notProvider = await rejection(chainFor(KEYS_ONLY).propose({ patient: addr(PATIENT), sealedPayload: payload }));
+		expect(notProvider).toBeInstanceOf(NotARegisteredProviderError);
+		expectFailed((notProvider as Error).cause, 'ProposalsNotProvider', [addr(KEYS_ONLY)]);
+		const noPatient = await rejection(chainFor(DOCTOR).propose({ patient: addr(NOBODY), sealedPayload: payload }));
+		expect(noPatient).toBeInstanceOf(PatientNotRegisteredError);
+		expectFailed((noPatient as Error).cause, 'ProposalsPatientNotRegistered', [addr(NOBODY)]);
 		expectFailed(await rejection(chainFor(DOCTOR).propose({ patient: addr(PATIENT), sealedPayload: new Uint8Array(0) })), 'ProposalsEmptyPayload', []);
 
 		const { id } = await chainFor(DOCTOR).propose({ patient: addr(PATIENT), sealedPayload: payload });
@@ -180,7 +186,7 @@ describe('createProviderChain: proposals', () => {
 		expect(await rejection(chainFor(PATIENT).reject({ id: -1n }))).toBeInstanceOf(InvalidChainInputError);
 	});
 
-	it('a patient who cancels in the wallet gets TransactionRejectedError (cancelled) and the proposal stays pending', async () => {
+	it('a patient who cancels in the wallet gets WalletCancelledError (cancelled) and the proposal stays pending', async () => {
 		const { id } = await chainFor(LAB).propose({ patient: addr(PATIENT_2), sealedPayload: await sealFor(PATIENT_2, 'y') });
 		const upstream = http(t.rpcUrl, { retryCount: 0 })({ chain: t.chain, retryCount: 0 });
 		const transport = custom({
@@ -197,8 +203,8 @@ describe('createProviderChain: proposals', () => {
 			chainId: t.chain.id
 		});
 		const err = await rejection(refusing.accept({ id }));
-		expect(err).toBeInstanceOf(TransactionRejectedError);
-		expect((err as TransactionRejectedError).cancelled).toBe(true);
+		expect(err).toBeInstanceOf(WalletCancelledError);
+		expect((err as WalletCancelledError).cancelled).toBe(true);
 		expect(await refusing.readProposal(id)).toMatchObject({ status: 'pending' });
 	});
 });

@@ -1,8 +1,7 @@
-import type { Account, Address, Chain, Client, Hex, Transport } from 'viem';
 import type { ProviderChain } from '../vault/providerPorts';
-import type { ChainClient } from './client';
-import type { ContractAddresses } from './config';
-import type { LogScanOptions } from './scanLogs';
+import type { ProposalsChainClient } from './client';
+import { NotARegisteredProviderError, PatientNotRegisteredError } from '../vault/proposals/errors';
+import { translateReverts } from './errors';
 import { acceptProposal } from './actions/acceptProposal';
 import { listProposalsByProvider } from './actions/listProposalsByProvider';
 import { listProposalsForPatient } from './actions/listProposalsForPatient';
@@ -12,30 +11,16 @@ import { readProvider } from './actions/readProvider';
 import { registerProvider } from './actions/registerProvider';
 import { rejectProposal } from './actions/rejectProposal';
 
-/** Contract addresses the provider workflow needs: the vault's plus the Proposals contract. */
-export type ProposalsAddresses = ContractAddresses & { proposals: Hex };
+export type { ProposalsAddresses, ProposalsChainClient } from './client';
 
-/** A ChainClient that also knows where the Proposals contract lives. */
-export type ProposalsChainClient = ChainClient & { addresses: ProposalsAddresses };
-
-export interface CreateProviderChainParameters {
-	publicClient: Client<Transport, Chain | undefined>;
-	/** Omit for a read-only chain (writes then throw InvalidChainInputError). */
-	walletClient?: Client<Transport, Chain | undefined, Account | undefined>;
-	account?: Account | Address;
-	addresses: ProposalsAddresses;
-	/** Chain the contracts live on; writes refuse a wallet on another chain (WrongChainError). */
-	chainId?: number;
-	/** First block worth scanning for proposal events (the deploy block); default 0. */
-	fromBlock?: bigint;
-	/** Block range per eth_getLogs (config.logBlockRange) and scan progress for the UI. */
-	logScan?: LogScanOptions;
-}
+/** A ProposalsChainClient, and the first block worth scanning for proposal events (the deploy block; default 0). */
+export type CreateProviderChainParameters = ProposalsChainClient & { fromBlock?: bigint };
 
 /**
  * The ProviderChain port (provider profiles and proposals) over viem. Writes
- * resolve once mined; every failure is a CarevaultError from ./errors (a
- * contract revert is TransactionFailedError with the custom error's name).
+ * resolve once mined; every failure is a CarevaultError: a revert the use cases
+ * act on becomes their own error (lib/vault/proposals/errors), any other
+ * revert is TransactionFailedError from ./errors.
  *
  * @example
  * const chain = createProviderChain({ publicClient, walletClient, account, addresses: config.contracts, fromBlock: BigInt(config.deployBlock) })
@@ -47,7 +32,11 @@ export function createProviderChain({ fromBlock: defaultFromBlock = 0n, ...param
 	return {
 		registerProvider: (profile) => registerProvider(client, profile),
 		readProvider: (provider) => readProvider(client, { provider }),
-		propose: (params) => propose(client, params),
+		propose: (params) =>
+			translateReverts(propose(client, params), {
+				ProposalsNotProvider: (err) => new NotARegisteredProviderError({ cause: err }),
+				ProposalsPatientNotRegistered: (err) => new PatientNotRegisteredError(params.patient, { cause: err })
+			}),
 		accept: (params) => acceptProposal(client, params),
 		reject: (params) => rejectProposal(client, params),
 		readProposal: (id) => readProposal(client, { id }),

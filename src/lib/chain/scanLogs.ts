@@ -1,3 +1,4 @@
+import { errorChain } from '../errors';
 import type { Chain, Client, Transport } from 'viem';
 import { getBlockNumber } from 'viem/actions';
 
@@ -43,15 +44,9 @@ const LIMIT_EXCEEDED = -32005;
 
 /** True when an RPC error says the requested log range was too large (so a smaller one may work). */
 export function isRangeTooLarge(err: unknown): boolean {
-	const seen = new Set<unknown>();
-	for (let e: unknown = err; e && typeof e === 'object' && !seen.has(e) && seen.size < 16; ) {
-		seen.add(e);
-		const o = e as { code?: unknown; message?: unknown; details?: unknown; shortMessage?: unknown; cause?: unknown };
-		if (o.code === LIMIT_EXCEEDED) return true;
-		for (const text of [o.details, o.shortMessage, o.message]) if (typeof text === 'string' && TOO_LARGE.test(text)) return true;
-		e = o.cause;
-	}
-	return false;
+	return errorChain(err, ['cause']).some(
+		(o) => o.code === LIMIT_EXCEEDED || [o.details, o.shortMessage, o.message].some((text) => typeof text === 'string' && TOO_LARGE.test(text))
+	);
 }
 
 /**

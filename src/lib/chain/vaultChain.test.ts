@@ -16,9 +16,9 @@ import {
 	ContractsMissingError,
 	InvalidChainInputError,
 	TransactionFailedError,
-	TransactionRejectedError,
 	WrongChainError
 } from './errors';
+import { WalletCancelledError } from '../vault/walletErrors';
 
 let t: TestChain;
 beforeAll(async () => {
@@ -191,7 +191,7 @@ describe('createVaultChain (viem, real anvil)', () => {
 		expect(writeErr).toBeInstanceOf(ChainUnreachableError);
 	});
 
-	it('an injected wallet works, and its user rejection (4001) becomes TransactionRejectedError (cancelled)', async () => {
+	it('an injected wallet works, and its user rejection (4001) becomes WalletCancelledError (cancelled)', async () => {
 		const ok = injectedWallet(6);
 		await ok.chain.setVaultPointer('bafy-from-wallet', null);
 		expect(ok.requests).toContain('eth_sendTransaction');
@@ -199,9 +199,9 @@ describe('createVaultChain (viem, real anvil)', () => {
 
 		const refusing = injectedWallet(6, { reject: true });
 		const err = await rejection(refusing.chain.commitBatch({ expectedBatchCount: 0, root: root('r'), count: 1, encryptedIndexPointer: new Uint8Array(99).fill(3) }));
-		expect(err).toBeInstanceOf(TransactionRejectedError);
-		expect((err as TransactionRejectedError).cancelled).toBe(true);
-		expect((err as TransactionRejectedError).shortMessage).toMatch(/^Cancelled/);
+		expect(err).toBeInstanceOf(WalletCancelledError);
+		expect((err as WalletCancelledError).cancelled).toBe(true);
+		expect((err as WalletCancelledError).shortMessage).toMatch(/^Cancelled/);
 		expect(refusing.requests).toContain('eth_sendTransaction');
 		expect(await refusing.chain.readIndexPointer(t.account(6).address)).toBeNull();
 	});

@@ -77,3 +77,11 @@ export class VaultHeaderOutdatedError extends CarevaultError {
 		);
 	}
 }
+
+/** Keys used after the vault was locked (wiped), or a use case reached for a vault that is not open. */
+export class VaultLockedError extends CarevaultError {
+	override name = 'VaultLockedError' as const;
+	constructor() {
+		super('This vault is locked. Unlock it again to continue.');
+	}
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { deriveVaultKeys, publicKeysOf, umbralLabel, VaultLockedError, wipe, wipeVaultKeys } from './keys';
+import { deriveVaultKeys, publicKeysOf, umbralLabel, wipe, wipeVaultKeys } from './keys';
+import { VaultLockedError } from './errors';
 import { bytesToHex } from './encoding';
 import { InvalidInputError } from './errors';
 import { openSealed, sealTo, signDetached, verifyDetached } from './seal';

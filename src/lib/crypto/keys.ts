@@ -1,10 +1,9 @@
 import type { PublicKey, SecretKey, SecretKeyFactory, Signer } from '@nucypher/umbral-pre';
-import { CarevaultError } from '../errors';
 import { concatBytes, utf8 } from './encoding';
-import { InvalidInputError } from './errors';
+import { InvalidInputError, VaultLockedError } from './errors';
 import { checkBytes, checkInteger, checkString } from './input';
 import { getSodium, getUmbral } from './sodium';
-import type { PublicKeys } from '../vault/ports';
+import type { PublicKeys } from '../types';
 
 /**
  * Every key of a vault, derived from its root secret with libsodium's
@@ -55,14 +54,6 @@ export interface VaultKeys {
 	linkSecrets(salt: Uint8Array): { inboxSecret: Uint8Array; umbralSecret: Uint8Array };
 	/** True once wipe() has run. */
 	readonly wiped: boolean;
-}
-
-/** Using keys after the vault was locked. */
-export class VaultLockedError extends CarevaultError {
-	override name = 'VaultLockedError' as const;
-	constructor() {
-		super('This vault is locked. Unlock it again to continue.');
-	}
 }
 
 /** The Umbral label of a (category, epoch) key; injective since the epoch is the last, colon-free field. */

@@ -4,7 +4,7 @@ import { InvalidInputError, VaultHeaderCorruptError, VaultHeaderOutdatedError, W
 import { checkBytes, checkInteger, checkString, takeRandom, type RandomSource } from './input';
 import { getSodium } from './sodium';
 import { KEK_SALT_BYTES, PASSPHRASE_ARGON2, unlockMessage, type Argon2Params, type UnlockMessageParameters } from './unlock';
-import type { Hex } from '../vault/ports';
+import type { Hex } from '../types';
 
 /**
  * The vault header: the root secret wrapped once per unlock method, like LUKS

@@ -1,3 +1,4 @@
+import { errorChain } from '../errors';
 import { unixfs } from '@helia/unixfs';
 import { CID } from 'multiformats/cid';
 import type { Pins } from '@helia/interface';
@@ -213,8 +214,7 @@ function translate(err: unknown, cid: string, idle: IdleSignal, outer?: AbortSig
  * failure) and aborts pass through unchanged.
  */
 function translateWrite(err: unknown): unknown {
-	const chain: unknown[] = [];
-	for (let e: unknown = err; e instanceof Error && chain.length < 8; e = e.cause) chain.push(e);
+	const chain = errorChain(err, ['cause']);
 	if (!chain.some((e) => errorName(e) === 'PutFailedError')) return err;
 	const quota = chain.some((e) => errorName(e) === 'QuotaExceededError' || (e instanceof Error && /QuotaExceeded/.test(e.message)));
 	return new BlobWriteError(quota, { cause: err });

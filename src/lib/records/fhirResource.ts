@@ -1,10 +1,11 @@
+import type { FhirResource } from '../types';
 import type { Category } from './model';
 import { InvalidFhirError } from './errors';
 import { readFhirContent } from './fhir/validate';
 
 /** A parsed FHIR R4 resource, with what the vault needs to file it. */
 export interface ParsedResource {
-	resource: { resourceType: string; [key: string]: unknown };
+	resource: FhirResource;
 	resourceType: string;
 	category: Category;
 	title: string;
@@ -174,7 +175,7 @@ function codesOf(r: Record<string, unknown>): ResourceCode[] {
  * Describes an already parsed resource: the category it is filed under, a
  * title (drug, condition, vaccine or type name), its clinical date and codes.
  */
-export function describeResource(resource: { resourceType: string; [key: string]: unknown }): ResourceDescription {
+export function describeResource(resource: FhirResource): ResourceDescription {
 	const r = resource as Record<string, unknown>;
 	const resourceType = resource.resourceType;
 	const out: ResourceDescription = {

@@ -37,7 +37,8 @@
  */
 import { normaliseDate } from './fhirResource';
 
-export type FhirResource = { resourceType: string; id?: string; [key: string]: unknown };
+export type { FhirResource } from '../types';
+import type { FhirResource } from '../types';
 
 /** A resource, optionally with where it came from ('you', 'import: file', provider name). */
 export type ReconcileInput = FhirResource | { resource: FhirResource; source?: string };

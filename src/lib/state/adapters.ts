@@ -137,7 +137,7 @@ export async function makeLinkDeps(config: AppConfig, onScanProgress?: OnScanPro
 }
 
 /** The trust settings' adapters: this device's store, provider profiles, and EAS (when the site names it). */
-export async function makeTrustDeps(config: AppConfig, wallet: WalletSession): Promise<import('./trust.svelte').TrustDeps> {
+export async function makeTrustDeps(config: AppConfig, wallet: WalletSession): Promise<import('../vault/providers/identify').IdentifyDeps & { local: import('../vault/ports').LocalStore }> {
 	const [providers, { createAttestationReader }, { createPublicClient, http }] = await Promise.all([
 		makeProviderChain(config, wallet),
 		import('../chain/attestationChain'),

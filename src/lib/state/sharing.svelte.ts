@@ -1,3 +1,4 @@
+import { isAddress } from '../types';
 import type { Hex } from '../vault/ports';
 import type { BlobStore } from '../vault/ports';
 import type { GrantChain, GrantState, AccessRequestState } from '../vault/grantPorts';
@@ -105,7 +106,7 @@ export class ShareState {
 	}
 
 	async lookupProvider(address: string): Promise<ProviderProfile | null> {
-		if (!/^0x[0-9a-fA-F]{40}$/.test(address)) return null;
+		if (!isAddress(address)) return null;
 		const key = address.toLowerCase();
 		if (key in this.#names) return this.#names[key];
 		try {

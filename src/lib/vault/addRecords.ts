@@ -1,21 +1,13 @@
-import { CHUNK_SIZE, generateDataKey, manifestHeaderHash } from '../crypto/recordCipher';
+import { RECORD_CIPHER_ALG } from '../crypto/recordCipher';
 import { sealDataKey } from '../crypto/pre';
 import { toBase64 } from '../crypto/encoding';
-import { getSodium } from '../crypto/sodium';
 import type { Attachment, Category, CipherManifest, ResourceSummary, VaultRecord } from '../records/model';
 import { EmptyFileError } from '../records/errors';
-import { encryptInThread, type OpenVault, type VaultDeps } from './deps';
+import type { FileInput, OpenVault, VaultDeps } from './deps';
+import { encryptFile } from './encryptFile';
 import { randomId } from './random';
 
-/** A file to add, as the browser's File gives it (any source of byte chunks works). */
-export interface FileInput {
-	name: string;
-	type: string;
-	size: number;
-	stream(): AsyncIterable<Uint8Array>;
-	/** The browser Blob behind it, when there is one: it can go to a worker without being read here. */
-	blob?: Blob;
-}
+export type { FileInput } from './deps';
 
 export interface NewRecord {
 	title: string;
@@ -59,7 +51,7 @@ export async function encryptRecords(
 		const attachments: Attachment[] = [];
 		for (const file of input.files) {
 			const before = done;
-			const manifest = await encryptFile(deps, vault, input.category, epoch, file, {
+			const manifest = await encryptAttachment(deps, vault, input.category, epoch, file, {
 				signal: options.signal,
 				onProgress: (bytes) => {
 					done = before + bytes;
@@ -85,7 +77,7 @@ export async function encryptRecords(
 	return records;
 }
 
-async function encryptFile(
+async function encryptAttachment(
 	deps: Pick<VaultDeps, 'blobs' | 'encrypt'>,
 	vault: OpenVault,
 	category: Category,
@@ -93,29 +85,17 @@ async function encryptFile(
 	file: FileInput,
 	options: { onProgress(bytes: number): void; signal?: AbortSignal }
 ): Promise<CipherManifest> {
-	const sodium = await getSodium();
-	const id = randomId();
-	const dek = await generateDataKey();
-	try {
-		const ad = await manifestHeaderHash({ v: 1, alg: 'secretstream-xchacha20poly1305', chunk: CHUNK_SIZE, id });
-		const encrypt = deps.encrypt ?? encryptInThread;
-		const cid = await deps.blobs.addStream(encrypt(file, { key: dek, ad, onProgress: options.onProgress, signal: options.signal }), {
-			signal: options.signal
-		});
-		await deps.blobs.pin(cid, { signal: options.signal });
-		const sealed = await sealDataKey(vault.keys.umbralKey(category, epoch).publicKey, dek);
-		return {
-			v: 1,
-			alg: 'secretstream-xchacha20poly1305',
-			chunk: CHUNK_SIZE,
-			id,
-			size: file.size,
-			cid,
-			capsule: toBase64(sealed.capsule),
-			sealedKey: toBase64(sealed.ciphertext),
-			epoch
-		};
-	} finally {
-		sodium.memzero(dek);
-	}
+	const umbral = vault.keys.umbralKey(category, epoch).publicKey;
+	const { id, cid, chunk, kept: sealed } = await encryptFile(deps, file, (dek) => sealDataKey(umbral, dek), options);
+	return {
+		v: 1,
+		alg: RECORD_CIPHER_ALG,
+		chunk,
+		id,
+		size: file.size,
+		cid,
+		capsule: toBase64(sealed.capsule),
+		sealedKey: toBase64(sealed.ciphertext),
+		epoch
+	};
 }

@@ -4,6 +4,7 @@ import { blake2b } from '../crypto/hash';
 import { canonicalJson } from '../crypto/encoding';
 import type { CipherManifest, VaultRecord } from '../records/model';
 import type { OpenVault, VaultDeps } from './deps';
+import type { Hex } from './ports';
 import { IndexChangedElsewhereError, IndexKeptChangingError } from './errors';
 import { loadIndex, mergeIndexes, storeIndex } from './vaultIndex';
 
@@ -13,6 +14,12 @@ export const COMMIT_ATTEMPTS = 5;
 /** BLAKE2b-256 of the canonical manifest: a leaf of the batch anchor. */
 export async function manifestLeaf(manifest: CipherManifest): Promise<Uint8Array> {
 	return blake2b(new TextEncoder().encode(canonicalJson(manifest)));
+}
+
+/** The batch anchor: Merkle root over the manifests of every attachment of `records`, in order, and their count. */
+export async function batchRoot(records: VaultRecord[]): Promise<{ root: Hex; count: number }> {
+	const leaves = await Promise.all(records.flatMap((r) => r.attachments.map((a) => manifestLeaf(a.manifest))));
+	return { root: `0x${bytesToHex(await merkleRoot(leaves))}`, count: leaves.length };
 }
 
 /**
@@ -45,15 +52,9 @@ export async function commitRecords(
 		const batch = base.batches;
 		const index = { ...base, records: [...base.records, ...fresh.map((r) => ({ ...r, batch }))], batches: batch + 1 };
 		const { encryptedPointer } = await storeIndex(deps, vault.keys, index);
-		const leaves = await Promise.all(fresh.flatMap((r) => r.attachments.map((a) => manifestLeaf(a.manifest))));
-		const root = await merkleRoot(leaves);
+		const { root, count } = await batchRoot(fresh);
 		try {
-			await deps.chain.commitBatch({
-				expectedBatchCount: batch,
-				root: `0x${bytesToHex(root)}`,
-				count: leaves.length,
-				encryptedIndexPointer: encryptedPointer
-			});
+			await deps.chain.commitBatch({ expectedBatchCount: batch, root, count, encryptedIndexPointer: encryptedPointer });
 			return { ...vault, index };
 		} catch (err) {
 			if (!(err instanceof IndexChangedElsewhereError)) throw err;

@@ -2,7 +2,16 @@ import type { BlobStore, Hex, LocalStore, MessageSigner, VaultChain } from './po
 import type { VaultKeys } from '../crypto/keys';
 import type { VaultIndex } from '../records/model';
 import { encryptStream, type EncryptStreamOptions } from '../crypto/recordCipher';
-import type { FileInput } from './addRecords';
+
+/** A file to add, as the browser's File gives it (any source of byte chunks works). */
+export interface FileInput {
+	name: string;
+	type: string;
+	size: number;
+	stream(): AsyncIterable<Uint8Array>;
+	/** The browser Blob behind it, when there is one: it can go to a worker without being read here. */
+	blob?: Blob;
+}
 
 /** What every vault use case is given. Adapters are passed in; nothing is global. */
 export interface VaultDeps {

@@ -1,5 +1,7 @@
 import { CarevaultError } from '../errors';
 
+export { VaultLockedError } from '../crypto/errors';
+
 export class VaultNotFoundError extends CarevaultError {
 	override name = 'VaultNotFoundError' as const;
 	constructor(address: string) {
@@ -25,13 +27,6 @@ export class NoSlotForMethodError extends CarevaultError {
 	override name = 'NoSlotForMethodError' as const;
 	constructor(method: string, hint: string) {
 		super(`This vault cannot be unlocked with ${method} here. ${hint}`);
-	}
-}
-
-export class VaultLockedError extends CarevaultError {
-	override name = 'VaultLockedError' as const;
-	constructor() {
-		super('The vault is locked. Unlock it to continue.');
 	}
 }
 

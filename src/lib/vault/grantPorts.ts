@@ -34,25 +34,26 @@ export interface AccessRequestState {
 }
 
 export interface GrantChain {
-	/** One transaction per grant, whatever the number of records. Returns the new grant id (from the event). */
+	/** One transaction per grant, whatever the number of records. Returns the new grant id (from the event). ShareInputError when the chain's clock is already past `expiresAt`. */
 	grant(p: {
 		grantee: Hex;
 		expiresAt: number;
 		sealedPointer: Uint8Array;
 		commitment: Hex;
 	}): Promise<{ hash: Hex; id: bigint }>;
-	/** Patient only, active grants only: replaces the sealed pointer (new records reach the grantee). */
+	/** Patient only, active grants only (else GrantRevokedError / GrantExpiredError): replaces the sealed pointer (new records reach the grantee). */
 	updatePointer(p: { id: bigint; sealedPointer: Uint8Array; commitment: Hex }): Promise<Hex>;
 	/** Patient only. */
 	revoke(p: { id: bigint }): Promise<Hex>;
 	readGrant(id: bigint): Promise<GrantState | null>;
 	listGrantsByPatient(patient: Hex): Promise<GrantState[]>;
 	listGrantsForGrantee(grantee: Hex): Promise<GrantState[]>;
-	/** Registered providers only (KeyRegistry.isProvider). */
+	/** Registered providers only (KeyRegistry.isProvider), else NotARegisteredProviderError; PatientNotRegisteredError for a patient without keys. */
 	requestAccess(p: { patient: Hex; sealedRequest: Uint8Array }): Promise<{ hash: Hex; id: bigint }>;
 	/**
 	 * Patient only, pending requests only: ONE transaction grants the requester recorded on-chain
 	 * (never anyone else) and answers the request with that grant. Returns the new grant id.
+	 * ShareInputError when the chain's clock is already past `expiresAt`.
 	 */
 	approveRequest(p: { id: bigint; expiresAt: number; sealedPointer: Uint8Array; commitment: Hex }): Promise<{ hash: Hex; grantId: bigint }>;
 	/** Patient only, pending requests only. */

@@ -4,7 +4,8 @@
  * for what is not ours (never for our own components).
  */
 
-export type Hex = `0x${string}`;
+export type { Hex, PublicKeys } from '../types';
+import type { Hex, PublicKeys } from '../types';
 
 /** Content-addressed blob storage (IPFS). CIDs are strings (CIDv1 base32). */
 export interface BlobStore {
@@ -20,15 +21,6 @@ export interface BlobStore {
 	pin(cid: string, options?: { signal?: AbortSignal }): Promise<void>;
 }
 
-/** Public keys a person publishes in the key registry. */
-export interface PublicKeys {
-	/** X25519 public key for sealed boxes (32 bytes). */
-	inbox: Uint8Array;
-	/** Ed25519 public key for manifest signatures (32 bytes). */
-	signing: Uint8Array;
-	/** Umbral (secp256k1, compressed 33 bytes) public key to receive re-encrypted capsules. */
-	umbral: Uint8Array;
-}
 
 /** The vault's on-chain footprint (VaultRegistry + KeyRegistry contracts). */
 export interface VaultChain {

@@ -69,6 +69,7 @@ export interface ProposalMailbox {
 	/**
 	 * Sends a sealed proposal from the sending account (a registered provider)
 	 * to `patient` (who must have published keys). Resolves once mined, with the new id.
+	 * NotARegisteredProviderError / PatientNotRegisteredError when the contract refuses for those reasons.
 	 */
 	propose(params: { patient: Hex; sealedPayload: Uint8Array }): Promise<{ hash: Hex; id: bigint }>;
 	/** Accepts proposal `id` as its patient; `anchorRoot` names the vault batch holding the record. */

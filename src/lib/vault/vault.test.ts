@@ -21,7 +21,7 @@ import { encryptRecords, type FileInput } from './addRecords';
 import { commitRecords } from './commitRecords';
 import { readAttachment } from './openAttachment';
 import { VaultExistsError, VaultNotFoundError } from './errors';
-import { SignatureCancelledError } from './walletErrors';
+import { WalletCancelledError } from './walletErrors';
 import { SignatureInvalidError, WeakPassphraseError } from './errors';
 import { decodeVaultHeader } from '../crypto/vaultHeader';
 import { NonDeterministicSignerError } from '../crypto/errors';
@@ -165,7 +165,7 @@ describe('vault end to end (node)', () => {
 
 	it('a rejected signature creates nothing', async () => {
 		const { deps } = await makeDeps(3, { reject: { sign: true } });
-		await expect(createVault(deps)).rejects.toBeInstanceOf(SignatureCancelledError);
+		await expect(createVault(deps)).rejects.toBeInstanceOf(WalletCancelledError);
 		expect(await deps.chain.readVaultPointer(deps.signer.address)).toBeNull();
 	});
 

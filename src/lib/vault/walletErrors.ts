@@ -1,20 +1,24 @@
-import { CarevaultError } from '../errors';
+import { CarevaultError, errorChain } from '../errors';
 
-/** Finds an EIP-1193 error code anywhere in a cause chain. */
-export function rpcCodeOf(err: unknown): number | undefined {
-	for (let e = err, depth = 0; e && typeof e === 'object' && depth < 10; depth++) {
-		const code = (e as { code?: unknown }).code;
-		if (typeof code === 'number') return code;
-		e = (e as { cause?: unknown }).cause;
-	}
-	return undefined;
+/** EIP-1193 code the wallet uses when the person says no. */
+export const USER_REJECTED = 4001;
+
+/** Whether the EIP-1193 `code` appears anywhere in the error's chain (wallets and viem nest the provider's error). */
+export function hasRpcCode(err: unknown, code: number): boolean {
+	return errorChain(err).some((e) => e.code === code);
 }
 
-export class SignatureCancelledError extends CarevaultError {
-	override name = 'SignatureCancelledError' as const;
+/**
+ * The person declined in their wallet (connect, signature or transaction):
+ * their choice, shown calmly, never as a failure. `consequence` tells what
+ * that left as it was ("Nothing was changed.").
+ */
+export class WalletCancelledError extends CarevaultError {
+	override name = 'WalletCancelledError' as const;
 	readonly cancelled = true;
-	constructor(options: { cause?: unknown } = {}) {
-		super('Cancelled in your wallet. Nothing was changed.', options);
+	readonly code = USER_REJECTED;
+	constructor(options: { cause?: unknown; consequence?: string } = {}) {
+		super(options.consequence ? `Cancelled in your wallet. ${options.consequence}` : 'Cancelled in your wallet.', { cause: options.cause });
 	}
 }
 
@@ -25,6 +29,8 @@ export class WalletSignatureError extends CarevaultError {
 	}
 
 	static from(cause: unknown): CarevaultError {
-		return rpcCodeOf(cause) === 4001 ? new SignatureCancelledError({ cause }) : new WalletSignatureError({ cause });
+		return hasRpcCode(cause, USER_REJECTED)
+			? new WalletCancelledError({ cause, consequence: 'Nothing was changed.' })
+			: new WalletSignatureError({ cause });
 	}
 }

@@ -3,7 +3,7 @@ import { simulateContract } from 'viem/actions';
 import { grantsAbi } from '../contracts.generated';
 import { write } from '../client';
 import type { ChainError } from '../errors';
-import type { GrantsChainClient } from '../grantChain';
+import type { GrantsChainClient } from '../client';
 import { checkId } from './grantInput';
 
 export type DeclineAccessRequestParameters = { id: bigint };

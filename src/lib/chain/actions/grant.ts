@@ -3,7 +3,7 @@ import { getTransactionReceipt, simulateContract } from 'viem/actions';
 import { grantsAbi } from '../contracts.generated';
 import { read, write } from '../client';
 import { TransactionFailedError, type ChainError } from '../errors';
-import type { GrantsChainClient } from '../grantChain';
+import type { GrantsChainClient } from '../client';
 import { GRANT_POINTER_MAX_BYTES, checkAddress, checkCommitment, checkExpiry, checkSealed } from './grantInput';
 
 export type GrantParameters = {

@@ -4,7 +4,7 @@ import { grantsAbi } from '../contracts.generated';
 import { read } from '../client';
 import { scanKey, scannerOf } from '../scanLogs';
 import type { ChainError } from '../errors';
-import type { GrantsChainClient } from '../grantChain';
+import type { GrantsChainClient } from '../client';
 import type { GrantState } from '../../vault/grantPorts';
 
 export type ListGrantsParameters = {

@@ -3,7 +3,7 @@ import { getBlock, getBlockNumber, getContractEvents } from 'viem/actions';
 import { proposalsAbi } from '../contracts.generated';
 import { read } from '../client';
 import { scanKey, scannerOf } from '../scanLogs';
-import type { ProposalsChainClient } from '../providerChain';
+import type { ProposalsChainClient } from '../client';
 import type { ProposalEntry } from '../../vault/providerPorts';
 
 export type ListProposalsParameters = {

@@ -1,6 +1,6 @@
 import type { Address } from 'viem';
 import type { ChainError } from '../errors';
-import type { ProposalsChainClient } from '../providerChain';
+import type { ProposalsChainClient } from '../client';
 import type { ProposalEntry } from '../../vault/providerPorts';
 import { listProposals } from './listProposals';
 

@@ -3,7 +3,7 @@ import { getTransactionReceipt, simulateContract } from 'viem/actions';
 import { proposalsAbi } from '../contracts.generated';
 import { read, write } from '../client';
 import { InvalidChainInputError, TransactionFailedError, type ChainError } from '../errors';
-import type { ProposalsChainClient } from '../providerChain';
+import type { ProposalsChainClient } from '../client';
 
 export type ProposeParameters = {
 	/** The patient the record is for; must have published keys. */

@@ -2,7 +2,7 @@ import { readContract } from 'viem/actions';
 import { proposalsAbi } from '../contracts.generated';
 import { read } from '../client';
 import type { ChainError } from '../errors';
-import type { ProposalsChainClient } from '../providerChain';
+import type { ProposalsChainClient } from '../client';
 import type { ProposalState, ProposalStatus } from '../../vault/providerPorts';
 
 export type ReadProposalParameters = { id: bigint };

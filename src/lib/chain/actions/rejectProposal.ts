@@ -3,7 +3,7 @@ import { simulateContract } from 'viem/actions';
 import { proposalsAbi } from '../contracts.generated';
 import { write } from '../client';
 import { InvalidChainInputError, type ChainError } from '../errors';
-import type { ProposalsChainClient } from '../providerChain';
+import type { ProposalsChainClient } from '../client';
 
 export type RejectProposalParameters = { id: bigint };
 export type RejectProposalReturnType = Hex;

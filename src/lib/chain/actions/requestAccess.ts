@@ -3,7 +3,7 @@ import { getTransactionReceipt, simulateContract } from 'viem/actions';
 import { grantsAbi } from '../contracts.generated';
 import { read, write } from '../client';
 import { TransactionFailedError, type ChainError } from '../errors';
-import type { GrantsChainClient } from '../grantChain';
+import type { GrantsChainClient } from '../client';
 import { ACCESS_REQUEST_MAX_BYTES, checkAddress, checkSealed } from './grantInput';
 
 export type RequestAccessParameters = {

@@ -3,7 +3,7 @@ import { simulateContract } from 'viem/actions';
 import { grantsAbi } from '../contracts.generated';
 import { write } from '../client';
 import type { ChainError } from '../errors';
-import type { GrantsChainClient } from '../grantChain';
+import type { GrantsChainClient } from '../client';
 import { GRANT_POINTER_MAX_BYTES, checkCommitment, checkId, checkSealed } from './grantInput';
 
 export type UpdateGrantPointerParameters = { id: bigint; sealedPointer: Uint8Array; commitment: Hex };

@@ -10,7 +10,8 @@
  */
 import { SUPPORTED_RESOURCE_TYPES } from './resourceTypes';
 
-export type FhirResource = { resourceType: string; id?: string; [key: string]: unknown };
+export type { FhirResource } from '../../types';
+import type { FhirResource } from '../../types';
 
 export type Validation = { ok: true; resource: FhirResource } | { ok: false; reason: string };
 

@@ -2,14 +2,13 @@ import { RECORD_CIPHER_ALG } from '../../crypto/recordCipher';
 import { decryptAttachment } from '../decryptAttachment';
 import { decryptBlob, encryptBlob, openSealed, verifyDetached } from '../../crypto/seal';
 import { sealDataKey } from '../../crypto/pre';
-import { bytesToHex, fromBase64, toBase64, utf8 } from '../../crypto/encoding';
-import { merkleRoot } from '../../crypto/merkle';
+import { fromBase64, toBase64, utf8 } from '../../crypto/encoding';
 import { getSodium } from '../../crypto/sodium';
 import { DecryptionFailedError } from '../../crypto/errors';
 import { CarevaultError } from '../../errors';
 import { parseFhirResource } from '../../records/fhirResource';
 import { isCategory, type Attachment, type Category, type ResourceSummary, type VaultRecord } from '../../records/model';
-import { commitRecords, manifestLeaf } from '../commitRecords';
+import { batchRoot, commitRecords } from '../commitRecords';
 import type { OpenVault } from '../deps';
 import type { Hex } from '../ports';
 import type { ProposalStatus, ProviderRole } from '../providerPorts';
@@ -316,7 +315,7 @@ export async function acceptProposal(
 	let record = alreadyAccepted(vault, payload);
 	let anchorRoot: Hex;
 	if (record) {
-		anchorRoot = await rootOf([record]);
+		anchorRoot = (await batchRoot([record])).root;
 	} else {
 		const epoch = vault.index.epochs[payload.category] ?? 0;
 		const categoryKey = vault.keys.umbralKey(payload.category, epoch).publicKey;
@@ -361,7 +360,7 @@ export async function acceptProposal(
 			...(resources.length > 0 ? { resources } : {}),
 			attachments
 		};
-		anchorRoot = await rootOf([record]);
+		anchorRoot = (await batchRoot([record])).root;
 		current = await commitRecords(deps, vault, [record]);
 		record = current.index.records.find((r) => r.id === record!.id) ?? record;
 	}
@@ -382,11 +381,6 @@ export async function rejectProposal(deps: Pick<ProposalDeps, 'providers'>, item
 async function requirePending(deps: Pick<ProposalDeps, 'providers'>, id: bigint): Promise<void> {
 	const state = await deps.providers.readProposal(id);
 	if (state && state.status !== 'pending') throw new ProposalAlreadyDecidedError(id, state.status);
-}
-
-async function rootOf(records: VaultRecord[]): Promise<Hex> {
-	const leaves = await Promise.all(records.flatMap((r) => r.attachments.map((a) => manifestLeaf(a.manifest))));
-	return `0x${bytesToHex(await merkleRoot(leaves))}`;
 }
 
 function summaryOf(plain: Uint8Array, a: ProposalAttachment): ResourceSummary[] {

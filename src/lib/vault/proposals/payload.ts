@@ -7,6 +7,7 @@
  *   IPFS:   encryptBlob(key, canonical {payload, signature}, PAYLOAD_AD)
  *   signed: SIGNATURE_PREFIX || canonicalJson(payload), Ed25519 (provider's published signing key)
  */
+import { isAddress as isAddr } from '../../types';
 import { canonicalJson, fromBase64, utf8 } from '../../crypto/encoding';
 import { isCategory, type Category } from '../../records/model';
 import type { Hex } from '../ports';
@@ -63,7 +64,6 @@ export interface SealedPointer {
 export const signedBytes = (payload: ProposalPayload): Uint8Array => utf8(SIGNATURE_PREFIX + canonicalJson(payload));
 
 const MAX_ATTACHMENTS = 50;
-const isAddr = (v: unknown): v is Hex => typeof v === 'string' && /^0x[0-9a-fA-F]{40}$/.test(v);
 const isDate = (v: unknown): v is string => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v);
 const isText = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max;
 

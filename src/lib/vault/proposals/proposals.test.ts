@@ -318,7 +318,8 @@ describe('providers propose, patients decide (node, real chain)', () => {
 		// The patient has a vault but is no provider: refused before and, if it got that far, by the contract.
 		await expect(proposeRecord(patient.deps, patientVault, { ...input, patient: provider.address })).rejects.toBeInstanceOf(NotARegisteredProviderError);
 		const direct = await patient.deps.providers.propose({ patient: provider.address, sealedPayload: utf8('x') }).catch((e) => e);
-		expect(direct.errorName).toBe('ProposalsNotProvider');
+		expect(direct).toBeInstanceOf(NotARegisteredProviderError);
+		expect(direct.cause.errorName).toBe('ProposalsNotProvider');
 	});
 });
 

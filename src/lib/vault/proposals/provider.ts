@@ -1,12 +1,12 @@
-import { CHUNK_SIZE, generateDataKey, manifestHeaderHash, RECORD_CIPHER_ALG } from '../../crypto/recordCipher';
+import { isAddress } from '../../types';
 import { decryptBlob, encryptBlob, sealTo, signDetached } from '../../crypto/seal';
 import { canonicalJson, toBase64, utf8 } from '../../crypto/encoding';
 import { getSodium } from '../../crypto/sodium';
 import { isCategory, type Category } from '../../records/model';
 import { EmptyFileError } from '../../records/errors';
-import { TransactionFailedError } from '../../chain/errors';
-import type { FileInput } from '../addRecords';
-import { encryptInThread, type OpenVault } from '../deps';
+import type { FileInput } from '../deps';
+import type { OpenVault } from '../deps';
+import { encryptFile } from '../encryptFile';
 import type { Hex } from '../ports';
 import {
 	PROPOSAL_PAYLOAD_MAX_BYTES,
@@ -16,7 +16,7 @@ import {
 	type ProviderProfile,
 	type ProviderRole
 } from '../providerPorts';
-import { randomBytes, randomId } from '../random';
+import { randomBytes } from '../random';
 import type { ProposalDeps } from './deps';
 import {
 	InvalidPatientAddressError,
@@ -105,7 +105,7 @@ export async function proposeRecord(
 	options: { onProgress?(p: ProposeProgress): void; signal?: AbortSignal; now?: Date } = {}
 ): Promise<ProposeRecordReturnType> {
 	const patient = params.patient.trim();
-	if (!/^0x[0-9a-fA-F]{40}$/.test(patient)) throw new InvalidPatientAddressError(patient);
+	if (!isAddress(patient)) throw new InvalidPatientAddressError(patient);
 	const title = params.title.trim();
 	if (title === '') throw new ProposalInputError('Give the record a title the patient will recognise.');
 	if (!isCategory(params.category)) throw new ProposalInputError(`"${String(params.category)}" is not a category.`);
@@ -120,27 +120,17 @@ export async function proposeRecord(
 	if (!patientKeys) throw new PatientNotRegisteredError(patient);
 	if (!(await deps.providers.readProvider(deps.signer.address))) throw new NotARegisteredProviderError();
 
-	const sodium = await getSodium();
 	const attachments: ProposalAttachment[] = [];
 	let done = 0;
 	for (const file of params.files) {
-		const id = randomId();
-		const dek = await generateDataKey();
-		try {
-			const ad = await manifestHeaderHash({ v: 1, alg: RECORD_CIPHER_ALG, chunk: CHUNK_SIZE, id });
-			const before = done;
-			report('encrypting', done);
-			const encrypt = deps.encrypt ?? encryptInThread;
-			const cid = await deps.blobs.addStream(
-				encrypt(file, { key: dek, ad, onProgress: (n) => report('encrypting', before + n), signal: options.signal }),
-				{ signal: options.signal }
-			);
-			await deps.blobs.pin(cid, { signal: options.signal });
-			done = before + file.size;
-			attachments.push({ id, name: file.name, type: file.type, size: file.size, cid, chunk: CHUNK_SIZE, dek: toBase64(dek) });
-		} finally {
-			sodium.memzero(dek);
-		}
+		const before = done;
+		report('encrypting', done);
+		const { id, cid, chunk, kept: dek } = await encryptFile(deps, file, toBase64, {
+			onProgress: (n) => report('encrypting', before + n),
+			signal: options.signal
+		});
+		done = before + file.size;
+		attachments.push({ id, name: file.name, type: file.type, size: file.size, cid, chunk, dek });
 	}
 
 	const kind = params.kind ?? (params.files.every((f) => f.type === 'application/fhir+json') ? 'fhir' : 'file');
@@ -165,28 +155,16 @@ export async function proposeRecord(
 	const payloadCid = await deps.blobs.addBytes(await encryptBlob(blobKey, utf8(canonicalJson(signed)), PAYLOAD_AD));
 	await deps.blobs.pin(payloadCid);
 	const sealedPayload = await sealTo(patientKeys.inbox, utf8(JSON.stringify({ cid: payloadCid, key: toBase64(blobKey) })));
-	sodium.memzero(blobKey);
+	(await getSodium()).memzero(blobKey);
 	if (sealedPayload.length > PROPOSAL_PAYLOAD_MAX_BYTES) throw new ProposalInputError('The proposal pointer is too large to send.');
 
-	let sent: { hash: Hex; id: bigint };
-	try {
-		sent = await deps.providers.propose({ patient: patient as Hex, sealedPayload });
-	} catch (err) {
-		throw mapProposeError(err, patient);
-	}
+	// NotARegisteredProviderError / PatientNotRegisteredError come from the chain adapter.
+	const sent = await deps.providers.propose({ patient: patient as Hex, sealedPayload });
 	// The provider cannot open what it sealed to the patient; keep its own encrypted note of what it sent.
 	const memo = utf8(JSON.stringify({ title, category: params.category, date: params.date, files: params.files.length }));
 	await deps.local.put(sentKey(deps.signer.address, sent.id), await encryptBlob(vault.keys.index, memo, sentAd(deps.signer.address)));
 	report('done', done);
 	return { ...sent, payloadCid };
-}
-
-function mapProposeError(err: unknown, patient: string): unknown {
-	if (err instanceof TransactionFailedError) {
-		if (err.errorName === 'ProposalsNotProvider') return new NotARegisteredProviderError({ cause: err });
-		if (err.errorName === 'ProposalsPatientNotRegistered') return new PatientNotRegisteredError(patient, { cause: err });
-	}
-	return err;
 }
 
 export interface SentProposal {

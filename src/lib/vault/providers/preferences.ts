@@ -4,6 +4,7 @@
  * are stored on this device encrypted under a key derived from the vault's
  * index key (its own label), bound to the vault's address: never in clear.
  */
+import { isAddress as isAddr } from '../../types';
 import { decryptBlob, encryptBlob } from '../../crypto/seal';
 import { utf8 } from '../../crypto/encoding';
 import { getSodium } from '../../crypto/sodium';
@@ -39,8 +40,6 @@ async function preferencesKeyOf(vault: VaultKeyed): Promise<Uint8Array> {
 	return sodium.crypto_generichash(32, utf8(KEY_LABEL), vault.keys.index);
 }
 
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-const isAddr = (v: unknown): v is Hex => typeof v === 'string' && ADDRESS.test(v);
 
 /** Checks an address the patient typed; TrustInputError otherwise. */
 export function checkAddress(value: string, what = 'address'): Hex {

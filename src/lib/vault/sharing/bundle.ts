@@ -8,6 +8,7 @@
  *   chain:  sealedPointer = envelope (see sealGrantPointer), commitment = grantCommitment (./commitment.ts)
  *           over the grant's parties, expiry, scope, key epochs and pointer, salted with the bundle's `salt`
  */
+import { isAddress as isAddr } from '../../types';
 import type { PublicKey, SecretKey, VerifiedKeyFrag } from '@nucypher/umbral-pre';
 import { concatBytes, fromBase64, toBase64, utf8 } from '../../crypto/encoding';
 import { LINK_SALT_BYTES } from '../../crypto/keys';
@@ -19,10 +20,12 @@ import { isCategory, type Category, type GrantScope, type ResourceSummary, type 
 import type { OpenVault } from '../deps';
 import type { BlobStore, Hex } from '../ports';
 import { randomBytes } from '../random';
-import { COMMITMENT_SALT_BYTES } from './commitment';
 import { CfragVerificationError, ShareUnavailableError } from './errors';
 import { fetchPayload, type FetchPayloadOptions } from '../fetchPayload';
 import { PayloadTooLargeError, PayloadUnavailableError } from '../errors';
+
+/** Bytes of the random salt in a grant commitment (commitment.ts). */
+export const COMMITMENT_SALT_BYTES = 32;
 
 export const BUNDLE_AD = utf8('carevault/v1/grant-bundle');
 const patientPointerAd = (patient: Hex) => utf8(`carevault/v1/grant-pointer/${patient.toLowerCase()}`);
@@ -216,7 +219,6 @@ export async function verifyBundle(bundle: unknown, receivingSk: SecretKey): Pro
 	}
 }
 
-const isAddr = (v: unknown): v is Hex => typeof v === 'string' && /^0x[0-9a-fA-F]{40}$/.test(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 function isBase64Of(text: string, length: number): boolean {

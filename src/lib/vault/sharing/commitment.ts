@@ -19,10 +19,9 @@
 import { bytesEqual, bytesToHex, concatBytes, fromBase64, hexToBytes, utf8 } from '../../crypto/encoding';
 import { blake2b } from '../../crypto/hash';
 import type { Hex } from '../ports';
-import type { BundlePointer, GrantBundle } from './bundle';
+import { COMMITMENT_SALT_BYTES, type BundlePointer, type GrantBundle } from './bundle';
 import { GrantCommitmentMismatchError } from './errors';
 
-export const COMMITMENT_SALT_BYTES = 32;
 const DOMAIN = utf8('carevault/grant-commitment');
 
 function frame(bytes: Uint8Array): Uint8Array {

@@ -73,8 +73,8 @@ export class GrantCommitmentMismatchError extends CarevaultError {
 /** A grant or share request the caller cannot act on (empty scope, unknown grant, bad expiry …). */
 export class ShareInputError extends CarevaultError {
 	override name = 'ShareInputError' as const;
-	constructor(problem: string) {
-		super(problem);
+	constructor(problem: string, options: { cause?: unknown } = {}) {
+		super(problem, options);
 	}
 }
 

@@ -5,8 +5,8 @@
  * its commitment on-chain (one transaction per grant, whatever the number of
  * records).
  */
+import { isAddress as isAddr } from '../../types';
 import { fromBase64, toBase64 } from '../../crypto/encoding';
-import { TransactionFailedError } from '../../chain/errors';
 import { isCategory, type Category, type GrantRecord, type GrantScope, type VaultRecord } from '../../records/model';
 import type { OpenVault } from '../deps';
 import type { GrantState } from '../grantPorts';
@@ -20,7 +20,7 @@ import {
 	storeBundle,
 	type GrantBundle
 } from './bundle';
-import { GranteeNotRegisteredError, GrantExpiredError, GrantRevokedError, LinkNotRecoverableError, ShareInputError } from './errors';
+import { GranteeNotRegisteredError, LinkNotRecoverableError, ShareInputError } from './errors';
 import { LINK_SALT_BYTES } from '../../crypto/keys';
 import { randomBytes } from '../random';
 import { linkAddress, linkKeysFor, shareLinkUrl } from './link';
@@ -31,7 +31,6 @@ export type { GrantScope, GrantRecord } from '../../records/model';
 import type { SharingDeps } from './deps';
 export type { SharingDeps } from './deps';
 
-const isAddr = (v: unknown): v is Hex => typeof v === 'string' && /^0x[0-9a-fA-F]{40}$/.test(v);
 
 function checkScope(scope: GrantScope): GrantScope {
 	if (scope && 'categories' in scope && Array.isArray(scope.categories)) {
@@ -84,16 +83,6 @@ async function publishBundle(
 
 const withGrants = (vault: OpenVault, grants: GrantRecord[]): OpenVault => ({ ...vault, index: { ...vault.index, grants } });
 
-function mapWriteError(err: unknown, grantId?: bigint, expiresAt = 0): unknown {
-	if (err instanceof TransactionFailedError && grantId !== undefined) {
-		if (err.errorName === 'GrantsRevoked') return new GrantRevokedError(grantId, { cause: err });
-		if (err.errorName === 'GrantsExpired') return new GrantExpiredError(grantId, expiresAt, { cause: err });
-	}
-	if (err instanceof TransactionFailedError && err.errorName === 'GrantsExpiryInPast')
-		return new ShareInputError('The expiry is already past on the blockchain clock. Pick a later date.');
-	return err;
-}
-
 export interface GrantAccessParameters {
 	grantee: Hex;
 	scope: GrantScope;
@@ -140,12 +129,7 @@ export async function makeProviderGrant(
 	const receiver = await providerReceiver(deps, p.grantee);
 	const createdAt = now.toISOString();
 	const { pointer, sealedPointer, commitment } = await publishBundle(deps, vault, { grantee: p.grantee, scope, receiver, createdAt, label: p.label, expiresAt });
-	let id: bigint;
-	try {
-		id = await send({ expiresAt, sealedPointer, commitment });
-	} catch (err) {
-		throw mapWriteError(err);
-	}
+	const id = await send({ expiresAt, sealedPointer, commitment });
 	const record: GrantRecord = {
 		id: id.toString(),
 		grantee: p.grantee,
@@ -187,12 +171,7 @@ export async function createShareLink(
 		linkSalt,
 		expiresAt
 	});
-	let id: bigint;
-	try {
-		({ id } = await deps.grants.grant({ grantee: t.address, expiresAt, sealedPointer, commitment }));
-	} catch (err) {
-		throw mapWriteError(err);
-	}
+	const { id } = await deps.grants.grant({ grantee: t.address, expiresAt, sealedPointer, commitment });
 	const record: GrantRecord = {
 		id: id.toString(),
 		grantee: t.address,
@@ -329,11 +308,7 @@ export async function revokeAccess(deps: SharingDeps, vault: OpenVault, grantId:
 	let synced = vault;
 	if (!(vault.index.grants ?? []).some((g) => g.id === grantId.toString())) synced = await syncGrants(deps, vault);
 	const record = (synced.index.grants ?? []).find((g) => g.id === grantId.toString());
-	try {
-		await deps.grants.revoke({ id: grantId });
-	} catch (err) {
-		throw mapWriteError(err);
-	}
+	await deps.grants.revoke({ id: grantId });
 	if (!record) return synced;
 	const rotated = scopeCategories(record.scope, synced.index.records);
 	const epochs = { ...synced.index.epochs };
@@ -382,11 +357,7 @@ export async function extendGrants(
 			// The chain's expiry, which the grantee checks the new commitment against.
 			expiresAt: state.expiresAt
 		});
-		try {
-			await deps.grants.updatePointer({ id, sealedPointer, commitment });
-		} catch (err) {
-			throw mapWriteError(err, id, g.expiresAt);
-		}
+		await deps.grants.updatePointer({ id, sealedPointer, commitment });
 		grants[i] = { ...g, bundleCid: pointer.cid };
 		updated.push(id);
 	}

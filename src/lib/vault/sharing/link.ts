@@ -7,6 +7,7 @@
  *   g grant id (decimal), c bundle CID, k bundle key (base64), x throwaway X25519 secret,
  *   u throwaway Umbral secret, e expiry (unix s, 0 = never), p patient address
  */
+import { isAddress } from '../../types';
 import { bytesToHex, concatBytes, fromBase64, toBase64, utf8 } from '../../crypto/encoding';
 import { blake2b } from '../../crypto/hash';
 import type { VaultKeys } from '../../crypto/keys';
@@ -123,7 +124,7 @@ export function decodeLinkPayload(fragment: string): LinkPayload {
 		const umbralSecret = fromBase64(v.u);
 		if (inboxSecret.length !== 32 || umbralSecret.length !== 32) throw new Error('x/u length');
 		if (!Number.isSafeInteger(v.e) || (v.e as number) < 0) throw new Error('e');
-		if (typeof v.p !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(v.p)) throw new Error('p');
+		if (!isAddress(v.p)) throw new Error('p');
 		return { grantId: BigInt(v.g), bundleCid: v.c, bundleKey: v.k, inboxSecret, umbralSecret, expiresAt: v.e as number, patient: v.p as Hex };
 	} catch (cause) {
 		throw new LinkInvalidError('a part of it is missing or malformed.', { cause });

@@ -3,15 +3,15 @@
  * a reason; both are sealed to the patient's inbox key, the chain sees only
  * who asked whom. The patient approves (grant and answer in one transaction) or declines.
  */
+import { isAddress as isAddr } from '../../types';
 import { openSealed, sealTo } from '../../crypto/seal';
 import { utf8 } from '../../crypto/encoding';
-import { TransactionFailedError } from '../../chain/errors';
 import { isCategory, type Category } from '../../records/model';
 import type { OpenVault } from '../deps';
 import type { AccessRequestState } from '../grantPorts';
 import type { Hex } from '../ports';
 import type { ProviderDirectory } from '../providerPorts';
-import { NotARegisteredProviderError, PatientNotRegisteredError } from '../proposals/errors';
+import { PatientNotRegisteredError } from '../proposals/errors';
 import { ShareInputError } from './errors';
 import { makeProviderGrant, type SharingDeps } from './grants';
 
@@ -26,7 +26,6 @@ interface RequestPayload {
 	categories: Category[];
 }
 
-const isAddr = (v: unknown): v is Hex => typeof v === 'string' && /^0x[0-9a-fA-F]{40}$/.test(v);
 
 /**
  * Sends a sealed access request from the connected provider to `patient`.
@@ -52,15 +51,8 @@ export async function requestAccess(
 	if (!keys) throw new PatientNotRegisteredError(patient);
 	const payload: RequestPayload = { v: 1, requester: deps.signer.address, patient, reason, categories };
 	const sealedRequest = await sealTo(keys.inbox, utf8(JSON.stringify(payload)));
-	try {
-		return (await deps.grants.requestAccess({ patient, sealedRequest })).id;
-	} catch (err) {
-		if (err instanceof TransactionFailedError) {
-			if (err.errorName === 'GrantsNotProvider') throw new NotARegisteredProviderError({ cause: err });
-			if (err.errorName === 'GrantsPatientNotRegistered') throw new PatientNotRegisteredError(patient, { cause: err });
-		}
-		throw err;
-	}
+	// NotARegisteredProviderError / PatientNotRegisteredError come from the chain adapter.
+	return (await deps.grants.requestAccess({ patient, sealedRequest })).id;
 }
 
 export type AccessRequestItem = AccessRequestState & {

@@ -1,0 +1,33 @@
+import { CHUNK_SIZE, generateDataKey, manifestHeaderHash, RECORD_CIPHER_ALG } from '../crypto/recordCipher';
+import { getSodium } from '../crypto/sodium';
+import { encryptInThread, type FileInput, type VaultDeps } from './deps';
+import { randomId } from './random';
+
+/**
+ * Encrypts one file under a fresh data key exactly as the record cipher does
+ * (possibly on a worker: deps.encrypt), stores and pins the ciphertext, then
+ * hands the key to `keep`, which turns it into what the caller stores (sealed
+ * to the vault's Umbral key, or inside a provider's signed proposal). The key
+ * is wiped afterwards, whatever happens. The vault's own records and a
+ * provider's proposal both go through here, so both are readable the same way.
+ */
+export async function encryptFile<T>(
+	deps: Pick<VaultDeps, 'blobs' | 'encrypt'>,
+	file: FileInput,
+	keep: (dek: Uint8Array) => T | Promise<T>,
+	options: { onProgress?(bytes: number): void; signal?: AbortSignal } = {}
+): Promise<{ id: string; cid: string; chunk: number; kept: T }> {
+	const sodium = await getSodium();
+	const id = randomId();
+	const dek = await generateDataKey();
+	try {
+		const ad = await manifestHeaderHash({ v: 1, alg: RECORD_CIPHER_ALG, chunk: CHUNK_SIZE, id });
+		const encrypt = deps.encrypt ?? encryptInThread;
+		const onProgress = options.onProgress ?? (() => {});
+		const cid = await deps.blobs.addStream(encrypt(file, { key: dek, ad, onProgress, signal: options.signal }), { signal: options.signal });
+		await deps.blobs.pin(cid, { signal: options.signal });
+		return { id, cid, chunk: CHUNK_SIZE, kept: await keep(dek) };
+	} finally {
+		sodium.memzero(dek);
+	}
+}
