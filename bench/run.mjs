@@ -128,7 +128,7 @@ async function firstLoad() {
 	if (!existsSync(join(root, 'build/index.html'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
 	const server = await serveStatic({
 		dir: join(root, 'build'),
-		config: { chainId: 31337, chainName: 'Carevault local', rpcUrl: 'http://127.0.0.1:9', contracts: { keyRegistry: '0x' + '1'.repeat(40), vaultRegistry: '0x' + '2'.repeat(40), proposals: '0x' + '3'.repeat(40), grants: '0x' + '4'.repeat(40) }, deployBlock: 0, ipfsPeers: [] }
+		config: { chainId: 31337, chainName: 'Carevault local', rpcUrl: 'http://127.0.0.1:9', contracts: { keyRegistry: '0x' + '1'.repeat(40), vaultRegistry: '0x' + '2'.repeat(40), proposals: '0x' + '3'.repeat(40), grants: '0x' + '4'.repeat(40) }, deployBlock: 0, ipfsPeers: [], appDomain: 'carevault.localhost' }
 	});
 	try {
 		await withBrowser(async (context) => {
