@@ -84,8 +84,12 @@ export async function makeProposalDeps(
 export interface VaultAccess {
 	/** The unlocked vault (keys and index); VaultLockedError when it is locked. */
 	get(): Promise<import('../vault/deps').OpenVault>;
-	/** Hands back the vault after records were added, so the record list shows them. */
-	replace(vault: import('../vault/deps').OpenVault): Promise<void>;
+	/**
+	 * Hands back the vault after records were added, so the record list shows them.
+	 * `addedIds`: the records this tab added (they go to active grantees); records
+	 * merged in from another device were sent by that device.
+	 */
+	replace(vault: import('../vault/deps').OpenVault, addedIds?: readonly string[]): Promise<void>;
 }
 
 /** Access to the vault VaultState holds: the inbox and provider pages work on the same keys and index. */
@@ -95,8 +99,8 @@ export function vaultAccessOf(state: import('./vault.svelte').VaultState): Vault
 			if (!state.current) throw new VaultLockedError();
 			return state.current;
 		},
-		async replace(vault) {
-			await state.adoptAndShare(vault);
+		async replace(vault, addedIds) {
+			await state.adoptAndShare(vault, addedIds);
 		}
 	};
 }

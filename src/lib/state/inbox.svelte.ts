@@ -144,8 +144,8 @@ export class InboxState {
 			const { DecisionNotSentError } = await import('../vault/proposals/errors');
 			const deps = await this.#ensureDeps();
 			try {
-				const { vault } = await acceptProposal(deps, await this.#vault.get(), item);
-				await this.#vault.replace(vault);
+				const { vault, record } = await acceptProposal(deps, await this.#vault.get(), item);
+				await this.#vault.replace(vault, [record.id]);
 				this.#decisionPending = this.#decisionPending.filter((id) => id !== item.id.toString());
 				this.#replace({ ...item, status: 'accepted' });
 				await this.#remember({ ...item, status: 'accepted' });

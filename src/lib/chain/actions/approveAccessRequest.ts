@@ -1,10 +1,11 @@
-import { bytesToHex, isAddressEqual, parseEventLogs, type Hex } from 'viem';
-import { getTransactionReceipt, simulateContract } from 'viem/actions';
+import { bytesToHex, type Hex } from 'viem';
+import { simulateContract } from 'viem/actions';
 import { grantsAbi } from '../contracts.generated';
-import { read, write } from '../client';
-import { TransactionFailedError, type ChainError } from '../errors';
+import { write } from '../client';
+import type { ChainError } from '../errors';
 import type { GrantsChainClient } from '../client';
 import { GRANT_POINTER_MAX_BYTES, checkCommitment, checkExpiry, checkId, checkSealed } from './grantInput';
+import { grantedId } from './grantedId';
 
 export type ApproveAccessRequestParameters = {
 	/** The access request. */
@@ -47,9 +48,5 @@ export async function approveAccessRequest(
 			account
 		})
 	);
-	const receipt = await read(client, 'read your grant', () => getTransactionReceipt(client.publicClient, { hash }));
-	const granted = parseEventLogs({ abi: grantsAbi, logs: receipt.logs, eventName: 'Granted' }).find((log) => isAddressEqual(log.address, address));
-	// A successful approval always emits Granted; missing means the address is not our contract.
-	if (!granted) throw new TransactionFailedError(action, { hash });
-	return { hash, grantId: granted.args.id };
+	return { hash, grantId: await grantedId(client, action, hash) };
 }

@@ -1,10 +1,11 @@
-import { bytesToHex, isAddressEqual, parseEventLogs, type Hex } from 'viem';
-import { getTransactionReceipt, simulateContract } from 'viem/actions';
+import { bytesToHex, type Hex } from 'viem';
+import { simulateContract } from 'viem/actions';
 import { grantsAbi } from '../contracts.generated';
-import { read, write } from '../client';
-import { TransactionFailedError, type ChainError } from '../errors';
+import { write } from '../client';
+import type { ChainError } from '../errors';
 import type { GrantsChainClient } from '../client';
 import { GRANT_POINTER_MAX_BYTES, checkAddress, checkCommitment, checkExpiry, checkSealed } from './grantInput';
+import { grantedId } from './grantedId';
 
 export type GrantParameters = {
 	/** Who may open the bundle: a provider, or a share link's throwaway address. Needs no published keys. */
@@ -43,9 +44,5 @@ export async function grant(client: GrantsChainClient, { grantee, expiresAt, sea
 			account
 		})
 	);
-	const receipt = await read(client, 'read your grant', () => getTransactionReceipt(client.publicClient, { hash }));
-	const granted = parseEventLogs({ abi: grantsAbi, logs: receipt.logs, eventName: 'Granted' }).find((log) => isAddressEqual(log.address, address));
-	// A successful grant always emits Granted; missing means the address is not our contract.
-	if (!granted) throw new TransactionFailedError(action, { hash });
-	return { hash, id: granted.args.id };
+	return { hash, id: await grantedId(client, action, hash) };
 }
