@@ -2,7 +2,7 @@ import type { ProposalDeps } from '../vault/proposals/deps';
 import type { InboxItem } from '../vault/proposals/inbox';
 import type { ProposalAttachment } from '../vault/proposals/payload';
 import type { Hex } from '../vault/ports';
-import type { VaultAccess } from './adapters';
+import type { VaultAccess } from './vault.svelte';
 import { noticeOf } from './notice';
 import { Busy } from './busy.svelte';
 import { messageOf } from '../errors';
@@ -14,9 +14,8 @@ const useCases = () => import('../vault/proposals/inbox');
 
 /** The patient's inbox of proposals: opened, verified and decided in this browser. */
 export class InboxState {
-	#makeDeps: () => Promise<ProposalDeps>;
+	#ports: () => Promise<ProposalDeps>;
 	#vault: VaultAccess;
-	#deps: ProposalDeps | null = null;
 	#items = $state<InboxItem[]>([]);
 	#loaded = $state(false);
 	#ui = new Busy();
@@ -29,8 +28,8 @@ export class InboxState {
 	#skip: (() => Promise<(sender: Hex) => boolean>) | undefined;
 
 	/** `skip` says which senders are blocked (TrustState.skipper): their proposals are never fetched or shown. */
-	constructor(makeDeps: () => Promise<ProposalDeps>, vault: VaultAccess, options: { skip?: () => Promise<(sender: Hex) => boolean> } = {}) {
-		this.#makeDeps = makeDeps;
+	constructor(ports: () => Promise<ProposalDeps>, vault: VaultAccess, options: { skip?: () => Promise<(sender: Hex) => boolean> } = {}) {
+		this.#ports = ports;
 		this.#vault = vault;
 		this.#skip = options.skip;
 	}
@@ -66,7 +65,7 @@ export class InboxState {
 			const { listInbox } = await useCases();
 			const previous = new Map(this.#items.map((i) => [i.id, i]));
 			const skip = await this.#skip?.();
-			listed = (await listInbox(await this.#ensureDeps(), await this.#vault.get(), skip ? { skip } : {})).map((fresh) => {
+			listed = (await listInbox(await this.#ports(), await this.#vault.get(), skip ? { skip } : {})).map((fresh) => {
 				const known = previous.get(fresh.id);
 				return known?.opened ? { ...known, status: fresh.status, ...(fresh.decidedAt !== undefined ? { decidedAt: fresh.decidedAt } : {}) } : fresh;
 			});
@@ -96,7 +95,7 @@ export class InboxState {
 			this.#fetches = { ...this.#fetches, [key]: { state: 'loading' } };
 			try {
 				const { openInboxItem } = await useCases();
-				const deps = await this.#ensureDeps();
+				const deps = await this.#ports();
 				const vault = await this.#vault.get();
 				const opened = await openInboxItem(deps, vault, current);
 				this.#replace(opened);
@@ -120,7 +119,7 @@ export class InboxState {
 		if (!item.opened) return item;
 		const { checkProposalAttachments } = await useCases();
 		try {
-			const checked = await checkProposalAttachments(await this.#ensureDeps(), item);
+			const checked = await checkProposalAttachments(await this.#ports(), item);
 			if (checked !== item) this.#replace(checked);
 			return checked;
 		} catch (err) {
@@ -133,7 +132,7 @@ export class InboxState {
 	async preview(attachment: ProposalAttachment): Promise<Blob> {
 		const { openProposalAttachment } = await useCases();
 		const parts: Uint8Array[] = [];
-		for await (const p of openProposalAttachment(await this.#ensureDeps(), attachment)) parts.push(p);
+		for await (const p of openProposalAttachment(await this.#ports(), attachment)) parts.push(p);
 		// The sender's type is never used: viewers decide from the bytes (records/fileKind.ts).
 		return new Blob(parts as BlobPart[], { type: 'application/octet-stream' });
 	}
@@ -142,28 +141,33 @@ export class InboxState {
 		return this.#ui.run('Checking the files, then confirm two transactions: saving the record, then your answer…', async () => {
 			const { acceptProposal } = await useCases();
 			const { DecisionNotSentError } = await import('../vault/proposals/errors');
-			const deps = await this.#ensureDeps();
-			try {
-				const { vault, record } = await acceptProposal(deps, await this.#vault.get(), item);
-				await this.#vault.replace(vault, [record.id]);
-				this.#decisionPending = this.#decisionPending.filter((id) => id !== item.id.toString());
-				this.#replace({ ...item, status: 'accepted' });
-				await this.#remember({ ...item, status: 'accepted' });
-				this.#ui.notice = { kind: 'success', text: `“${item.payload?.title}” is now in your vault. The provider sees that you accepted it.` };
-			} catch (err) {
-				if (err instanceof DecisionNotSentError) {
-					await this.#vault.replace(err.vault);
-					this.#decisionPending = [...this.#decisionPending, item.id.toString()];
+			const ports = await this.#ports();
+			// The record may land while the answer does not: the vault keeps it either way, and Retry sends the answer.
+			const { value: notSent, problem } = await this.#vault.change(async (v) => {
+				try {
+					const { vault, record } = await acceptProposal(ports, v, item);
+					return { vault, added: [record.id], value: null };
+				} catch (err) {
+					if (err instanceof DecisionNotSentError) return { vault: err.vault, value: err };
+					throw err;
 				}
-				throw err;
+			});
+			if (notSent) {
+				this.#decisionPending = [...this.#decisionPending, item.id.toString()];
+				throw notSent;
 			}
+			this.#decisionPending = this.#decisionPending.filter((id) => id !== item.id.toString());
+			this.#replace({ ...item, status: 'accepted' });
+			await this.#remember({ ...item, status: 'accepted' });
+			const added = `“${item.payload?.title}” is now in your vault. The provider sees that you accepted it.`;
+			this.#ui.notice = problem ? { kind: 'error', text: `${added} ${problem}` } : { kind: 'success', text: added };
 		});
 	}
 
 	async reject(item: InboxItem): Promise<boolean> {
 		return this.#ui.run('Confirm the rejection in your wallet…', async () => {
 			const { rejectProposal } = await useCases();
-			await rejectProposal(await this.#ensureDeps(), item);
+			await rejectProposal(await this.#ports(), item);
 			this.#replace({ ...item, status: 'rejected' });
 			await this.#remember({ ...item, status: 'rejected' });
 			this.#ui.notice = { kind: 'success', text: 'Rejected. Nothing was added to your vault; the provider sees your answer.' };
@@ -174,7 +178,7 @@ export class InboxState {
 	async #remember(item: InboxItem): Promise<void> {
 		try {
 			const { rememberDecided } = await useCases();
-			await rememberDecided(await this.#ensureDeps(), await this.#vault.get(), item);
+			await rememberDecided(await this.#ports(), await this.#vault.get(), item);
 		} catch {
 			// Only a convenience: without the memo the proposal is fetched again when opened.
 		}
@@ -182,11 +186,6 @@ export class InboxState {
 
 	#replace(next: InboxItem): void {
 		this.#items = this.#items.map((i) => (i.id === next.id ? next : i));
-	}
-
-	async #ensureDeps(): Promise<ProposalDeps> {
-		this.#deps ??= await this.#makeDeps();
-		return this.#deps;
 	}
 
 }

@@ -3,7 +3,7 @@ import type { ProviderProfile, ProviderRole } from '../vault/providerPorts';
 import type { FileInput } from '../vault/addRecords';
 import type { Category } from '../records/model';
 import type { ProposeProgress, SentProposal } from '../vault/proposals/provider';
-import type { VaultAccess } from './adapters';
+import type { VaultAccess } from './vault.svelte';
 import { Busy } from './busy.svelte';
 
 export interface ProposalForm {
@@ -28,17 +28,16 @@ const useCases = () => import('../vault/proposals/provider');
 
 /** The provider's side: its registration, proposing records, and the patients' decisions. */
 export class ProviderState {
-	#makeDeps: () => Promise<ProposalDeps>;
+	#ports: () => Promise<ProposalDeps>;
 	#vault: VaultAccess;
-	#deps: ProposalDeps | null = null;
 	#profile = $state<ProviderProfile | null>(null);
 	#loaded = $state(false);
 	#proposals = $state<SentProposal[]>([]);
 	#ui = new Busy();
 	#progress = $state<ProposeProgress | null>(null);
 
-	constructor(makeDeps: () => Promise<ProposalDeps>, vault: VaultAccess) {
-		this.#makeDeps = makeDeps;
+	constructor(ports: () => Promise<ProposalDeps>, vault: VaultAccess) {
+		this.#ports = ports;
 		this.#vault = vault;
 	}
 
@@ -54,7 +53,7 @@ export class ProviderState {
 	/** Reads the registration and the sent proposals with their decisions. */
 	async load(): Promise<boolean> {
 		return this.#run('Loading your provider profile…', async () => {
-			const deps = await this.#ensureDeps();
+			const deps = await this.#ports();
 			this.#profile = await deps.providers.readProvider(deps.signer.address);
 			this.#loaded = true;
 			await this.#refresh(deps);
@@ -64,7 +63,7 @@ export class ProviderState {
 	async register(name: string, role: ProviderRole): Promise<boolean> {
 		return this.#run('Confirm the registration in your wallet…', async () => {
 			const { registerAsProvider } = await useCases();
-			this.#profile = await registerAsProvider(await this.#ensureDeps(), { name, role });
+			this.#profile = await registerAsProvider(await this.#ports(), { name, role });
 			this.#ui.notice = { kind: 'success', text: `Registered as ${this.#profile.name}.` };
 		});
 	}
@@ -72,7 +71,7 @@ export class ProviderState {
 	async propose(form: ProposalForm): Promise<boolean> {
 		return this.#run(STEP_TEXT.checking, async () => {
 			const { proposeRecord } = await useCases();
-			const deps = await this.#ensureDeps();
+			const deps = await this.#ports();
 			const vault = await this.#vault.get();
 			const { id } = await proposeRecord(deps, vault, form, {
 				onProgress: (p) => {
@@ -86,18 +85,13 @@ export class ProviderState {
 	}
 
 	async refresh(): Promise<boolean> {
-		return this.#run('Reading decisions…', async () => this.#refresh(await this.#ensureDeps()));
+		return this.#run('Reading decisions…', async () => this.#refresh(await this.#ports()));
 	}
 
 	async #refresh(deps: ProposalDeps): Promise<void> {
 		const { listMyProposals } = await useCases();
 		const vault = await this.#vault.get().catch(() => null);
 		this.#proposals = await listMyProposals(deps, vault);
-	}
-
-	async #ensureDeps(): Promise<ProposalDeps> {
-		this.#deps ??= await this.#makeDeps();
-		return this.#deps;
 	}
 
 	async #run(busy: string, work: () => Promise<void>): Promise<boolean> {

@@ -1,11 +1,12 @@
 import type { LocalStore, Hex } from '../vault/ports';
 import type { IdentifyDeps, ProviderIdentity, SiteTrust } from '../vault/providers/identify';
 import type { TrustPreferences } from '../vault/providers/preferences';
-import type { VaultAccess } from './adapters';
+import type { VaultAccess } from './vault.svelte';
 import { noticeOf } from './notice';
 import { messageOf } from '../errors';
 import { Busy } from './busy.svelte';
 
+/** What the trust settings reach: provider profiles, attestations (when the site names EAS) and this device's store. */
 export type TrustDeps = IdentifyDeps & { local: LocalStore };
 
 const prefsModule = () => import('../vault/providers/preferences');
@@ -15,18 +16,17 @@ const prefsModule = () => import('../vault/providers/preferences');
  * stored encrypted on this device, and who each sender is under them.
  */
 export class TrustState {
-	#makeDeps: () => Promise<TrustDeps>;
+	#ports: () => Promise<TrustDeps>;
 	#vault: VaultAccess;
 	#site: SiteTrust;
-	#deps: TrustDeps | null = null;
 	#prefs = $state<TrustPreferences | null>(null);
 	#loading: Promise<TrustPreferences> | null = null;
 	#identities = $state<Record<string, ProviderIdentity>>({});
 	#pending = new Map<string, Promise<ProviderIdentity | null>>();
 	#ui = new Busy();
 
-	constructor(makeDeps: () => Promise<TrustDeps>, vault: VaultAccess, site: SiteTrust) {
-		this.#makeDeps = makeDeps;
+	constructor(ports: () => Promise<TrustDeps>, vault: VaultAccess, site: SiteTrust) {
+		this.#ports = ports;
 		this.#vault = vault;
 		this.#site = site;
 	}
@@ -44,7 +44,7 @@ export class TrustState {
 			const { loadTrustPreferences, EMPTY_TRUST_PREFERENCES } = await prefsModule();
 			let prefs: TrustPreferences;
 			try {
-				prefs = await loadTrustPreferences((await this.#ensureDeps()).local, await this.#vault.get());
+				prefs = await loadTrustPreferences((await this.#ports()).local, await this.#vault.get());
 			} catch (err) {
 				this.#ui.notice = noticeOf(err);
 				prefs = { ...EMPTY_TRUST_PREFERENCES };
@@ -81,7 +81,7 @@ export class TrustState {
 		if (!pending) {
 			pending = (async () => {
 				try {
-					const [{ identifyProvider }, deps, prefs] = await Promise.all([import('../vault/providers/identify'), this.#ensureDeps(), this.preferences()]);
+					const [{ identifyProvider }, deps, prefs] = await Promise.all([import('../vault/providers/identify'), this.#ports(), this.preferences()]);
 					const identity = await identifyProvider(deps, this.#site, prefs, address);
 					this.#identities = { ...this.#identities, [key]: identity };
 					return identity;
@@ -122,7 +122,7 @@ export class TrustState {
 		return this.#ui.run(busy, async () => {
 			const m = await prefsModule();
 			const next = await fn(m, await this.preferences());
-			await m.saveTrustPreferences((await this.#ensureDeps()).local, await this.#vault.get(), next);
+			await m.saveTrustPreferences((await this.#ports()).local, await this.#vault.get(), next);
 			this.#prefs = next;
 			this.#loading = Promise.resolve(next);
 			// Who counts as verified may have changed: look everyone up again.
@@ -130,10 +130,5 @@ export class TrustState {
 			this.#identities = {};
 			await Promise.all(known.map((a) => this.identify(a)));
 		});
-	}
-
-	async #ensureDeps(): Promise<TrustDeps> {
-		this.#deps ??= await this.#makeDeps();
-		return this.#deps;
 	}
 }

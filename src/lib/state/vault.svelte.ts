@@ -3,18 +3,39 @@ import { findVaultHeader, unlockVault, type UnlockMethod } from '../vault/unlock
 import { encryptRecords, type AddProgress, type NewRecord } from '../vault/addRecords';
 import { commitRecords } from '../vault/commitRecords';
 import { readAttachment } from '../vault/openAttachment';
-import type { OpenVault, VaultDeps } from '../vault/deps';
-import { VaultExistsError, VaultNotFoundError } from '../vault/errors';
+import type { OpenVault, Ports } from '../vault/deps';
+import { VaultExistsError, VaultLockedError, VaultNotFoundError } from '../vault/errors';
 import { sortNewestFirst, type Attachment, type VaultRecord } from '../records/model';
 import { wipeVaultKeys } from '../crypto/keys';
-import { currentLists, type CurrentLists } from '../records/reconcile';
-import { listSourceRecords, readFhirRecords, type FhirRecordsContent, type RecordContent, type UnreadableRecord } from '../vault/fhirRecords';
-import { noticeOf, type Notice } from './notice';
+import type { CurrentLists } from '../records/reconcile';
+import { readCurrentLists, readFhirRecords, type FhirRecordsContent, type RecordContent, type UnreadableRecord } from '../vault/fhirRecords';
+import { noticeOf } from './notice';
 import { messageOf } from '../errors';
 import { passphraseStrength, type PassphraseStrength } from '../vault/passphraseStrength';
+import { Busy } from './busy.svelte';
 
-/** Runs after records reach the vault (added or accepted): extends active grants that cover them; may hand back a changed vault. */
-export type AfterAdd = (vault: OpenVault, added: VaultRecord[]) => Promise<OpenVault | void>;
+// Sharing pulls Umbral: loaded when records are added or the vault unlocks, never in the first paint.
+const sharing = () => import('../vault/sharing');
+
+/** A use case's result on the vault: the vault it returns, the records it added, and its own value. */
+export interface VaultChange<T> {
+	vault: OpenVault;
+	/** Ids of the records this tab added (they go to active grantees); absent: every record `vault` holds that the old one did not. */
+	added?: readonly string[];
+	value: T;
+}
+
+/** How the other page states reach the one unlocked vault, which only VaultState holds. */
+export interface VaultAccess {
+	/** The unlocked vault; VaultLockedError when it is locked. */
+	get(): Promise<OpenVault>;
+	/**
+	 * Runs a use case on the unlocked vault and keeps the vault it returns;
+	 * records it added go to active grantees (the sharing rule). `problem` says
+	 * why they could not be sent yet: the records are saved either way.
+	 */
+	change<T>(work: (vault: OpenVault) => Promise<VaultChange<T>>): Promise<{ value: T; problem: string | null }>;
+}
 
 /** 'refused': this page may hold no vault (a shared gateway origin); `refusal` says why and what to do. */
 export type VaultStatus = 'idle' | 'checking' | 'no-vault' | 'locked' | 'unlocked' | 'error' | 'refused';
@@ -28,91 +49,75 @@ const STEP_TEXT: Record<CreateVaultStep, string> = {
 };
 
 /**
- * The patient's vault as the UI sees it. Adapters come in through `makeDeps`
- * so this class holds no browser or network code of its own.
+ * The patient's vault as the UI sees it, and the only holder of the unlocked
+ * vault: other page states reach it through VaultAccess. The app object hands
+ * in its ports, so this class builds no adapter of its own.
  */
-export class VaultState {
-	#makeDeps: () => Promise<VaultDeps>;
-	#deps: VaultDeps | null = null;
+export class VaultState implements VaultAccess {
+	#ports: () => Promise<Ports>;
 	#vault = $state<OpenVault | null>(null);
 	#status = $state<VaultStatus>('idle');
-	#busy = $state<string | null>(null);
+	#ui = new Busy();
 	#progress = $state<AddProgress | null>(null);
-	#notice = $state<Notice | null>(null);
 	#recoveryCode = $state<string | null>(null);
 	#pending = $state<VaultRecord[]>([]);
 	#records = $derived(this.#vault ? sortNewestFirst(this.#vault.index.records) : []);
 	// Decrypted FHIR content per record id, for this unlock only (records never change once committed).
 	#contentCache = new Map<string, RecordContent>();
-
-	#afterAdd: AfterAdd | null;
-	#afterUnlock: ((vault: OpenVault) => Promise<OpenVault>) | null;
 	#refusal: Error | null;
+	#address = $state<string | null>(null);
 
 	/**
 	 * `refusal`: why no vault may be created or unlocked on this page (see
 	 * vault/originCheck), or null. When set, nothing asks the wallet for a signature.
 	 */
-	constructor(
-		makeDeps: () => Promise<VaultDeps>,
-		options: { afterAdd?: AfterAdd; afterUnlock?: (vault: OpenVault) => Promise<OpenVault>; refusal?: Error | null } = {}
-	) {
-		this.#makeDeps = makeDeps;
+	constructor(ports: () => Promise<Ports>, options: { refusal?: Error | null } = {}) {
+		this.#ports = ports;
 		this.#refusal = options.refusal ?? null;
-		this.#afterAdd = options.afterAdd ?? null;
-		this.#afterUnlock = options.afterUnlock ?? null;
 	}
 
 	get status(): VaultStatus { return this.#refusal ? 'refused' : this.#status; }
 	/** Why this page may hold no vault, to show where Create and Unlock would be; null when it may. */
 	get refusal(): string | null { return this.#refusal ? messageOf(this.#refusal) : null; }
-	get busy() { return this.#busy; }
+	get busy() { return this.#ui.busy; }
 	get progress() { return this.#progress; }
-	get notice() { return this.#notice; }
+	get notice() { return this.#ui.notice; }
 	get recoveryCode() { return this.#recoveryCode; }
 	get records() { return this.#records; }
 	get pending() { return this.#pending; }
-	get address() { return this.#vault?.address ?? this.#deps?.signer.address ?? null; }
+	get address() { return this.#vault?.address ?? this.#address; }
 
-	/** The unlocked vault, for use cases that work on it (inbox, provider); null when locked. */
-	get current(): OpenVault | null { return this.#vault; }
-	/** Takes over a vault a use case changed (e.g. an accepted proposal added a record). */
-	adopt(vault: OpenVault): void { this.#vault = vault; }
-
-	/**
-	 * Takes over a vault a use case changed and sends the records it added to
-	 * active grantees. Resolves with a problem to show, or null.
-	 */
-	async adoptAndShare(vault: OpenVault, addedIds?: readonly string[]): Promise<string | null> {
-		const before = this.#vault;
-		this.#vault = vault;
-		return this.#shareAdded(before, vault, addedIds);
+	async get(): Promise<OpenVault> {
+		if (!this.#vault) throw new VaultLockedError();
+		return this.#vault;
 	}
 
-	/**
-	 * `addedIds`: the records this tab added. Records merged in from another
-	 * tab or device were already sent by the one that added them.
-	 */
-	async #shareAdded(before: OpenVault | null, after: OpenVault, addedIds?: readonly string[]): Promise<string | null> {
-		if (!this.#afterAdd || !before) return null;
-		const known = new Set(before.index.records.map((r) => r.id));
-		const ours = addedIds && new Set(addedIds);
-		const added = after.index.records.filter((r) => !known.has(r.id) && (!ours || ours.has(r.id)));
-		if (added.length === 0) return null;
-		const busy = this.#busy;
-		this.#busy = 'Sending the new records to the people you share these categories with: confirm in your wallet…';
+	async change<T>(work: (vault: OpenVault) => Promise<VaultChange<T>>): Promise<{ value: T; problem: string | null }> {
+		const before = await this.get();
+		const { vault, added, value } = await work(before);
+		// Locked (or another account) meanwhile: the keys are gone, keep nothing.
+		if (this.#vault !== before) return { value, problem: null };
+		this.#vault = vault;
+		return { value, problem: await this.#shareAdded(before, vault, added) };
+	}
+
+	/** Sends the records `after` added to active grantees; resolves with a problem to show, or null. */
+	async #shareAdded(before: OpenVault, after: OpenVault, addedIds?: readonly string[]): Promise<string | null> {
+		const busy = this.#ui.busy;
+		this.#ui.busy = 'Sending the new records to the people you share these categories with: confirm in your wallet…';
 		try {
-			const next = await this.#afterAdd(after, added);
-			if (next && this.#vault === after) this.#vault = next;
+			const { shareNewRecords } = await sharing();
+			const next = await shareNewRecords(await this.#ports(), before, after, addedIds);
+			if (this.#vault === after) this.#vault = next;
 			return null;
 		} catch (err) {
 			return `Saved in your vault, but not yet sent to the people you share with: ${messageOf(err)}`;
 		} finally {
-			this.#busy = busy;
+			this.#ui.busy = busy;
 		}
 	}
 
-	dismissNotice() { this.#notice = null; }
+	dismissNotice() { this.#ui.notice = null; }
 	dismissRecoveryCode() { this.#recoveryCode = null; }
 
 	record(id: string): VaultRecord | undefined {
@@ -123,59 +128,63 @@ export class VaultState {
 	async check(): Promise<void> {
 		this.lock();
 		if (this.#refusal) return;
-		this.#deps = null;
 		this.#status = 'checking';
-		await this.#run('Looking for your vault…', async () => {
-			const deps = await this.#ensureDeps();
+		await this.#ui.run('Looking for your vault…', async () => {
 			try {
-				await findVaultHeader(deps, deps.signer.address);
+				const ports = await this.#ports();
+				this.#address = ports.signer.address;
+				await findVaultHeader(ports, ports.signer.address);
 				this.#status = 'locked';
 			} catch (err) {
 				if (err instanceof VaultNotFoundError) this.#status = 'no-vault';
-				else throw err;
+				else {
+					this.#status = 'error';
+					throw err;
+				}
 			}
-		}, () => { this.#status = 'error'; });
+		});
 	}
 
 	async create(options: { passphrase?: string } = {}): Promise<void> {
-		await this.#run(STEP_TEXT.signing, async () => {
+		await this.#ui.run(STEP_TEXT.signing, async () => {
 			if (this.#refusal) throw this.#refusal;
-			const deps = await this.#ensureDeps();
 			let created;
 			try {
-				created = await createVault(deps, {
+				created = await createVault(await this.#ports(), {
 					passphrase: options.passphrase,
-					onStep: (step) => { this.#busy = STEP_TEXT[step]; }
+					onStep: (step) => { this.#ui.busy = STEP_TEXT[step]; }
 				});
 			} catch (err) {
 				// Made on another device or tab meanwhile: nothing was replaced; offer to unlock it.
 				if (!(err instanceof VaultExistsError)) throw err;
 				this.#status = 'locked';
-				this.#notice = { kind: 'info', text: err.shortMessage };
+				this.#ui.notice = { kind: 'info', text: err.shortMessage };
 				return;
 			}
 			const { vault, recoveryCode } = created;
 			this.#vault = vault;
 			this.#recoveryCode = recoveryCode;
 			this.#status = 'unlocked';
-			this.#notice = { kind: 'success', text: 'Your vault is ready. Write down the recovery code below.' };
+			this.#ui.notice = { kind: 'success', text: 'Your vault is ready. Write down the recovery code below.' };
 		});
 	}
 
 	async unlock(method: UnlockMethod = { kind: 'wallet' }): Promise<void> {
 		const text = method.kind === 'wallet' ? 'Sign the unlock message in your wallet…' : 'Unlocking…';
-		await this.#run(text, async () => {
+		await this.#ui.run(text, async () => {
 			if (this.#refusal) throw this.#refusal;
-			const deps = await this.#ensureDeps();
-			let vault = await unlockVault(deps, method);
-			if (this.#afterUnlock) {
-				// Grants and key epochs live on-chain too: a revoke made since the index was last
-				// saved must still move new records to the next epoch.
-				try {
-					vault = await this.#afterUnlock(vault);
-				} catch (err) {
-					this.#notice = { kind: 'info', text: `Your shares could not be checked on the chain (${noticeOf(err).text}). Sharing pages may be out of date.` };
-				}
+			const ports = await this.#ports();
+			let vault = await unlockVault(ports, method);
+			// Grants and key epochs live on-chain too: a revoke made since the index was last
+			// saved must still move new records to the next epoch.
+			try {
+				const { syncGrants } = await sharing();
+				vault = await syncGrants(ports, vault);
+			} catch (err) {
+				this.#vault = vault;
+				this.#status = 'unlocked';
+				this.#ui.notice = { kind: 'info', text: `Your shares could not be checked on the chain (${noticeOf(err).text}). Sharing pages may be out of date.` };
+				return;
 			}
 			this.#vault = vault;
 			this.#status = 'unlocked';
@@ -199,44 +208,47 @@ export class VaultState {
 
 	/** Encrypts, stores and commits new records; returns true when all landed. */
 	async add(inputs: NewRecord[]): Promise<boolean> {
-		return this.#run('Encrypting and storing…', async () => {
-			const vault = this.#requireVault();
-			const deps = await this.#ensureDeps();
+		return this.#ui.run('Encrypting and storing…', async () => {
+			const vault = await this.get();
+			const ports = await this.#ports();
 			this.#progress = { done: 0, total: inputs.reduce((n, r) => n + r.files.reduce((m, f) => m + f.size, 0), 0), file: '' };
-			const prepared = await encryptRecords(deps, vault, inputs, { onProgress: (p) => { this.#progress = p; } });
-			this.#pending = prepared;
-			await this.#commit(deps);
+			try {
+				this.#pending = await encryptRecords(ports, vault, inputs, { onProgress: (p) => { this.#progress = p; } });
+			} finally {
+				this.#progress = null;
+			}
+			await this.#commit(ports);
 		});
 	}
 
 	/** Sends the anchor transaction again for records already encrypted and stored. */
 	async retryPending(): Promise<boolean> {
-		return this.#run('Saving to your vault…', async () => this.#commit(await this.#ensureDeps()));
+		return this.#ui.run('Saving to your vault…', async () => this.#commit(await this.#ports()));
 	}
 
 	discardPending(): void { this.#pending = []; }
 
-	async #commit(deps: VaultDeps): Promise<void> {
-		this.#busy = 'Confirm the transaction in your wallet to save the records…';
-		const count = this.#pending.length;
-		const ids = this.#pending.map((r) => r.id);
-		const before = this.#requireVault();
-		this.#vault = await commitRecords(deps, before, this.#pending);
+	async #commit(ports: Ports): Promise<void> {
+		this.#ui.busy = 'Confirm the transaction in your wallet to save the records…';
+		const pending = this.#pending;
+		const { problem } = await this.change(async (vault) => ({
+			vault: await commitRecords(ports, vault, pending),
+			added: pending.map((r) => r.id),
+			value: null
+		}));
 		this.#pending = [];
-		const problem = await this.#shareAdded(before, this.#vault, ids);
-		this.#notice = problem
+		this.#ui.notice = problem
 			? { kind: 'error', text: problem }
-			: { kind: 'success', text: count === 1 ? 'Record added.' : `${count} records added.` };
+			: { kind: 'success', text: pending.length === 1 ? 'Record added.' : `${pending.length} records added.` };
 	}
 
 	/**
-	 * Decrypts the medication, problem and allergy records and reconciles them
-	 * into the current lists. Each record's source travels with its items; a
-	 * record that cannot be read is returned in `unreadable`, never fails the lists.
+	 * The current medication, problem and allergy lists. Each record's source
+	 * travels with its items; a record that cannot be read is returned in
+	 * `unreadable`, never fails the lists.
 	 */
 	async currentLists(): Promise<{ lists: CurrentLists; unreadable: UnreadableRecord[] }> {
-		const content = await this.fhirContent(listSourceRecords(this.#requireVault().index.records));
-		return { lists: currentLists(content.resources), unreadable: content.unreadable };
+		return readCurrentLists(await this.#ports(), await this.get(), { cache: this.#contentCache });
 	}
 
 	/**
@@ -244,45 +256,15 @@ export class VaultState {
 	 * records by default): the readable resources, and each unreadable record
 	 * with its reasons. Records are decrypted once per unlock.
 	 */
-	async fhirContent(
-		records: readonly VaultRecord[] = this.#requireVault().index.records,
-		onProgress?: (done: number, total: number) => void
-	): Promise<FhirRecordsContent> {
-		const deps = await this.#ensureDeps();
-		return readFhirRecords(deps, this.#requireVault(), records, { onProgress, cache: this.#contentCache });
+	async fhirContent(records?: readonly VaultRecord[], onProgress?: (done: number, total: number) => void): Promise<FhirRecordsContent> {
+		const vault = await this.get();
+		return readFhirRecords(await this.#ports(), vault, records ?? vault.index.records, { onProgress, cache: this.#contentCache });
 	}
 
 	/** Decrypts one attachment into a Blob for viewing or download. */
 	async open(record: VaultRecord, attachment: Attachment): Promise<Blob> {
-		const deps = await this.#ensureDeps();
-		const parts = await readAttachment(deps, this.#requireVault(), record, attachment);
+		const parts = await readAttachment(await this.#ports(), await this.get(), record, attachment);
 		// The sender's type is never used: viewers decide from the bytes (records/fileKind.ts).
 		return new Blob(parts as BlobPart[], { type: 'application/octet-stream' });
-	}
-
-	#requireVault(): OpenVault {
-		if (!this.#vault) throw new Error('vault is locked');
-		return this.#vault;
-	}
-
-	async #ensureDeps(): Promise<VaultDeps> {
-		this.#deps ??= await this.#makeDeps();
-		return this.#deps;
-	}
-
-	async #run(busy: string, work: () => Promise<void>, onError?: () => void): Promise<boolean> {
-		this.#busy = busy;
-		this.#notice = null;
-		try {
-			await work();
-			return true;
-		} catch (err) {
-			this.#notice = noticeOf(err);
-			onError?.();
-			return false;
-		} finally {
-			this.#busy = null;
-			this.#progress = null;
-		}
 	}
 }

@@ -2,6 +2,9 @@ import type { BlobStore, Hex, LocalStore, MessageSigner, VaultChain } from './po
 import type { VaultKeys } from '../crypto/keys';
 import type { VaultIndex } from '../records/model';
 import { encryptStream, type EncryptStreamOptions } from '../crypto/recordCipher';
+import type { GrantChain } from './grantPorts';
+import type { ProviderChain } from './providerPorts';
+import type { AttestationReader } from './providers/ports';
 
 /** A file to add, as the browser's File gives it (any source of byte chunks works). */
 export interface FileInput {
@@ -36,6 +39,21 @@ export interface VaultDeps {
 	 */
 	encrypt?: Encryptor;
 }
+
+/**
+ * Every port the app's use cases reach, built once per wallet account and
+ * chain by the app object (state/app.svelte.ts). A use case takes the
+ * `Pick<Ports, ...>` it needs, so a test builds only that.
+ */
+export interface Ports extends VaultDeps {
+	grants: GrantChain;
+	providers: ProviderChain;
+	/** Absent when the site names no attestation service (config.contracts.eas). */
+	attestations?: AttestationReader;
+}
+
+/** What a share link's viewer reaches: no wallet (the doctor with a link may have none), read-only chain. */
+export type ViewerPorts = Pick<Ports, 'blobs'> & { grants: Pick<GrantChain, 'readGrant'> };
 
 export type Encryptor = (file: FileInput, options: EncryptStreamOptions & { signal?: AbortSignal }) => AsyncIterable<Uint8Array>;
 

@@ -1,3 +1,4 @@
+import { currentLists, type CurrentLists } from '../records/reconcile';
 import type { Category, ResourceSummary, VaultRecord } from '../records/model';
 import { CATEGORY_LABELS } from '../records/model';
 import type { FileInput, NewRecord } from './addRecords';
@@ -174,4 +175,19 @@ export function isFhirAttachment(type: unknown, name: unknown): boolean {
 /** The records whose content feeds the reconciled lists. */
 export function listSourceRecords(records: readonly VaultRecord[]): VaultRecord[] {
 	return records.filter((r) => r.kind === 'fhir' && ['medications', 'problems', 'allergies'].includes(r.category));
+}
+
+/**
+ * The patient's current medications, problems and allergies: decrypts the
+ * records they can come from and reconciles them. Each item keeps the record
+ * it came from; a record that cannot be read is returned in `unreadable` and
+ * never fails the lists.
+ */
+export async function readCurrentLists(
+	deps: Pick<VaultDeps, 'blobs'>,
+	vault: OpenVault,
+	options: { cache?: Map<string, RecordContent>; signal?: AbortSignal } = {}
+): Promise<{ lists: CurrentLists; unreadable: UnreadableRecord[] }> {
+	const content = await readFhirRecords(deps, vault, listSourceRecords(vault.index.records), options);
+	return { lists: currentLists(content.resources), unreadable: content.unreadable };
 }

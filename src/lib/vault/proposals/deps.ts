@@ -1,5 +1,4 @@
-import type { VaultDeps } from '../deps';
-import type { ProviderChain } from '../providerPorts';
+import type { Ports } from '../deps';
 
 /** What the proposal use cases are given: the vault's adapters plus the provider chain. */
-export type ProposalDeps = Pick<VaultDeps, 'signer' | 'chain' | 'blobs' | 'local' | 'encrypt'> & { providers: ProviderChain };
+export type ProposalDeps = Pick<Ports, 'signer' | 'chain' | 'blobs' | 'local' | 'encrypt' | 'providers'>;

@@ -1,5 +1,4 @@
-import type { VaultDeps } from '../deps';
-import type { GrantChain } from '../grantPorts';
+import type { Ports } from '../deps';
 
 /** What the sharing use cases are given: the vault's adapters plus the Grants contract. */
-export type SharingDeps = Pick<VaultDeps, 'signer' | 'chain' | 'blobs' | 'local'> & { grants: GrantChain };
+export type SharingDeps = Pick<Ports, 'signer' | 'chain' | 'blobs' | 'local' | 'grants'>;

@@ -364,6 +364,25 @@ export async function extendGrants(
 	return { updated, vault: withGrants(synced, grants) };
 }
 
+/**
+ * The rule after records reach the vault (added, imported or accepted): the
+ * records `after` holds that `before` did not go to every active grant whose
+ * categories cover them. `addedIds` limits them to the records this tab
+ * added: records merged in from another device were sent by that device.
+ */
+export async function shareNewRecords(
+	deps: SharingDeps,
+	before: OpenVault,
+	after: OpenVault,
+	addedIds?: readonly string[]
+): Promise<OpenVault> {
+	const known = new Set(before.index.records.map((r) => r.id));
+	const ours = addedIds && new Set(addedIds);
+	const added = after.index.records.filter((r) => !known.has(r.id) && (!ours || ours.has(r.id)));
+	if (added.length === 0) return after;
+	return (await extendGrants(deps, after, added)).vault;
+}
+
 export type MyGrant = GrantRecord & { state: GrantState | null };
 
 /** The patient's grants, newest first: scope from the index (rebuilt from the chain when missing), state from the chain. */

@@ -8,6 +8,7 @@ export {
 	grantAccess,
 	listMyGrants,
 	revokeAccess,
+	shareNewRecords,
 	showShareLink,
 	syncGrants,
 	type GrantAccessParameters,
@@ -29,4 +30,5 @@ export {
 	type OpenedShare,
 	type SharedFromPatient
 } from './shared';
+export { grantStatusOf, GRANT_STATUS_TEXT, type GrantStatus } from './status';
 export { answerAccessRequest, listAccessRequests, listMyAccessRequests, requestAccess, REQUEST_REASON_MAX, type AccessRequestItem } from './requests';

@@ -221,19 +221,27 @@ export async function openShareLink(
 	);
 }
 
+/** What opening a shared attachment reaches: the blobs, and the chain to check the grant is still active. */
+export type SharedAttachmentDeps = { blobs: Pick<BlobStore, 'cat'>; grants: Pick<GrantChain, 'readGrant'> };
+
 /**
- * Streams one shared attachment's plaintext: verifies its capsule fragment,
- * opens the data key with the recipient's Umbral key, decrypts the stream.
- * CfragVerificationError for a fragment that does not verify,
+ * Streams one shared attachment's plaintext. First asks the chain whether the
+ * grant is still active (a share opened an hour ago may have been revoked
+ * since: GrantRevokedError / GrantExpiredError), then verifies its capsule
+ * fragment, opens the data key with the recipient's Umbral key and decrypts
+ * the stream. CfragVerificationError for a fragment that does not verify,
  * DecryptionFailedError for altered ciphertext; never yields unauthenticated bytes.
  */
 export async function* openSharedAttachment(
-	deps: { blobs: Pick<BlobStore, 'cat'> },
+	deps: SharedAttachmentDeps,
 	share: OpenedShare,
 	record: SharedRecord,
 	attachment: SharedAttachment,
 	options: { signal?: AbortSignal } = {}
 ): AsyncGenerator<Uint8Array> {
+	const state = await deps.grants.readGrant(share.grantId);
+	if (!state) throw new GrantRevokedError(share.grantId);
+	refuseInactive(state);
 	const secret = share[SECRET];
 	if (!secret) throw new ShareUnavailableError('this share was not opened on this page. Open it again.');
 	const entry = secret.keys.find((k) => k.category === record.category && k.epoch === attachment.epoch);
@@ -259,7 +267,7 @@ export async function* openSharedAttachment(
 
 /** Reads a shared attachment whole (for viewing). */
 export async function readSharedAttachment(
-	deps: { blobs: Pick<BlobStore, 'cat'> },
+	deps: SharedAttachmentDeps,
 	share: OpenedShare,
 	record: SharedRecord,
 	attachment: SharedAttachment,

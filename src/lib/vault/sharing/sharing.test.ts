@@ -25,7 +25,7 @@ import type { OpenVault } from '../deps';
 import { registerAsProvider } from '../proposals/provider';
 import { NotARegisteredProviderError } from '../proposals/errors';
 import type { SharingDeps } from './deps';
-import { createShareLink, extendGrants, grantAccess, listMyGrants, revokeAccess, showShareLink, syncGrants } from './grants';
+import { createShareLink, extendGrants, grantAccess, listMyGrants, revokeAccess, shareNewRecords, showShareLink, syncGrants } from './grants';
 import { decodeLinkPayload, throwawayFromSecrets } from './link';
 import { unlockVault } from '../unlockVault';
 import { listSharedWithMe, openShareLink, openSharedGrant, openSharedState, openSharedWithMe, readSharedAttachment, type OpenedShare } from './shared';
@@ -172,6 +172,9 @@ describe('consent and sharing (node, real chain)', () => {
 
 		patientVault = await revokeAccess(patient.deps, patientVault, doctorGrant);
 		expect(patientVault.index.epochs).toMatchObject({ medications: 1, allergies: 1 });
+		// A share opened before the revocation opens no attachment after it: the chain is asked first.
+		const ibuprofen = doctorSees.records.find((r) => r.title === 'Ibuprofen')!;
+		await expect(readSharedAttachment(doctor.deps, doctorSees, ibuprofen, ibuprofen.attachments[0])).rejects.toBeInstanceOf(GrantRevokedError);
 		expect(patientVault.index.epochs.notes ?? 0).toBe(0);
 
 		added = await add(patient, patientVault, [['Metformin', 'medications']]);
@@ -211,6 +214,19 @@ describe('consent and sharing (node, real chain)', () => {
 			[doctor2Grant.toString(), true],
 			[doctorGrant.toString(), false]
 		]);
+	});
+
+	it('shareNewRecords: only the records this tab added reach active grantees; records merged from another device are left to it', async () => {
+		const before = patientVault;
+		const merged = await add(patient, before, [['Merged from a laptop', 'medications']]);
+		// Another device added this one and sent it already: nothing goes out, the vault comes back as it was.
+		expect(await shareNewRecords(patient.deps, before, merged.vault, [])).toBe(merged.vault);
+		let other = await openSharedGrant(doctor2.deps, { address: doctor2.address, keys: doctor2Vault.keys }, doctor2Grant);
+		expect(titles(other)).not.toContain('Merged from a laptop');
+		// Added here: it reaches the active medications grant.
+		patientVault = await shareNewRecords(patient.deps, before, merged.vault, merged.records.map((r) => r.id));
+		other = await openSharedGrant(doctor2.deps, { address: doctor2.address, keys: doctor2Vault.keys }, doctor2Grant);
+		expect(titles(other)).toContain('Merged from a laptop');
 	});
 
 	it('share link: opens with no wallet, exactly its scope; refused once revoked; a damaged or foreign link is refused', async () => {

@@ -1,0 +1,130 @@
+import { getContext, setContext } from 'svelte';
+import type { AppConfig } from '../config';
+import type { WalletSession } from '../wallet/session.svelte';
+import type { Ports, ViewerPorts } from '../vault/deps';
+import { buildPorts, buildViewerPorts, type Environment } from './ports';
+import { VaultState } from './vault.svelte';
+import { ShareState } from './share.svelte';
+import { SharedState } from './shared.svelte';
+import { LinkState } from './link.svelte';
+import { InboxState } from './inbox.svelte';
+import { ProviderState } from './provider.svelte';
+import { TrustState } from './trust.svelte';
+import { ScanProgressState } from './scanProgress.svelte';
+
+/** The page states of one unlocked account: made again on lock and on an account or chain change. */
+interface AccountPages {
+	share: ShareState;
+	shared: SharedState;
+	inbox: InboxState;
+	provider: ProviderState;
+	trust: TrustState;
+}
+
+export interface AppOptions {
+	config: AppConfig;
+	wallet: WalletSession;
+	/** Where blobs and local values live, and what this page may hold (browserEnvironment in a tab). */
+	env: Environment;
+	/** Where a share link opens this same site: everything before the hash. */
+	siteUrl: string;
+}
+
+/**
+ * The composition root: built once per page. It builds every adapter once
+ * per wallet account and chain (into one Ports object), owns the page
+ * states, and follows the wallet: another account or chain locks the vault,
+ * drops the ports and starts new page states. Routes only read it and call
+ * its states' methods.
+ */
+export class App {
+	readonly config: AppConfig;
+	readonly wallet: WalletSession;
+	/** How far the current chain scan has got: every chain adapter reports here. */
+	readonly scan = new ScanProgressState();
+	readonly vault: VaultState;
+	/** The share-link viewer: no wallet, a read-only chain. */
+	readonly link: LinkState;
+
+	#env: Environment;
+	#siteUrl: string;
+	#ports: Promise<Ports> | null = null;
+	#viewerPorts: Promise<ViewerPorts> | null = null;
+	#pages: AccountPages;
+
+	constructor(options: AppOptions) {
+		this.config = options.config;
+		this.wallet = options.wallet;
+		this.#env = options.env;
+		this.#siteUrl = options.siteUrl;
+		this.vault = new VaultState(() => this.ports(), { refusal: options.env.refusal });
+		this.link = new LinkState(() => this.#viewer());
+		this.#pages = $state.raw(this.#newPages());
+		// Another account or chain in the wallet means another vault: lock and look again.
+		this.wallet.onChange(() => {
+			this.#ports = null;
+			this.lock();
+			if (this.wallet.status === 'connected') void this.vault.check();
+		});
+	}
+
+	get share(): ShareState { return this.#pages.share; }
+	get shared(): SharedState { return this.#pages.shared; }
+	get inbox(): InboxState { return this.#pages.inbox; }
+	get provider(): ProviderState { return this.#pages.provider; }
+	get trust(): TrustState { return this.#pages.trust; }
+
+	/** Reconnects a wallet that already authorised this site, without a prompt; true when it did. */
+	start(): Promise<boolean> {
+		return this.wallet.restore();
+	}
+
+	/**
+	 * Every adapter for the connected account, built on first use and shared
+	 * by every page state until the account or chain changes.
+	 */
+	ports(): Promise<Ports> {
+		const building = (this.#ports ??= buildPorts(this.config, this.wallet, this.#env, this.scan.report));
+		// A failed build (wallet gone, RPC down at import time) is tried again next time.
+		building.catch(() => {
+			if (this.#ports === building) this.#ports = null;
+		});
+		return building;
+	}
+
+	/** Forgets the vault's keys and everything the pages opened with them. */
+	lock(): void {
+		this.vault.lock();
+		this.#pages = this.#newPages();
+	}
+
+	#viewer(): Promise<ViewerPorts> {
+		const building = (this.#viewerPorts ??= buildViewerPorts(this.config, this.#env, this.scan.report));
+		building.catch(() => {
+			if (this.#viewerPorts === building) this.#viewerPorts = null;
+		});
+		return building;
+	}
+
+	#newPages(): AccountPages {
+		const ports = () => this.ports();
+		const trust = new TrustState(ports, this.vault, { schema: this.config.providerSchemaUid, attesters: this.config.trustedAttesters });
+		return {
+			trust,
+			share: new ShareState(ports, this.vault, this.#siteUrl, { skip: trust.skipper }),
+			shared: new SharedState(ports, this.vault),
+			inbox: new InboxState(ports, this.vault, { skip: trust.skipper }),
+			provider: new ProviderState(ports, this.vault)
+		};
+	}
+}
+
+const KEY = Symbol('carevault-app');
+
+export const setApp = (app: { readonly current: App | null }) => setContext(KEY, app);
+/** The page's app object; only inside the layout's children, which render once it exists. */
+export const getApp = (): App => {
+	const app = getContext<{ readonly current: App | null }>(KEY).current;
+	if (!app) throw new Error('the app has not started');
+	return app;
+};

@@ -1,0 +1,21 @@
+import type { AppConfig } from '../config';
+import type { Environment } from './ports';
+import { createIdbLocalStore } from '../storage/idbLocalStore';
+import { originCheck } from '../vault/originCheck';
+
+// Helia is heavy: loaded on first use, once per tab, never in the first paint.
+let ipfsNode: Promise<Awaited<ReturnType<typeof import('../ipfs/node').startBrowserNode>>> | null = null;
+
+/** This tab's environment: Helia in the page, IndexedDB, the encryption worker, and the origin's verdict. */
+export function browserEnvironment(config: AppConfig): Environment {
+	const origin = originCheck({ location, config });
+	return {
+		blobs: async () => {
+			ipfsNode ??= import('../ipfs/node').then(({ startBrowserNode }) => startBrowserNode({ peers: config.ipfsPeers }));
+			return (await ipfsNode).blobStore;
+		},
+		local: createIdbLocalStore(),
+		encryptor: async () => (await import('../workers/encryptor')).browserEncryptor,
+		refusal: origin.ok ? null : origin.error
+	};
+}

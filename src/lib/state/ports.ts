@@ -1,0 +1,100 @@
+import type { AppConfig } from '../config';
+import type { WalletSession } from '../wallet/session.svelte';
+import type { Encryptor, Ports, ViewerPorts } from '../vault/deps';
+import type { BlobStore, LocalStore } from '../vault/ports';
+import type { ScanProgress } from '../chain/scanLogs';
+import { WalletNotConnectedError } from '../wallet/errors';
+
+/**
+ * What differs between a browser tab and a node test: where blobs and local
+ * values are kept, and whether encryption runs on another thread. Everything
+ * else (the chain adapters, the wallet's signer) is built the same way in both.
+ */
+export interface Environment {
+	/** The IPFS blob store, started on first use (Helia is heavy: never in the first paint). */
+	blobs(): Promise<BlobStore>;
+	/** This device's store of sealed values. */
+	local: LocalStore;
+	/** Record encryption on another thread; absent: on the page's thread. */
+	encryptor?(): Promise<Encryptor>;
+	/** Why this page may hold no vault (a shared gateway origin: vault/originCheck), or null. */
+	refusal: Error | null;
+}
+
+/** Told how far a chain scan has got (blocks scanned of total), for a progress bar. */
+export type OnScanProgress = (progress: ScanProgress) => void;
+
+async function readClient(config: AppConfig) {
+	const { createPublicClient, http } = await import('viem');
+	return createPublicClient({ transport: http(config.rpcUrl) });
+}
+
+/**
+ * Builds every adapter the connected account's use cases reach, once: one
+ * viem public client, the wallet's client, the four contract adapters, the
+ * blob store and the local store. The app object calls it again only when the
+ * account or chain changes.
+ */
+export async function buildPorts(config: AppConfig, wallet: WalletSession, env: Environment, onScanProgress?: OnScanProgress): Promise<Ports> {
+	const { walletClient, address, chainId } = wallet;
+	if (!walletClient || !address || chainId === null) throw new WalletNotConnectedError();
+	// No vault adapter at all on a shared path gateway: another site there shares this origin.
+	if (env.refusal) throw env.refusal;
+	const [publicClient, { verifyMessage }, { createVaultChain }, { createGrantChain }, { createProviderChain }, { createAttestationReader }, blobs, encrypt] =
+		await Promise.all([
+			readClient(config),
+			import('viem'),
+			import('../chain/vaultChain'),
+			import('../chain/grantChain'),
+			import('../chain/providerChain'),
+			import('../chain/attestationChain'),
+			env.blobs(),
+			env.encryptor?.()
+		]);
+	const fromBlock = BigInt(config.deployBlock);
+	const clients = {
+		publicClient,
+		walletClient,
+		account: address,
+		addresses: config.contracts,
+		chainId: config.chainId,
+		fromBlock,
+		logScan: { blockRange: config.logBlockRange, onProgress: onScanProgress }
+	};
+	return {
+		signer: { address, chainId, signMessage: (message) => wallet.signMessage(message) },
+		chain: createVaultChain(clients),
+		grants: createGrantChain(clients),
+		providers: createProviderChain(clients),
+		...(config.contracts.eas
+			? {
+					attestations: createAttestationReader({
+						publicClient,
+						addresses: config.contracts,
+						chainId: config.chainId,
+						fromBlock,
+						logBlockRange: config.logBlockRange
+					})
+				}
+			: {}),
+		blobs,
+		local: env.local,
+		domain: config.appDomain,
+		uri: config.appUri,
+		verifySignature: (p) => verifyMessage(p),
+		...(encrypt ? { encrypt } : {})
+	};
+}
+
+/** A share link's viewer: read-only chain and IPFS, no wallet (the doctor with a link may have none). */
+export async function buildViewerPorts(config: AppConfig, env: Pick<Environment, 'blobs'>, onScanProgress?: OnScanProgress): Promise<ViewerPorts> {
+	const [publicClient, { createGrantChain }, blobs] = await Promise.all([readClient(config), import('../chain/grantChain'), env.blobs()]);
+	const grants = createGrantChain({
+		publicClient,
+		addresses: config.contracts,
+		chainId: config.chainId,
+		fromBlock: BigInt(config.deployBlock),
+		logScan: { blockRange: config.logBlockRange, onProgress: onScanProgress }
+	});
+	return { blobs, grants };
+}
