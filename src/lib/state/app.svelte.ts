@@ -12,15 +12,6 @@ import { ProviderState } from './provider.svelte';
 import { TrustState } from './trust.svelte';
 import { ScanProgressState } from './scanProgress.svelte';
 
-/** The page states of one unlocked account: made again on lock and on an account or chain change. */
-interface AccountPages {
-	share: ShareState;
-	shared: SharedState;
-	inbox: InboxState;
-	provider: ProviderState;
-	trust: TrustState;
-}
-
 export interface AppOptions {
 	config: AppConfig;
 	wallet: WalletSession;
@@ -68,11 +59,8 @@ export class App {
 		});
 	}
 
-	get share(): ShareState { return this.#pages.share; }
-	get shared(): SharedState { return this.#pages.shared; }
-	get inbox(): InboxState { return this.#pages.inbox; }
-	get provider(): ProviderState { return this.#pages.provider; }
-	get trust(): TrustState { return this.#pages.trust; }
+	/** The page states of the connected account: new ones after a lock or an account change. */
+	get pages(): AccountPages { return this.#pages; }
 
 	/** Reconnects a wallet that already authorised this site, without a prompt; true when it did. */
 	start(): Promise<boolean> {
@@ -107,17 +95,27 @@ export class App {
 	}
 
 	#newPages(): AccountPages {
-		const ports = () => this.ports();
-		const trust = new TrustState(ports, this.vault, { schema: this.config.providerSchemaUid, attesters: this.config.trustedAttesters });
-		return {
-			trust,
-			share: new ShareState(ports, this.vault, this.#siteUrl, { skip: trust.skipper }),
-			shared: new SharedState(ports, this.vault),
-			inbox: new InboxState(ports, this.vault, { skip: trust.skipper }),
-			provider: new ProviderState(ports, this.vault)
-		};
+		return accountPages(this, () => this.ports(), this.#siteUrl);
 	}
 }
+
+/**
+ * The page states of one unlocked account, all over the app's one set of
+ * ports and its one vault. A new area adds its state here, in one line.
+ */
+function accountPages(app: App, ports: () => Promise<Ports>, siteUrl: string) {
+	const { config, vault } = app;
+	const trust = new TrustState(ports, vault, { schema: config.providerSchemaUid, attesters: config.trustedAttesters });
+	return {
+		trust,
+		share: new ShareState(ports, vault, siteUrl, { skip: trust.skipper }),
+		shared: new SharedState(ports, vault),
+		inbox: new InboxState(ports, vault, { skip: trust.skipper }),
+		provider: new ProviderState(ports, vault)
+	};
+}
+
+export type AccountPages = ReturnType<typeof accountPages>;
 
 const KEY = Symbol('carevault-app');
 

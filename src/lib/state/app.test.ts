@@ -92,17 +92,17 @@ describe('App: the composition root in node', () => {
 		await open(t);
 		const first = await t.app.ports();
 		expect(await t.app.ports()).toBe(first);
-		const share = t.app.share;
-		await t.app.share.load();
-		await t.app.trust.preferences();
-		expect(t.app.share).toBe(share);
+		const share = t.app.pages.share;
+		await t.app.pages.share.load();
+		await t.app.pages.trust.preferences();
+		expect(t.app.pages.share).toBe(share);
 		// Every page state reached the same ports: the blob store was asked for once.
 		expect(t.builds()).toBe(1);
 		expect(first.signer.address).toBe(chain.account(5).address);
 
 		await t.backend.setAccount(ANVIL_PRIVATE_KEYS[6] as Hex);
 		await until(() => t.app.wallet.address === chain.account(6).address && t.app.vault.status === 'no-vault');
-		expect(t.app.share).not.toBe(share);
+		expect(t.app.pages.share).not.toBe(share);
 		const second = await t.app.ports();
 		expect(second).not.toBe(first);
 		expect(second.signer.address).toBe(chain.account(6).address);
@@ -112,16 +112,16 @@ describe('App: the composition root in node', () => {
 	it('lock forgets the keys and every page state opened with them', async () => {
 		const t = tab(7);
 		await open(t);
-		const inbox = t.app.inbox;
-		expect(await t.app.inbox.load()).toBe(true);
+		const inbox = t.app.pages.inbox;
+		expect(await t.app.pages.inbox.load()).toBe(true);
 		t.app.lock();
 		expect(t.app.vault.status).toBe('locked');
-		expect(t.app.inbox).not.toBe(inbox);
-		expect(t.app.inbox.items).toEqual([]);
+		expect(t.app.pages.inbox).not.toBe(inbox);
+		expect(t.app.pages.inbox.items).toEqual([]);
 		await expect(t.app.vault.get()).rejects.toBeInstanceOf(VaultLockedError);
 		// The new page states cannot reach the old keys either.
-		expect(await t.app.inbox.load()).toBe(false);
-		expect(t.app.inbox.notice?.text).toMatch(/locked/i);
+		expect(await t.app.pages.inbox.load()).toBe(false);
+		expect(t.app.pages.inbox.notice?.text).toMatch(/locked/i);
 	});
 
 	it('on a refused origin the vault is refused and nothing asks the wallet for a signature', async () => {
@@ -145,47 +145,47 @@ describe('page states over the app (patient, doctor, link viewer)', () => {
 		d = doctor();
 		await open(p);
 		await open(d);
-		expect(await d.app.provider.register('Dr. Ada Lovelace', 'physician')).toBe(true);
+		expect(await d.app.pages.provider.register('Dr. Ada Lovelace', 'physician')).toBe(true);
 	});
 
 	it('a grant made on the share page; a record added later reaches the grantee by the use case rule; a revoke stops the next open', async () => {
 		expect(await p.app.vault.add([{ title: 'Amoxicillin', category: 'medications', date: '2025-01-02', kind: 'file', files: [file('Amoxicillin')] }])).toBe(true);
 		// The page looks the grantee up as the address is typed.
-		expect((await p.app.share.lookupProvider(d.app.wallet.address!))?.name).toBe('Dr. Ada Lovelace');
-		expect(await p.app.share.grant({ grantee: d.app.wallet.address as Hex, scope: { categories: ['medications'] }, expiresAt: 0 })).toBe(true);
-		expect(p.app.share.notice?.text).toMatch(/Shared with Dr. Ada Lovelace/);
-		expect(p.app.share.grants).toHaveLength(1);
+		expect((await p.app.pages.share.lookupProvider(d.app.wallet.address!))?.name).toBe('Dr. Ada Lovelace');
+		expect(await p.app.pages.share.grant({ grantee: d.app.wallet.address as Hex, scope: { categories: ['medications'] }, expiresAt: 0 })).toBe(true);
+		expect(p.app.pages.share.notice?.text).toMatch(/Shared with Dr. Ada Lovelace/);
+		expect(p.app.pages.share.grants).toHaveLength(1);
 
 		expect(await p.app.vault.add([{ title: 'Ibuprofen', category: 'medications', date: '2025-02-03', kind: 'file', files: [file('Ibuprofen')] }])).toBe(true);
 		expect(p.app.vault.notice).toEqual({ kind: 'success', text: 'Record added.' });
 
-		expect(await d.app.shared.load()).toBe(true);
-		await until(() => d.app.shared.shares[0]?.status === 'active');
-		const share = d.app.shared.shares[0].share!;
+		expect(await d.app.pages.shared.load()).toBe(true);
+		await until(() => d.app.pages.shared.shares[0]?.status === 'active');
+		const share = d.app.pages.shared.shares[0].share!;
 		expect(share.records.map((r) => r.title).sort()).toEqual(['Amoxicillin', 'Ibuprofen']);
 		const ibuprofen = share.records.find((r) => r.title === 'Ibuprofen')!;
-		expect(await textOf(await d.app.shared.open(share, ibuprofen, ibuprofen.attachments[0]))).toBe('Ibuprofen: content\n');
+		expect(await textOf(await d.app.pages.shared.open(share, ibuprofen, ibuprofen.attachments[0]))).toBe('Ibuprofen: content\n');
 
-		expect(await p.app.share.revoke(BigInt(p.app.share.grants[0].id))).toBe(true);
-		await expect(d.app.shared.open(share, ibuprofen, ibuprofen.attachments[0])).rejects.toBeInstanceOf(GrantRevokedError);
+		expect(await p.app.pages.share.revoke(BigInt(p.app.pages.share.grants[0].id))).toBe(true);
+		await expect(d.app.pages.shared.open(share, ibuprofen, ibuprofen.attachments[0])).rejects.toBeInstanceOf(GrantRevokedError);
 	});
 
 	it('a proposal sent from the provider page is accepted in the patient inbox and lands in the vault', async () => {
-		expect(await d.app.provider.propose({ patient: p.app.wallet.address!, title: 'Blood count', category: 'labs', date: '2025-03-04', files: [file('Blood count')] })).toBe(true);
-		expect(await p.app.inbox.load()).toBe(true);
-		const item = p.app.inbox.items.find((i) => i.provider.address.toLowerCase() === d.app.wallet.address!.toLowerCase());
+		expect(await d.app.pages.provider.propose({ patient: p.app.wallet.address!, title: 'Blood count', category: 'labs', date: '2025-03-04', files: [file('Blood count')] })).toBe(true);
+		expect(await p.app.pages.inbox.load()).toBe(true);
+		const item = p.app.pages.inbox.items.find((i) => i.provider.address.toLowerCase() === d.app.wallet.address!.toLowerCase());
 		expect(item).toBeDefined();
-		const opened = await p.app.inbox.fetch(item!);
+		const opened = await p.app.pages.inbox.fetch(item!);
 		expect(opened.payload?.title).toBe('Blood count');
-		expect(await p.app.inbox.accept(opened)).toBe(true);
+		expect(await p.app.pages.inbox.accept(opened)).toBe(true);
 		expect(p.app.vault.records.map((r) => r.title)).toContain('Blood count');
 		const record = p.app.vault.records.find((r) => r.title === 'Blood count')!;
 		expect(await textOf(await p.app.vault.open(record, record.attachments[0]))).toBe('Blood count: content\n');
 	});
 
 	it('a share link made on the share page opens in a tab with no wallet', async () => {
-		expect(await p.app.share.createLink({ scope: { categories: ['labs'] }, expiresAt: 0 })).toBe(true);
-		const url = p.app.share.link!.url;
+		expect(await p.app.pages.share.createLink({ scope: { categories: ['labs'] }, expiresAt: 0 })).toBe(true);
+		const url = p.app.pages.share.link!.url;
 		const viewer = tab(9);
 		expect(await viewer.app.link.open(url)).toBe(true);
 		const share = viewer.app.link.share!;
@@ -194,8 +194,8 @@ describe('page states over the app (patient, doctor, link viewer)', () => {
 		expect(viewer.backend.requests).toEqual([]);
 
 		// Revoked: the next open refuses and the viewer hides the records.
-		const grant = p.app.share.grants.find((g) => g.kind === 'link')!;
-		expect(await p.app.share.revoke(BigInt(grant.id))).toBe(true);
+		const grant = p.app.pages.share.grants.find((g) => g.kind === 'link')!;
+		expect(await p.app.pages.share.revoke(BigInt(grant.id))).toBe(true);
 		await expect(viewer.app.link.openAttachment(share.records[0], share.records[0].attachments[0])).rejects.toBeInstanceOf(GrantRevokedError);
 		expect(viewer.app.link.share).toBeNull();
 		expect(viewer.app.link.refusal?.name).toBe('GrantRevokedError');

@@ -37,6 +37,11 @@ export class TrustState {
 	get notice() { return this.#ui.notice; }
 	dismissNotice() { this.#ui.notice = null; }
 
+	/** Reads the stored settings (for loadWhenUnlocked). */
+	load(): Promise<TrustPreferences> {
+		return this.preferences();
+	}
+
 	/** The stored settings (read once). A settings blob that does not open shows a notice and counts as empty. */
 	async preferences(): Promise<TrustPreferences> {
 		if (this.#prefs) return this.#prefs;
