@@ -24,11 +24,11 @@ const EAS_ARTIFACTS = new URL('../node_modules/@ethereum-attestation-service/eas
  * ABI and bytecode of one of EAS's published contracts (the npm package ships
  * them compiled; we never build EAS ourselves).
  * @param {'EAS' | 'SchemaRegistry'} name
- * @returns {{ abi: import('viem').Abi, bytecode: `0x${string}` }}
+ * @returns {{ abi: import('viem').Abi, bytecode: `0x${string}`, deployedBytecode: `0x${string}` }}
  */
 export function easArtifact(name) {
 	const json = JSON.parse(readFileSync(new URL(`${name}.sol/${name}.json`, EAS_ARTIFACTS), 'utf8'));
-	return { abi: json.abi, bytecode: json.bytecode };
+	return { abi: json.abi, bytecode: json.bytecode, deployedBytecode: json.deployedBytecode };
 }
 
 /**

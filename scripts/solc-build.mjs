@@ -16,8 +16,15 @@ export const GENERATED_MODULE = 'src/lib/chain/contracts.generated.ts';
 export const SOLC_SETTINGS = Object.freeze({
 	evmVersion: 'cancun',
 	optimizer: { enabled: true, runs: 10_000 },
-	outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } }
+	outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object', 'evm.deployedBytecode.immutableReferences'] } }
 });
+
+/**
+ * @typedef {{ name: string, source: string, abi: unknown[], bytecode: `0x${string}`, deployedBytecode: `0x${string}`,
+ *   immutables: Array<{ start: number, length: number }> }} CompiledContract
+ * `deployedBytecode` is the code the chain holds after deployment, with zeros where the
+ * constructor fills in `immutables` (byte ranges): what verifying a deployment compares against.
+ */
 
 export class ContractCompileError extends Error {
 	name = 'ContractCompileError';
@@ -28,7 +35,7 @@ export class ContractCompileError extends Error {
  * Source unit names are repository-relative so the bytecode's metadata hash
  * does not depend on where the checkout lives.
  * @param {{ root?: string }} [options]
- * @returns {{ solcVersion: string, warnings: string[], contracts: Array<{ name: string, source: string, abi: unknown[], bytecode: `0x${string}` }> }}
+ * @returns {{ solcVersion: string, warnings: string[], contracts: Array<CompiledContract> }}
  */
 export function compileContracts({ root = ROOT } = {}) {
 	const solc = require('solc');
@@ -52,7 +59,7 @@ export function compileContracts({ root = ROOT } = {}) {
 	}
 	const warnings = diagnostics.filter((d) => d.severity !== 'error').map((d) => d.formattedMessage ?? d.message);
 
-	/** @type {Array<{ name: string, source: string, abi: unknown[], bytecode: `0x${string}` }>} */
+	/** @type {Array<CompiledContract>} */
 	const contracts = [];
 	for (const source of Object.keys(output.contracts ?? {}).sort()) {
 		for (const name of Object.keys(output.contracts[source]).sort()) {
@@ -60,7 +67,14 @@ export function compileContracts({ root = ROOT } = {}) {
 			// Interfaces have no bytecode; the contracts' ABIs already carry their errors and events.
 			// A library of internal functions (PackedBytes) is compiled into the contracts that use it.
 			if (!evm.bytecode.object || abi.length === 0) continue;
-			contracts.push({ name, source, abi, bytecode: /** @type {`0x${string}`} */ (`0x${evm.bytecode.object}`) });
+			contracts.push({
+				name,
+				source,
+				abi,
+				bytecode: /** @type {`0x${string}`} */ (`0x${evm.bytecode.object}`),
+				deployedBytecode: /** @type {`0x${string}`} */ (`0x${evm.deployedBytecode.object}`),
+				immutables: Object.values(evm.deployedBytecode.immutableReferences ?? {}).flat()
+			});
 		}
 	}
 	return { solcVersion: solc.version(), warnings, contracts };
