@@ -11,6 +11,7 @@ import { InboxState } from './inbox.svelte';
 import { ProviderState } from './provider.svelte';
 import { TrustState } from './trust.svelte';
 import { ScanProgressState } from './scanProgress.svelte';
+import { ChartsState } from './charts.svelte';
 
 export interface AppOptions {
 	config: AppConfig;
@@ -111,7 +112,8 @@ function accountPages(app: App, ports: () => Promise<Ports>, siteUrl: string) {
 		share: new ShareState(ports, vault, siteUrl, { skip: trust.skipper }),
 		shared: new SharedState(ports, vault),
 		inbox: new InboxState(ports, vault, { skip: trust.skipper }),
-		provider: new ProviderState(ports, vault)
+		provider: new ProviderState(ports, vault),
+		charts: new ChartsState({ records: () => vault.records, fhirContent: (records, onProgress) => vault.fhirContent(records, onProgress) })
 	};
 }
 
