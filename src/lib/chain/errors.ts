@@ -8,9 +8,21 @@ export { WrongChainError } from '../wallet/errors';
 export class ChainUnreachableError extends CarevaultError {
 	override name = 'ChainUnreachableError' as const;
 	readonly url: string | undefined;
-	constructor(url: string | undefined, options: { cause?: unknown; details?: string } = {}) {
-		super(`Cannot reach the blockchain at ${url ?? 'the configured address'}. Is the local chain running (npm start)?`, options);
+	/** The HTTP status the RPC answered with, when it answered at all. */
+	readonly status: number | undefined;
+	constructor(url: string | undefined, options: { cause?: unknown; details?: string; status?: number } = {}) {
+		const where = url ?? 'the configured address';
+		const { status } = options;
+		super(
+			status === 429
+				? `The blockchain service at ${where} is limiting requests (HTTP 429), even after a few slower retries. Nothing was changed; try again in a minute.`
+				: status !== undefined && status >= 500
+					? `The blockchain service at ${where} is failing (HTTP ${status}), even after a few retries. Nothing was changed; try again later.`
+					: `Cannot reach the blockchain at ${where}. Check your connection; on a development machine, is the local chain running (npm start)?`,
+			options
+		);
 		this.url = url;
+		this.status = status;
 	}
 }
 
@@ -109,7 +121,8 @@ export function toChainError(err: unknown, context: { action: string; rpcUrl?: s
 	if (unreachable) {
 		// The failing request's URL (it may be the wallet's RPC, not ours); viem adds a bare "/".
 		const url = typeof unreachable.url === 'string' ? unreachable.url.replace(/^(\w+:\/\/[^/]+)\/$/, '$1') : context.rpcUrl;
-		return new ChainUnreachableError(url, { cause: err, details: detailsOf(unreachable) });
+		const status = typeof (unreachable as { status?: unknown }).status === 'number' ? ((unreachable as { status: number }).status) : undefined;
+		return new ChainUnreachableError(url, { cause: err, details: detailsOf(unreachable), ...(status !== undefined ? { status } : {}) });
 	}
 	return new ChainRequestFailedError(context.action, { cause: err });
 }

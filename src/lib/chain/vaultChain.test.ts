@@ -185,7 +185,7 @@ describe('createVaultChain (viem, real anvil)', () => {
 		const readErr = await rejection(chain.readVaultPointer(t.account(5).address));
 		expect(readErr).toBeInstanceOf(ChainUnreachableError);
 		expect((readErr as ChainUnreachableError).shortMessage).toBe(
-			`Cannot reach the blockchain at ${url}. Is the local chain running (npm start)?`
+			`Cannot reach the blockchain at ${url}. Check your connection; on a development machine, is the local chain running (npm start)?`
 		);
 		const writeErr = await rejection(chain.setVaultPointer('bafy-x', null));
 		expect(writeErr).toBeInstanceOf(ChainUnreachableError);

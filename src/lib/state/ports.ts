@@ -24,9 +24,17 @@ export interface Environment {
 /** Told how far a chain scan has got (blocks scanned of total), for a progress bar. */
 export type OnScanProgress = (progress: ScanProgress) => void;
 
+/**
+ * A public RPC answers 429 when rate-limited and 5xx when busy: viem's http
+ * transport retries those (and timeouts) with exponential backoff
+ * (250 ms, 500 ms, 1 s, 2 s) and honours Retry-After, before the chain
+ * adapters turn what is left into ChainUnreachableError.
+ */
+export const RPC_RETRY = { retryCount: 4, retryDelay: 250 } as const;
+
 async function readClient(config: AppConfig) {
 	const { createPublicClient, http } = await import('viem');
-	return createPublicClient({ transport: http(config.rpcUrl) });
+	return createPublicClient({ transport: http(config.rpcUrl, RPC_RETRY) });
 }
 
 /**
