@@ -63,7 +63,7 @@ describe('FHIR import', () => {
 		expect(await page.getByTestId('list-allergies').getByTestId('list-item').count()).toBe(expected.allergies.length);
 
 		// Clinical notes (DocumentReference, base64 text/plain) open as documents.
-		await page.getByRole('link', { name: 'Records' }).click();
+		await page.getByTestId('nav-home').click();
 		await page.getByTestId('record-link').filter({ hasText: 'Documents' }).click();
 		const firstDoc = page.getByTestId('fhir-row').first();
 		await firstDoc.waitFor({ timeout: 60_000 });
@@ -101,7 +101,7 @@ describe('FHIR import', () => {
 		const message = await waitForText(page.getByTestId('import-error'), 'broken.ndjson');
 		expect(message).toContain('line 2');
 		expect(await page.getByTestId('import-submit').count()).toBe(0);
-		await page.getByRole('link', { name: 'Records' }).click();
+		await page.getByTestId('nav-home').click();
 		await page.getByTestId('no-records').waitFor();
 		await profile.close();
 	});

@@ -199,7 +199,7 @@ describe('bad input loses nothing and says what happened', () => {
 		wallet.rejectNext('eth_sendTransaction');
 		await page.getByTestId('add-submit').click();
 		expect(await waitForText(page.getByTestId('notice'), 'Cancelled')).toContain('Cancelled');
-		await page.getByRole('link', { name: 'Records' }).click();
+		await page.getByTestId('nav-home').click();
 		await page.getByTestId('pending').waitFor();
 		await page.getByTestId('retry-pending').click();
 		await waitForText(page.getByTestId('notice'), 'Record added.');

@@ -12,6 +12,7 @@ import { ProviderState } from './provider.svelte';
 import { TrustState } from './trust.svelte';
 import { ScanProgressState } from './scanProgress.svelte';
 import { ChartsState } from './charts.svelte';
+import { HomeState } from './home.svelte';
 
 export interface AppOptions {
 	config: AppConfig;
@@ -107,11 +108,14 @@ export class App {
 function accountPages(app: App, ports: () => Promise<Ports>, siteUrl: string) {
 	const { config, vault } = app;
 	const trust = new TrustState(ports, vault, { schema: config.providerSchemaUid, attesters: config.trustedAttesters });
+	const share = new ShareState(ports, vault, siteUrl, { skip: trust.skipper });
+	const inbox = new InboxState(ports, vault, { skip: trust.skipper });
 	return {
 		trust,
-		share: new ShareState(ports, vault, siteUrl, { skip: trust.skipper }),
+		share,
+		inbox,
+		home: new HomeState({ lists: () => vault.currentLists(), inbox, share }),
 		shared: new SharedState(ports, vault),
-		inbox: new InboxState(ports, vault, { skip: trust.skipper }),
 		provider: new ProviderState(ports, vault),
 		charts: new ChartsState({ records: () => vault.records, fhirContent: (records, onProgress) => vault.fhirContent(records, onProgress) })
 	};

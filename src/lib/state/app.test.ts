@@ -14,7 +14,7 @@ import { createMemoryNode, type MemoryNode } from '../ipfs/memoryNode';
 import { ANNOUNCE_EVENT, REQUEST_EVENT, type WalletWindow } from '../wallet/discover';
 import { WalletSession } from '../wallet/session.svelte';
 import type { AppConfig } from '../config';
-import { bytesFile } from '../vault/fhirRecords';
+import { bytesFile, FHIR_JSON } from '../vault/fhirRecords';
 import { utf8 } from '../crypto/encoding';
 import { GrantRevokedError } from '../vault/sharing/errors';
 import { SharedGatewayOriginError, VaultLockedError } from '../vault/errors';
@@ -199,5 +199,21 @@ describe('page states over the app (patient, doctor, link viewer)', () => {
 		await expect(viewer.app.link.openAttachment(share.records[0], share.records[0].attachments[0])).rejects.toBeInstanceOf(GrantRevokedError);
 		expect(viewer.app.link.share).toBeNull();
 		expect(viewer.app.link.refusal?.name).toBe('GrantRevokedError');
+	});
+
+	it('home: allergies and medications at a glance, what waits for an answer, and who can see what until when', async () => {
+		const allergy = { resourceType: 'AllergyIntolerance', id: 'a1', clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' }] }, code: { text: 'Penicillin' }, recordedDate: '2020-05-01' };
+		expect(await p.app.vault.add([{ title: 'Penicillin allergy', category: 'allergies', date: '2020-05-01', kind: 'fhir', resourceType: 'AllergyIntolerance', files: [bytesFile('allergy.json', FHIR_JSON, utf8(JSON.stringify(allergy)))] }])).toBe(true);
+		expect(await d.app.pages.provider.propose({ patient: p.app.wallet.address!, title: 'X-ray report', category: 'imaging', date: '2025-04-05', files: [file('X-ray report')] })).toBe(true);
+		const end = Math.floor(Date.now() / 1000) + 30 * 86_400;
+		expect(await p.app.pages.share.grant({ grantee: d.app.wallet.address as Hex, scope: { categories: ['allergies'] }, expiresAt: end })).toBe(true);
+
+		const home = p.app.pages.home;
+		await home.load();
+		expect(home.error).toBeNull();
+		expect(home.lists?.allergies.map((i) => i.display)).toEqual(['Penicillin']);
+		expect(home.waiting).toEqual({ proposals: 1, requests: 0 });
+		// The revoked grant and the revoked link of the tests above are not "who can see".
+		expect(home.activeShares.map((g) => [g.grantee.toLowerCase(), g.state?.expiresAt])).toEqual([[d.app.wallet.address!.toLowerCase(), end]]);
 	});
 });
