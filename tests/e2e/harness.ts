@@ -4,7 +4,8 @@
  * wallet, and page diagnostics printed when a test fails.
  */
 import { afterAll, afterEach, beforeEach, inject } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
@@ -227,4 +228,24 @@ export async function freshAccount(): Promise<{ privateKey: Hex; address: Hex }>
 	const body = (await res.json()) as { error?: { message: string } };
 	if (body.error) throw new Error(`anvil_setBalance: ${body.error.message}`);
 	return { privateKey, address };
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * Runs axe-core on the page as it is now and returns every critical, serious
+ * or moderate violation, one line each (rule, impact, first offending
+ * element). axe is evaluated through the DevTools protocol, which the page's
+ * CSP does not govern; nothing is injected as a script element.
+ */
+export async function a11yViolations(page: Page): Promise<string[]> {
+	await page.evaluate(AXE_SOURCE);
+	const violations = await page.evaluate(async () => {
+		const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[]; html: string }> }> }> } }).axe;
+		const result = await axe.run(document, { resultTypes: ['violations'] });
+		return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, where: v.nodes.map((n) => `${JSON.stringify(n.target)} ${n.html.slice(0, 120)}`) }));
+	});
+	return violations
+		.filter((v) => v.impact === 'critical' || v.impact === 'serious' || v.impact === 'moderate')
+		.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.where.length} element(s), e.g. ${v.where[0]}`);
 }
