@@ -250,7 +250,7 @@ async function* walkDag(blockstore, root) {
 	const stack = [root];
 	while (stack.length > 0) {
 		const cid = /** @type {CID} */ (stack.pop());
-		const key = cid.multihash.toString();
+		const key = Buffer.from(cid.multihash.bytes).toString('base64');
 		if (seen.has(key)) continue;
 		seen.add(key);
 		const bytes = await readBlock(blockstore, cid);
@@ -481,6 +481,12 @@ async function createPinningService(deps) {
 					meta = JSON.parse(String(params.get('meta')));
 				} catch {
 					throw new HttpError(400, 'BAD_REQUEST', 'meta must be a JSON object.');
+				}
+			} else {
+				// The generated client sends an object as meta[key]=value rather than the spec's JSON.
+				for (const [key, value] of params) {
+					const m = /^meta\[(.+)\]$/.exec(key);
+					if (m) (meta ??= {})[m[1]] = value;
 				}
 			}
 			// The spec: with no filter at all, only successful pins are listed.
