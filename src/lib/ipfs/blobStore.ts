@@ -1,4 +1,4 @@
-import { errorChain } from '../errors';
+import { errorChain, type SourceAttempt } from '../errors';
 import { unixfs } from '@helia/unixfs';
 import { CID } from 'multiformats/cid';
 import type { Pins } from '@helia/interface';
@@ -55,6 +55,8 @@ export interface CreateBlobStoreOptions {
 	remotePin?: (cid: CID, options: { signal?: AbortSignal }) => Promise<RemotePinResult[]>;
 	/** Receives each pin's outcome, so the UI can say whether a copy left this device. */
 	onPinReport?: (report: PinReport) => void;
+	/** Where blocks were looked for and what each source answered, put into BlobNotFoundError. */
+	attempts?: () => SourceAttempt[];
 }
 
 export interface IpfsBlobStore extends BlobStore {
@@ -83,7 +85,7 @@ export function createBlobStore(helia: BlobStoreHelia, options: CreateBlobStoreO
 				idle.touch();
 			}
 		} catch (err) {
-			throw translate(err, cid, idle, opts.signal);
+			throw translate(err, cid, idle, opts.signal, options.attempts);
 		} finally {
 			idle.clear();
 		}
@@ -99,7 +101,7 @@ export function createBlobStore(helia: BlobStoreHelia, options: CreateBlobStoreO
 				idle.touch();
 		} catch (err) {
 			if (errorName(err) === 'AlreadyPinnedError') local = 'already-pinned';
-			else throw translate(err, cid, idle, opts.signal);
+			else throw translate(err, cid, idle, opts.signal, options.attempts);
 		} finally {
 			idle.clear();
 		}
@@ -199,11 +201,10 @@ const NOT_FOUND_NAMES = new Set([
 	'NoRoutersAvailableError'
 ]);
 
-function translate(err: unknown, cid: string, idle: IdleSignal, outer?: AbortSignal): unknown {
+function translate(err: unknown, cid: string, idle: IdleSignal, outer?: AbortSignal, attempts?: () => SourceAttempt[]): unknown {
 	if (outer?.aborted) return outer.reason ?? err;
-	if (idle.timedOut()) return new BlobNotFoundError(cid, { cause: err });
 	const name = errorName(err);
-	if (name !== undefined && NOT_FOUND_NAMES.has(name)) return new BlobNotFoundError(cid, { cause: err });
+	if (idle.timedOut() || (name !== undefined && NOT_FOUND_NAMES.has(name))) return new BlobNotFoundError(cid, { cause: err, attempts: attempts?.() });
 	return err;
 }
 

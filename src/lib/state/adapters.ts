@@ -10,7 +10,7 @@ import { originCheck } from '../vault/originCheck';
 let ipfsNode: Promise<Awaited<ReturnType<typeof import('../ipfs/node').startBrowserNode>>> | null = null;
 
 export function browserIpfs(config: AppConfig) {
-	ipfsNode ??= import('../ipfs/node').then(({ startBrowserNode }) => startBrowserNode({ peers: config.ipfsPeers }));
+	ipfsNode ??= import('../ipfs/node').then(({ startBrowserNode }) => startBrowserNode({ peers: config.ipfsPeers, gateways: config.gateways }));
 	return ipfsNode;
 }
 
