@@ -67,8 +67,9 @@ export interface IpfsBlobStore extends BlobStore {
 /**
  * The BlobStore port over Helia: UnixFS files with CIDv1 and raw leaves.
  * Throws InvalidCidError for malformed CIDs and BlobNotFoundError when the
- * blocks are neither local nor delivered by a peer within the idle timeout;
- * aborting the caller's signal rejects with the signal's reason instead.
+ * blocks are neither local nor delivered by a peer within the idle timeout or
+ * the caller's own time limit (a signal aborted with a TimeoutError); aborting
+ * the caller's signal otherwise rejects with the signal's reason.
  */
 export function createBlobStore(helia: BlobStoreHelia, options: CreateBlobStoreOptions = {}): IpfsBlobStore {
 	const fs = unixfs(helia);
@@ -202,7 +203,12 @@ const NOT_FOUND_NAMES = new Set([
 ]);
 
 function translate(err: unknown, cid: string, idle: IdleSignal, outer?: AbortSignal, attempts?: () => SourceAttempt[]): unknown {
-	if (outer?.aborted) return outer.reason ?? err;
+	if (outer?.aborted) {
+		// A caller's time limit (AbortSignal.timeout) ran out: for the person that is "not found in time", with the sources named.
+		if (errorName(outer.reason) === 'TimeoutError' || (outer.reason instanceof DOMException && outer.reason.name === 'TimeoutError'))
+			return new BlobNotFoundError(cid, { cause: outer.reason, attempts: attempts?.() });
+		return outer.reason ?? err;
+	}
 	const name = errorName(err);
 	if (idle.timedOut() || (name !== undefined && NOT_FOUND_NAMES.has(name))) return new BlobNotFoundError(cid, { cause: err, attempts: attempts?.() });
 	return err;

@@ -188,6 +188,12 @@ describe('fetching from trustless gateways', () => {
 		expect(payload).toBeInstanceOf(PayloadUnavailableError);
 		expect((payload as PayloadUnavailableError).shortMessage).toContain(`the gateway ${empty} (does not have it)`);
 		expect((payload as PayloadUnavailableError).shortMessage).toContain(`the IPFS peer ${gone.multiaddr} (unreachable)`);
+
+		// The same when the payload's own time limit is the one that runs out (the blob store would wait longer).
+		const patient = await node({ peers: [peer.multiaddr], gateways: [empty], blobStore: { timeoutMs: 60_000 } });
+		const late = await fetchPayload(patient.blobStore, missing, { timeoutMs: 1_000 }).catch((e: unknown) => e);
+		expect(late).toBeInstanceOf(PayloadUnavailableError);
+		expect((late as PayloadUnavailableError).shortMessage).toContain(`Tried: the IPFS peer ${peer.multiaddr} (connected, but it did not send the data); the gateway ${empty} (does not have it)`);
 	});
 
 	it('a site with no peer and no gateway says so instead of waiting', async () => {
