@@ -56,7 +56,7 @@ export interface CreateBlobStoreOptions {
 	/** Receives each pin's outcome, so the UI can say whether a copy left this device. */
 	onPinReport?: (report: PinReport) => void;
 	/** Where blocks were looked for and what each source answered, put into BlobNotFoundError. */
-	attempts?: () => SourceAttempt[];
+	attempts?: (cid: string) => SourceAttempt[];
 }
 
 export interface IpfsBlobStore extends BlobStore {
@@ -202,15 +202,15 @@ const NOT_FOUND_NAMES = new Set([
 	'NoRoutersAvailableError'
 ]);
 
-function translate(err: unknown, cid: string, idle: IdleSignal, outer?: AbortSignal, attempts?: () => SourceAttempt[]): unknown {
+function translate(err: unknown, cid: string, idle: IdleSignal, outer?: AbortSignal, attempts?: (cid: string) => SourceAttempt[]): unknown {
 	if (outer?.aborted) {
 		// A caller's time limit (AbortSignal.timeout) ran out: for the person that is "not found in time", with the sources named.
 		if (errorName(outer.reason) === 'TimeoutError' || (outer.reason instanceof DOMException && outer.reason.name === 'TimeoutError'))
-			return new BlobNotFoundError(cid, { cause: outer.reason, attempts: attempts?.() });
+			return new BlobNotFoundError(cid, { cause: outer.reason, attempts: attempts?.(cid) });
 		return outer.reason ?? err;
 	}
 	const name = errorName(err);
-	if (idle.timedOut() || (name !== undefined && NOT_FOUND_NAMES.has(name))) return new BlobNotFoundError(cid, { cause: err, attempts: attempts?.() });
+	if (idle.timedOut() || (name !== undefined && NOT_FOUND_NAMES.has(name))) return new BlobNotFoundError(cid, { cause: err, attempts: attempts?.(cid) });
 	return err;
 }
 

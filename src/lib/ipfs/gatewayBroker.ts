@@ -1,5 +1,5 @@
-import type { BlockBroker, BlockRetrievalOptions } from '@helia/interface';
-import type { CID } from 'multiformats/cid';
+import type { BlockBroker, BlockRetrievalOptions } from 'helia';
+import { CID } from 'multiformats/cid';
 import type { SourceAttempt } from '../errors';
 
 /**
@@ -18,9 +18,16 @@ import type { SourceAttempt } from '../errors';
  * for the next one.
  */
 export interface GatewayBroker extends BlockBroker {
-	/** The last outcome per gateway (configured order), for error messages. */
-	attempts(): SourceAttempt[];
+	/**
+	 * What each gateway (configured order) answered for `cid`, for error messages.
+	 * When `cid` itself was not asked for (the root was here, a block under it was
+	 * not), each gateway's latest failure, if any.
+	 */
+	attempts(cid?: string): SourceAttempt[];
 }
+
+/** Outcomes kept for this many recent CIDs: enough for every read in flight. */
+const REMEMBERED_CIDS = 512;
 
 export interface GatewayBrokerOptions {
 	/** How long one gateway may take to answer one block. @default 15_000 */
@@ -40,7 +47,20 @@ export function gatewayBroker(gateways: readonly string[], options: GatewayBroke
 	const maxBlockBytes = options.maxBlockBytes ?? 2 * 1024 * 1024;
 	const doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
 	const bases = [...new Set(gateways.map(gatewayBase))];
-	const last = new Map<string, string>();
+	// Per CID, per gateway; a Map keeps insertion order, so the oldest CID is dropped first.
+	const outcomes = new Map<string, Map<string, string>>();
+	const lastFailure = new Map<string, string>();
+	const record = (cid: CID, base: string, result: string) => {
+		const key = cid.toString();
+		let byGateway = outcomes.get(key);
+		if (!byGateway) {
+			byGateway = new Map();
+			outcomes.set(key, byGateway);
+			if (outcomes.size > REMEMBERED_CIDS) outcomes.delete(outcomes.keys().next().value as string);
+		}
+		byGateway.set(base, result);
+		if (result !== 'answered') lastFailure.set(base, result);
+	};
 
 	async function fromGateway(base: string, cid: CID, opts: BlockRetrievalOptions): Promise<Uint8Array> {
 		const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(requestTimeoutMs)]) : AbortSignal.timeout(requestTimeoutMs);
@@ -76,18 +96,24 @@ export function gatewayBroker(gateways: readonly string[], options: GatewayBroke
 
 	return {
 		name: 'carevault-trustless-gateway',
-		attempts: () => bases.map((base) => ({ source: `the gateway ${base}`, result: last.get(base) ?? 'not asked' })),
+		attempts: (cid) => {
+			const forCid = cid === undefined ? undefined : outcomes.get(normalise(cid));
+			return bases.map((base) => ({
+				source: `the gateway ${base}`,
+				result: forCid?.get(base) ?? lastFailure.get(base) ?? (forCid || outcomes.size > 0 ? 'answered' : 'not asked')
+			}));
+		},
 		async retrieve(cid: CID, opts: BlockRetrievalOptions = {}): Promise<Uint8Array> {
 			const failures: unknown[] = [];
 			for (const base of bases) {
 				opts.signal?.throwIfAborted();
 				try {
 					const block = await fromGateway(base, cid, opts);
-					last.set(base, 'answered');
+					record(cid, base, 'answered');
 					return block;
 				} catch (err) {
 					opts.signal?.throwIfAborted();
-					last.set(base, err instanceof Outcome ? err.message : 'failed');
+					record(cid, base, err instanceof Outcome ? err.message : 'failed');
 					failures.push(err);
 				}
 			}
@@ -132,4 +158,12 @@ async function readLimited(response: Response, limit: number): Promise<Uint8Arra
 		offset += p.byteLength;
 	}
 	return out;
+}
+
+function normalise(cid: string): string {
+	try {
+		return CID.parse(cid).toString();
+	} catch {
+		return cid;
+	}
 }

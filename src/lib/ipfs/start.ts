@@ -98,9 +98,9 @@ export async function startNode(options: StartNodeOptions): Promise<IpfsNode> {
 
 	let peers: PeerStatus[] = [];
 	const connectedIds = () => new Set(libp2pHelia?.libp2p.getConnections().map((c) => c.remotePeer.toString()) ?? []);
-	const attempts = (): SourceAttempt[] => [
+	const attempts = (cid: string): SourceAttempt[] => [
 		...peerAttempts(peers, connectedIds(), networking),
-		...gateways.attempts()
+		...gateways.attempts(cid)
 	];
 
 	const blobStore = createBlobStore(helia, {
