@@ -175,7 +175,7 @@ export async function deployNetwork(args, privateKey, log = () => {}) {
 		trustedAttesters: args.attesters.map((a) => getAddress(a)),
 		...(args.logBlockRange ? { logBlockRange: args.logBlockRange } : {}),
 		gateways: args.gateways,
-		...(args.pinningEndpoint ? { pinning: { endpoint: args.pinningEndpoint } } : {})
+		pinning: args.pinningEndpoint ? { endpoint: args.pinningEndpoint } : null
 	};
 }
 
