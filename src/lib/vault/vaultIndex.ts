@@ -282,7 +282,8 @@ export async function appendBatch(
  * grants are a union by id (the newer index's entries first, in its order,
  * then ours), a record both hold keeps every attachment (each with its own
  * sealed key and manifest), key epochs take the higher value per category,
- * and the batch count is the newer index's, which is the chain's.
+ * and the batch count and log position are the newer index's, which are the
+ * chain's (the next commit appends our batch after that head).
  * Deterministic: the same two indexes always give the same result.
  */
 export function mergeIndexes(newer: VaultIndex, ours: VaultIndex): VaultIndex {
