@@ -95,6 +95,8 @@ describe('the index log', () => {
 			const nodeMade = i > 0 && i % INDEX_LOG_FANOUT === 0;
 			expect(step.blocksAdded, `add ${i}`).toBe(nodeMade ? 2 : 1);
 		});
+		// Even the add that folds a level into a node (which carries its small batches again) stays under 64 KiB.
+		for (const step of perAdd) expect(step.bytesAdded).toBeLessThan(64 * 1024);
 		const first = perAdd[1].bytesAdded;
 		const last = perAdd[BATCHES - 1].bytesAdded;
 		// The last add's batch block is about the first's: it grows by a few subtree CIDs, never by the records before it.
@@ -108,9 +110,12 @@ describe('the index log', () => {
 	it('another device unlocks the same index from the log, in batch order, and every record opens', async () => {
 		const other = await device(1);
 		// The other device has nothing local: its node fetches from the first one's blockstore.
-		other.deps.blobs = d.node.blobStore;
+		let reads = 0;
+		other.deps.blobs = { ...d.node.blobStore, getBytes: (cid, o) => (reads++, d.node.blobStore.getBytes(cid, o)) };
 		const opened = await unlockVault(other.deps, { kind: 'wallet' });
 		expect(opened.index).toEqual(vault.index);
+		// The header, the head, and per 16 single-record batches one node that carries them: not one block per batch.
+		expect(reads).toBeLessThanOrEqual(2 + Math.floor(BATCHES / INDEX_LOG_FANOUT) + (BATCHES % INDEX_LOG_FANOUT));
 		expect(opened.index.records.map((r) => [r.title, r.batch])).toEqual(Array.from({ length: BATCHES }, (_, i) => [`note ${i}`, i]));
 		const last = opened.index.records[BATCHES - 1];
 		const parts = await readAttachment(other.deps, opened, last, last.attachments[0]);
