@@ -18,7 +18,7 @@ import type { OpenVault, VaultDeps } from './deps';
 import { readAttachment } from './openAttachment';
 import { unlockVault } from './unlockVault';
 import { verifyRecordAnchor } from './verifyRecord';
-import { INDEX_LOG_FANOUT } from './vaultIndex';
+import { INDEX_LOG_FANOUT, indexBlockCids } from './vaultIndex';
 
 let t: TestChain;
 const nodes: MemoryNode[] = [];
@@ -105,6 +105,13 @@ describe('the index log', () => {
 		// What the whole index weighs by now, which the previous design re-sealed and re-uploaded on every add.
 		const indexBytes = perAdd.reduce((n, s) => n + s.bytesAdded, 0);
 		expect(indexBytes).toBeGreaterThan(10 * last);
+		// Those blocks are exactly the index's: what a backup or a remote copy must hold.
+		const cids = await indexBlockCids(d.deps, vault.keys, vault.index.log!);
+		const nodesMade = perAdd.filter((s) => s.blocksAdded === 2).length;
+		expect(cids).toHaveLength(BATCHES + nodesMade);
+		expect(new Set(cids).size).toBe(cids.length);
+		const stored = await blocks(d.node);
+		expect(cids.reduce((n, cid) => n + (stored.get(cid) ?? Number.NaN), 0)).toBe(indexBytes);
 	});
 
 	it('another device unlocks the same index from the log, in batch order, and every record opens', async () => {

@@ -199,6 +199,23 @@ export async function batchCidAt(deps: IndexDeps, keys: VaultKeys, log: IndexLog
 	return null;
 }
 
+/**
+ * Every block of the index log (the head, each node, each batch block, also
+ * those a node carries a copy of: proofs read them), oldest batch first: what
+ * a backup or a remote copy must hold for the index to be read again.
+ */
+export async function indexBlockCids(deps: IndexDeps, keys: VaultKeys, log: IndexLog): Promise<string[]> {
+	const out: string[] = [];
+	let frontier = [...log.prior];
+	while (frontier.length > 0) {
+		const next: IndexLogPeak[][] = await mapLimited(frontier, async (p) => (p.level === 0 ? [] : (await readNode(deps, keys, p)).children));
+		out.push(...frontier.map((p) => p.cid));
+		frontier = next.flat();
+	}
+	out.push(log.head);
+	return out;
+}
+
 /** Reads and checks one batch block. */
 export async function readBatch(deps: IndexDeps, keys: VaultKeys, cid: string): Promise<BatchBlock> {
 	return decodeBatch(await getSealed(deps, keys, 'batch', cid));
