@@ -215,9 +215,22 @@ async function appFlows() {
 	}
 }
 
+async function indexLog() {
+	// A dev server's module runner stays open while the bench runs: the code under test imports lazily (libsodium, Umbral).
+	const { createServer } = await import('vite');
+	const server = await createServer({ configFile: false, logLevel: 'silent', server: { middlewareMode: true, hmr: false, ws: false }, appType: 'custom' });
+	try {
+		const module = await server.ssrLoadModule(join(root, 'bench/indexLog.ts'));
+		Object.assign(results, await module.benchIndexLog());
+	} finally {
+		await server.close();
+	}
+}
+
 if (want('cipher')) await browserCipher();
 if (want('app')) await appFlows();
 if (want('gas')) await anchorGas();
+if (want('index')) await indexLog();
 if (want('load')) await firstLoad();
 
 results._machine = undefined;

@@ -45,11 +45,15 @@ interface IVaultRegistry {
     /// @notice `owner` set its vault pointer to `cid`.
     event VaultPointerSet(address indexed owner, string cid);
 
-    /// @notice `owner` anchored batch number `batch` (from 0) of `count` records under Merkle root `root`.
-    event BatchAnchored(address indexed owner, uint256 indexed batch, bytes32 root, uint32 count);
-
-    /// @notice `owner` moved its encrypted index pointer.
-    event IndexPointerUpdated(address indexed owner, bytes encryptedIndexPointer);
+    /// @notice `owner` committed batch number `batch` (from 0): `count` record manifests under
+    ///         Merkle root `root`, and moved its encrypted index pointer to `encryptedIndexPointer`.
+    ///         Storage keeps only an accumulator over these events; the event is where a reader
+    ///         finds the root a record's proof is checked against, and the pointer.
+    /// @param previousBlock The block of batch `batch - 1` (0 for the first batch), so a reader
+    ///        walks from `headOf(owner)` back through every batch without scanning the chain.
+    event BatchCommitted(
+        address indexed owner, uint256 indexed batch, bytes32 root, uint32 count, uint64 previousBlock, bytes encryptedIndexPointer
+    );
 
     /// @notice Sets the caller's vault pointer (the CID of its wrapped root secret),
     ///         but only if the pointer stored now is the one the caller expects
@@ -64,6 +68,8 @@ interface IVaultRegistry {
     ///         if no other batch was committed since the caller read its index
     ///         (compare-and-swap on the batch count, which moves with every index
     ///         pointer write). Reverts with `VaultRegistryStaleBatch` otherwise.
+    ///         One storage slot per vault is rewritten (accumulator, batch count, block);
+    ///         the root and the pointer go to the `BatchCommitted` event.
     /// @param expectedBatchCount The caller's batch count when it read the index it extends.
     /// @param merkleRoot Merkle root over the batch's manifest hashes (non-zero).
     /// @param count Number of manifests in the batch (at least 1).
@@ -76,21 +82,18 @@ interface IVaultRegistry {
     /// @return cid The CID string.
     function vaultPointerOf(address owner) external view returns (string memory cid);
 
-    /// @notice The encrypted index pointer of `owner`; empty when it never committed.
-    /// @param owner The vault owner.
-    /// @return encryptedIndexPointer The opaque pointer bytes.
-    function indexPointerOf(address owner) external view returns (bytes memory encryptedIndexPointer);
-
-    /// @notice How many batches `owner` has anchored.
+    /// @notice How many batches `owner` has committed.
     /// @param owner The vault owner.
     /// @return count The number of batches.
     function batchCountOf(address owner) external view returns (uint256 count);
 
-    /// @notice Batch number `batch` of `owner`; all zero when it does not exist.
+    /// @notice Where a reader finds `owner`'s latest batch and index pointer.
     /// @param owner The vault owner.
-    /// @param batch The batch number, from 0.
-    /// @return root The Merkle root.
-    /// @return count The number of manifests.
-    /// @return anchoredAt The block timestamp of the anchoring.
-    function anchorOf(address owner, uint256 batch) external view returns (bytes32 root, uint32 count, uint64 anchoredAt);
+    /// @return count The number of batches committed (0: none; the rest is then zero).
+    /// @return lastBlock The block whose `BatchCommitted(owner, count - 1, ...)` event holds the
+    ///         latest root and encrypted index pointer.
+    /// @return accumulator The top 160 bits of keccak256(abi.encode(previous head word, root,
+    ///         count, keccak256(encryptedIndexPointer))), chained over every batch: it commits to
+    ///         the whole sequence of batch events, so a reader can check the events it was given.
+    function headOf(address owner) external view returns (uint256 count, uint64 lastBlock, bytes20 accumulator);
 }

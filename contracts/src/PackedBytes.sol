@@ -17,13 +17,6 @@ library PackedBytes {
         }
     }
 
-    /// @notice The slot of an eight-word tail.
-    function slotOf(bytes32[8] storage tail) internal pure returns (uint256 slot) {
-        assembly ("memory-safe") {
-            slot := tail.slot
-        }
-    }
-
     /// @notice Stores `data[headBytes:]` as tail words, the last one zero-padded on the right.
     function storeTail(uint256 tail, bytes calldata data, uint256 headBytes) internal {
         assembly ("memory-safe") {

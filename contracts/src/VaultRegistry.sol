@@ -2,46 +2,32 @@
 pragma solidity 0.8.37;
 
 import {IVaultRegistry} from "./IVaultRegistry.sol";
-import {PackedBytes} from "./PackedBytes.sol";
 
 /// @title Carevault vault registry
 /// @notice Each account writes only its own vault (keyed by msg.sender).
 contract VaultRegistry is IVaultRegistry {
     uint256 private constant _MAX_VAULT_POINTER = 128;
     uint256 private constant _MAX_INDEX_POINTER = 256;
-    /// Pointer bytes that ride in the header slot after batchCount (8 bytes) and length (2 bytes).
-    uint256 private constant _HEAD_BYTES = 22;
+    uint256 private constant _MASK_48 = (1 << 48) - 1;
 
-    struct Anchor {
-        bytes32 root;
-        uint32 count;
-        uint64 anchoredAt;
-    }
-
-    // Gas layout: every commit rewrites the header and the pointer words anyway,
-    // so the header packs the batch counter, the pointer length and the first 22
-    // pointer bytes; a 99-byte pointer then needs one header and three tail words
-    // instead of a counter, a length and four data words.
-    //   head = batchCount (64 bits) | indexPointerLength (16) | pointer[0:22] (176)
-    struct Vault {
-        uint256 head;
-        bytes32[8] tail;
-        string vaultPointer;
-    }
-
-    mapping(address owner => Vault) private _vaults;
-    mapping(address owner => mapping(uint256 batch => Anchor)) private _anchors;
+    // Gas layout: a commit is what a patient pays for with every add, so it
+    // rewrites ONE slot and puts the rest in its event. The slot holds what a
+    // reader must find in storage: the compare-and-swap counter, the block of
+    // the latest BatchCommitted event (where the root and the index pointer
+    // are), and an accumulator chaining every batch's event data.
+    //   head = accumulator (160 bits) | batchCount (48) | lastBlock (48)
+    mapping(address owner => uint256 head) private _heads;
+    mapping(address owner => string cid) private _vaultPointers;
 
     /// @inheritdoc IVaultRegistry
     function setVaultPointer(bytes32 expectedHash, string calldata cid) external {
         uint256 length = bytes(cid).length;
         if (length == 0) revert VaultRegistryEmptyVaultPointer();
         if (length > _MAX_VAULT_POINTER) revert VaultRegistryVaultPointerTooLong(length, _MAX_VAULT_POINTER);
-        Vault storage vault = _vaults[msg.sender];
-        string storage current = vault.vaultPointer;
+        string storage current = _vaultPointers[msg.sender];
         bytes32 actualHash = bytes(current).length == 0 ? bytes32(0) : keccak256(bytes(current));
         if (actualHash != expectedHash) revert VaultRegistryPointerChanged(expectedHash, actualHash);
-        vault.vaultPointer = cid;
+        _vaultPointers[msg.sender] = cid;
         emit VaultPointerSet(msg.sender, cid);
     }
 
@@ -55,39 +41,29 @@ contract VaultRegistry is IVaultRegistry {
         if (length == 0) revert VaultRegistryEmptyIndexPointer();
         if (length > _MAX_INDEX_POINTER) revert VaultRegistryIndexPointerTooLong(length, _MAX_INDEX_POINTER);
 
-        Vault storage vault = _vaults[msg.sender];
-        uint256 batch = vault.head >> 192;
+        uint256 head = _heads[msg.sender];
+        uint256 batch = (head >> 48) & _MASK_48;
         if (batch != expectedBatchCount) revert VaultRegistryStaleBatch(expectedBatchCount, batch);
-        _anchors[msg.sender][batch] = Anchor({root: merkleRoot, count: count, anchoredAt: uint64(block.timestamp)});
-
-        uint256 headEnd = length < _HEAD_BYTES ? length : _HEAD_BYTES;
-        vault.head = ((batch + 1) << 192) | (length << 176)
-            | (uint256(bytes32(encryptedIndexPointer[0:headEnd])) >> 80);
-        PackedBytes.storeTail(PackedBytes.slotOf(vault.tail), encryptedIndexPointer, _HEAD_BYTES);
-        emit BatchAnchored(msg.sender, batch, merkleRoot, count);
-        emit IndexPointerUpdated(msg.sender, encryptedIndexPointer);
+        uint256 accumulator =
+            uint256(keccak256(abi.encode(head, merkleRoot, count, keccak256(encryptedIndexPointer)))) >> 96;
+        // 2^48 batches or blocks are out of reach; the masks only keep the fields apart.
+        _heads[msg.sender] = (accumulator << 96) | (((batch + 1) & _MASK_48) << 48) | (block.number & _MASK_48);
+        emit BatchCommitted(msg.sender, batch, merkleRoot, count, uint64(head & _MASK_48), encryptedIndexPointer);
     }
 
     /// @inheritdoc IVaultRegistry
     function vaultPointerOf(address owner) external view returns (string memory cid) {
-        return _vaults[owner].vaultPointer;
-    }
-
-    /// @inheritdoc IVaultRegistry
-    function indexPointerOf(address owner) external view returns (bytes memory encryptedIndexPointer) {
-        Vault storage vault = _vaults[owner];
-        uint256 head = vault.head;
-        return PackedBytes.load(bytes32(head << 80), PackedBytes.slotOf(vault.tail), (head >> 176) & 0xffff, _HEAD_BYTES);
+        return _vaultPointers[owner];
     }
 
     /// @inheritdoc IVaultRegistry
     function batchCountOf(address owner) external view returns (uint256 count) {
-        return _vaults[owner].head >> 192;
+        return (_heads[owner] >> 48) & _MASK_48;
     }
 
     /// @inheritdoc IVaultRegistry
-    function anchorOf(address owner, uint256 batch) external view returns (bytes32 root, uint32 count, uint64 anchoredAt) {
-        Anchor storage anchor = _anchors[owner][batch];
-        return (anchor.root, anchor.count, anchor.anchoredAt);
+    function headOf(address owner) external view returns (uint256 count, uint64 lastBlock, bytes20 accumulator) {
+        uint256 head = _heads[owner];
+        return ((head >> 48) & _MASK_48, uint64(head & _MASK_48), bytes20(uint160(head >> 96)));
     }
 }

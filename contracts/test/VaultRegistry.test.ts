@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bytesToHex, keccak256, parseEventLogs, toHex, zeroHash, type Hex } from 'viem';
+import { bytesToHex, encodeAbiParameters, keccak256, parseEventLogs, toHex, zeroHash, type Hex } from 'viem';
 import { vaultRegistryAbi } from '../../src/lib/chain/contracts.generated';
 import { startTestChain, type TestChain } from '../../tests/setup/anvil';
 import { expectRevert } from './expectRevert';
@@ -27,13 +27,36 @@ async function send(index: number, call: Call) {
 	return receipt;
 }
 
-const view = <F extends 'vaultPointerOf' | 'indexPointerOf' | 'batchCountOf'>(functionName: F, owner: Hex) =>
+const view = <F extends 'vaultPointerOf' | 'batchCountOf'>(functionName: F, owner: Hex) =>
 	t.publicClient.readContract({ address: t.config.contracts.vaultRegistry, abi: vaultRegistryAbi, functionName, args: [owner] } as never) as Promise<
-		F extends 'vaultPointerOf' ? string : F extends 'indexPointerOf' ? Hex : bigint
+		F extends 'vaultPointerOf' ? string : bigint
 	>;
 
-const anchorOf = (owner: Hex, batch: bigint) =>
-	t.publicClient.readContract({ address: t.config.contracts.vaultRegistry, abi: vaultRegistryAbi, functionName: 'anchorOf', args: [owner, batch] });
+const headOf = (owner: Hex) =>
+	t.publicClient.readContract({ address: t.config.contracts.vaultRegistry, abi: vaultRegistryAbi, functionName: 'headOf', args: [owner] });
+
+/** The BatchCommitted event a reader finds from headOf alone: one eth_getLogs at the block storage names. */
+async function latestCommit(owner: Hex) {
+	const [count, lastBlock] = await headOf(owner);
+	if (count === 0n) return null;
+	const logs = await t.publicClient.getContractEvents({
+		address: t.config.contracts.vaultRegistry,
+		abi: vaultRegistryAbi,
+		eventName: 'BatchCommitted',
+		args: { owner, batch: count - 1n },
+		fromBlock: lastBlock,
+		toBlock: lastBlock,
+		strict: true
+	});
+	expect(logs).toHaveLength(1);
+	return logs[0].args;
+}
+
+/** The accumulator as the contract chains it, recomputed from the events alone. */
+function nextHead(head: bigint, e: { root: Hex; count: number; encryptedIndexPointer: Hex }, batch: bigint, block: bigint): bigint {
+	const word = BigInt(keccak256(encodeAbiParameters([{ type: 'uint256' }, { type: 'bytes32' }, { type: 'uint32' }, { type: 'bytes32' }], [head, e.root, e.count, keccak256(e.encryptedIndexPointer)])));
+	return ((word >> 96n) << 96n) | ((batch + 1n) << 48n) | block;
+}
 
 const simulate = (index: number, call: Call) =>
 	t.publicClient.simulateContract({ address: t.config.contracts.vaultRegistry, abi: vaultRegistryAbi, account: t.account(index), ...call });
@@ -112,38 +135,48 @@ describe('VaultRegistry: vault pointer', () => {
 });
 
 describe('VaultRegistry: commitBatch', () => {
-	it('anchors the batch and moves the index pointer in one transaction, with both events', async () => {
+	it('anchors the batch and moves the index pointer in one transaction: one event, one storage slot a reader starts from', async () => {
 		const owner = t.account(5).address;
-		expect(await view('indexPointerOf', owner)).toBe('0x');
+		expect(await headOf(owner)).toEqual([0n, 0n, bytesToHex(new Uint8Array(20))]);
 		expect(await view('batchCountOf', owner)).toBe(0n);
-		expect(await anchorOf(owner, 0n)).toEqual([root(0), 0, 0n]);
+		expect(await latestCommit(owner)).toBeNull();
 
 		const pointer = bytes(0xab, 99);
 		const receipt = await send(5, { functionName: 'commitBatch', args: [0n, root(0x11), 3, pointer] });
 		const logs = parseEventLogs({ abi: vaultRegistryAbi, logs: receipt.logs });
 		expect(logs.map((l) => [l.eventName, l.args])).toEqual([
-			['BatchAnchored', { owner, batch: 0n, root: root(0x11), count: 3 }],
-			['IndexPointerUpdated', { owner, encryptedIndexPointer: pointer }]
+			['BatchCommitted', { owner, batch: 0n, root: root(0x11), count: 3, previousBlock: 0n, encryptedIndexPointer: pointer }]
 		]);
-		const block = await t.publicClient.getBlock({ blockNumber: receipt.blockNumber });
-		expect(await anchorOf(owner, 0n)).toEqual([root(0x11), 3, block.timestamp]);
 		expect(await view('batchCountOf', owner)).toBe(1n);
-		expect(await view('indexPointerOf', owner)).toBe(pointer);
+		expect((await headOf(owner)).slice(0, 2)).toEqual([1n, receipt.blockNumber]);
+		expect(await latestCommit(owner)).toEqual({ owner, batch: 0n, root: root(0x11), count: 3, previousBlock: 0n, encryptedIndexPointer: pointer });
 
 		const second = await send(5, { functionName: 'commitBatch', args: [1n, root(0x22), 100, bytes(0xcd, 64)] });
-		const [anchored] = parseEventLogs({ abi: vaultRegistryAbi, logs: second.logs, eventName: 'BatchAnchored' });
-		expect(anchored.args).toEqual({ owner, batch: 1n, root: root(0x22), count: 100 });
+		const [committed] = parseEventLogs({ abi: vaultRegistryAbi, logs: second.logs, eventName: 'BatchCommitted' });
+		// Each event names the block of the batch before it: a reader walks back from storage.
+		expect(committed.args).toEqual({ owner, batch: 1n, root: root(0x22), count: 100, previousBlock: receipt.blockNumber, encryptedIndexPointer: bytes(0xcd, 64) });
 		expect(await view('batchCountOf', owner)).toBe(2n);
-		expect((await anchorOf(owner, 0n))[0]).toBe(root(0x11));
-		expect((await anchorOf(owner, 1n)).slice(0, 2)).toEqual([root(0x22), 100]);
+		expect((await latestCommit(owner))?.encryptedIndexPointer).toBe(bytes(0xcd, 64));
+
+		// The accumulator chains both events: recomputed from them, it matches storage bit for bit.
+		let head = 0n;
+		head = nextHead(head, { root: root(0x11), count: 3, encryptedIndexPointer: pointer }, 0n, receipt.blockNumber);
+		head = nextHead(head, { root: root(0x22), count: 100, encryptedIndexPointer: bytes(0xcd, 64) }, 1n, second.blockNumber);
+		const [count, lastBlock, accumulator] = await headOf(owner);
+		expect(count).toBe(2n);
+		expect(lastBlock).toBe(second.blockNumber);
+		expect(accumulator).toBe(toHex(head >> 96n, { size: 20 }));
+		// Another root in the first event would give another accumulator.
+		const forged = nextHead(nextHead(0n, { root: root(0x12), count: 3, encryptedIndexPointer: pointer }, 0n, receipt.blockNumber), { root: root(0x22), count: 100, encryptedIndexPointer: bytes(0xcd, 64) }, 1n, second.blockNumber);
+		expect(toHex(forged >> 96n, { size: 20 })).not.toBe(accumulator);
 	});
 
-	it('returns exactly the last pointer for lengths 1 to 256, shorter after longer included', async () => {
+	it('emits exactly the pointer given, for lengths 1 to 256, shorter after longer included', async () => {
 		const owner = t.account(6).address;
 		for (const [i, length] of [256, 1, 31, 32, 33, 255, 64, 2].entries()) {
 			const pointer = bytesToHex(Uint8Array.from({ length }, (_, j) => (j * 7 + i + 1) & 0xff));
 			await send(6, { functionName: 'commitBatch', args: [BigInt(i), root(i + 1), 1, pointer] });
-			expect(await view('indexPointerOf', owner)).toBe(pointer);
+			expect((await latestCommit(owner))?.encryptedIndexPointer).toBe(pointer);
 		}
 	});
 
@@ -152,10 +185,9 @@ describe('VaultRegistry: commitBatch', () => {
 		await send(8, { functionName: 'commitBatch', args: [0n, root(0x81), 8, bytes(0x88, 50)] });
 		// Each sender has its own count: after its one commit, 0 is stale for 8 whatever 7 did.
 		await expectRevert(simulate(8, { functionName: 'commitBatch', args: [0n, root(0x82), 1, bytes(0x88, 50)] }), 'VaultRegistryStaleBatch(uint256,uint256)', [0n, 1n]);
-		expect(await view('indexPointerOf', t.account(7).address)).toBe(bytes(0x77, 40));
 		expect(await view('batchCountOf', t.account(7).address)).toBe(1n);
-		expect((await anchorOf(t.account(7).address, 0n)).slice(0, 2)).toEqual([root(0x71), 7]);
-		expect((await anchorOf(t.account(8).address, 0n)).slice(0, 2)).toEqual([root(0x81), 8]);
+		expect(await latestCommit(t.account(7).address)).toMatchObject({ root: root(0x71), count: 7, encryptedIndexPointer: bytes(0x77, 40) });
+		expect(await latestCommit(t.account(8).address)).toMatchObject({ root: root(0x81), count: 8, encryptedIndexPointer: bytes(0x88, 50) });
 	});
 
 	it('rejects invalid input with the matching custom error', async () => {
@@ -171,6 +203,7 @@ describe('VaultRegistry: commitBatch', () => {
 		const owner = t.account(7).address;
 		const first = bytes(0xa1, 99);
 		await send(7, { functionName: 'commitBatch', args: [1n, root(0xa1), 2, first] });
+		const before = await headOf(owner);
 		// A second tab that read the vault before that commit still expects 1.
 		await expectRevert(simulate(7, { functionName: 'commitBatch', args: [1n, root(0xb1), 1, bytes(0xb1, 99)] }), 'VaultRegistryStaleBatch(uint256,uint256)', [1n, 2n]);
 		// Ahead of the chain is as wrong as behind it.
@@ -185,18 +218,15 @@ describe('VaultRegistry: commitBatch', () => {
 		const reverted = await t.publicClient.waitForTransactionReceipt({ hash });
 		expect(reverted.status).toBe('reverted');
 		expect(reverted.logs).toEqual([]);
-		expect(await view('batchCountOf', owner)).toBe(2n);
-		expect(await view('indexPointerOf', owner)).toBe(first);
-		expect((await anchorOf(owner, 1n)).slice(0, 2)).toEqual([root(0xa1), 2]);
-		expect(await anchorOf(owner, 2n)).toEqual([root(0), 0, 0n]);
+		expect(await headOf(owner)).toEqual(before);
+		expect(await latestCommit(owner)).toMatchObject({ batch: 1n, root: root(0xa1), count: 2, encryptedIndexPointer: first });
 
 		// After merging with the newer index, the retry expects 2 and lands as batch 2.
 		const merged = bytes(0xc1, 99);
 		const receipt = await send(7, { functionName: 'commitBatch', args: [2n, root(0xc1), 1, merged] });
 		expect(parseEventLogs({ abi: vaultRegistryAbi, logs: receipt.logs }).map((l) => [l.eventName, l.args])).toEqual([
-			['BatchAnchored', { owner, batch: 2n, root: root(0xc1), count: 1 }],
-			['IndexPointerUpdated', { owner, encryptedIndexPointer: merged }]
+			['BatchCommitted', { owner, batch: 2n, root: root(0xc1), count: 1, previousBlock: before[1], encryptedIndexPointer: merged }]
 		]);
-		expect(await view('indexPointerOf', owner)).toBe(merged);
+		expect((await latestCommit(owner))?.encryptedIndexPointer).toBe(merged);
 	});
 });

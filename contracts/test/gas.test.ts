@@ -107,7 +107,7 @@ async function pointerFor(count: number, granteeInbox: Uint8Array, patient: Hex,
 }
 
 describe('gas report', () => {
-	it('measures every write, keeps a 100-record batch under 100,000 gas, a decision under 40,000 and a grant under 80,000 whatever its record count', async () => {
+	it('measures every write, keeps a batch anchor under 40,000 gas (a first commit under 60,000), a decision under 40,000 and a grant under 80,000 whatever its record count', async () => {
 		const { keyRegistry, vaultRegistry } = t.config.contracts;
 		const keys = (b: number) => [fill(b, 32), fill(b + 1, 32), bytesToHex(new Uint8Array(33).fill(b + 2).fill(2, 0, 1))] as const;
 		// Every commit names the batch count it extends (compare-and-swap); each account counts its own.
@@ -168,7 +168,7 @@ describe('gas report', () => {
 		calls['declineRequest'] = await gasOf(4, grants, grantsAbi, 'declineRequest', [2n]);
 
 		const report = {
-			note: `gasUsed per transaction on anvil; index pointer ${POINTER_BYTES} bytes; proposal payload ${PAYLOAD_BYTES} bytes unless named. commitBatch stores one Merkle root per batch, so its gas does not depend on the record count. A proposal's payload lives only in its event.`,
+			note: `gasUsed per transaction on anvil; index pointer ${POINTER_BYTES} bytes; proposal payload ${PAYLOAD_BYTES} bytes unless named. commitBatch rewrites one storage slot (accumulator, batch count, block of the latest event) and emits the Merkle root and the encrypted index pointer in BatchCommitted, so its gas does not depend on the record count. A proposal's payload lives only in its event.`,
 			calls,
 			commitBatchGasPerRecordAt100: Math.round((calls['commitBatch 100 records'] / 100) * 10) / 10,
 			grant: {
@@ -182,7 +182,11 @@ describe('gas report', () => {
 
 		expect(calls['commitBatch 100 records']).toBe(calls['commitBatch 10 records']);
 		expect(calls['commitBatch 100 records (first commit of a vault)']).toBe(calls['commitBatch 1 record (first commit of a vault)']);
-		expect(calls['commitBatch 100 records']).toBeLessThan(100_000);
+		// Every add is a transaction the patient pays for: a batch anchor with its pointer
+		// update and the compare-and-swap check, one slot rewritten and one event.
+		expect(calls['commitBatch 1 record (first commit of a vault)']).toBeLessThanOrEqual(60_000);
+		expect(calls['commitBatch 10 records']).toBeLessThanOrEqual(40_000);
+		expect(calls['commitBatch 100 records']).toBeLessThanOrEqual(40_000);
 		// Anchoring stays cheap per record with the compare-and-swap check in place.
 		expect(report.commitBatchGasPerRecordAt100).toBeLessThan(1_000);
 		expect(calls['accept']).toBeLessThan(40_000);

@@ -80,6 +80,16 @@ export class ChainRequestFailedError extends CarevaultError {
 	}
 }
 
+/** Storage names the block of a vault's commit, but the RPC returned no event there: it is behind, or keeps no logs that old. */
+export class CommitEventMissingError extends CarevaultError {
+	override name = 'CommitEventMissingError' as const;
+	constructor(batch: bigint, block: bigint) {
+		super('The blockchain node did not return the record of one of your vault\'s saves. Try again in a moment, or use another RPC endpoint that keeps event logs.', {
+			details: `no BatchCommitted event of batch ${batch} in block ${block}`
+		});
+	}
+}
+
 export type ChainError =
 	| WalletCancelledError
 	| ChainUnreachableError
@@ -87,6 +97,7 @@ export type ChainError =
 	| TransactionFailedError
 	| ContractsMissingError
 	| InvalidChainInputError
+	| CommitEventMissingError
 	| ChainRequestFailedError;
 
 const find = (err: unknown, test: (e: ErrorLike & { errorName?: unknown }) => boolean) => errorChain(err).find(test);

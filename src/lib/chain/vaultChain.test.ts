@@ -119,6 +119,12 @@ describe('createVaultChain (viem, real anvil)', () => {
 		expect(stale).toBeInstanceOf(IndexChangedElsewhereError);
 		expect(stale).toMatchObject({ expected: 1, actual: 2 });
 		expect(await chain.readIndexPointer(owner)).toEqual(shorter);
+
+		// Each batch's root is found again from storage alone, walking back event by event.
+		expect(await chain.readBatchAnchor(owner, 0)).toEqual({ root: root('batch 0'), count: 100 });
+		expect(await chain.readBatchAnchor(owner, 1)).toEqual({ root: root('batch 1'), count: 1 });
+		expect(await chain.readBatchAnchor(owner, 2)).toBeNull();
+		expect(await chain.readBatchAnchor(t.account(9).address, 0)).toBeNull();
 	});
 
 	it('a commit that loses the race after its simulation (mined, reverted) is IndexChangedElsewhereError too', async () => {

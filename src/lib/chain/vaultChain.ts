@@ -5,6 +5,7 @@ import type { ContractAddresses } from './config';
 import { commitBatch } from './actions/commitBatch';
 import { publishKeys } from './actions/publishKeys';
 import { readIndexPointer } from './actions/readIndexPointer';
+import { readBatchAnchor } from './actions/readBatchAnchor';
 import { readKeys } from './actions/readKeys';
 import { readVaultPointer } from './actions/readVaultPointer';
 import { setVaultPointer } from './actions/setVaultPointer';
@@ -34,6 +35,10 @@ export function createVaultChain(parameters: CreateVaultChainParameters): VaultC
 		setVaultPointer: (cid, expected) => setVaultPointer(client, { cid, expected }),
 		readIndexPointer: (owner) => readIndexPointer(client, { owner }),
 		commitBatch: (params) => commitBatch(client, params),
+		readBatchAnchor: async (owner, batch) => {
+			const found = await readBatchAnchor(client, { owner, batch });
+			return found && { root: found.root, count: found.count };
+		},
 		publishKeys: (keys) => publishKeys(client, keys),
 		readKeys: async (owner): Promise<PublicKeys | null> => {
 			const found = await readKeys(client, { owner });

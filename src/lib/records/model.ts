@@ -115,6 +115,27 @@ export interface VaultIndex {
 	 * cases rebuild it from the chain when a grant is missing.
 	 */
 	grants?: GrantRecord[];
+	/**
+	 * Where this index stands in its log on IPFS (vault/vaultIndex.ts); absent
+	 * before the first commit. Kept in memory only: it is how the next commit
+	 * appends a batch without rewriting what is already stored.
+	 */
+	log?: IndexLog;
+}
+
+/** A complete subtree of the index log: a batch block (level 0) or a node of INDEX_LOG_FANOUT subtrees one level down. */
+export interface IndexLogPeak {
+	level: number;
+	cid: string;
+}
+
+export interface IndexLog {
+	/** CID of the latest batch block, the one the chain pointer names. */
+	head: string;
+	/** The subtrees holding every batch before the head, oldest first (as the head block lists them). */
+	prior: IndexLogPeak[];
+	/** Each grant as last written to the log (canonical JSON by id): a commit writes only grants that changed. */
+	committedGrants: Record<string, string>;
 }
 
 /** What a grant covers: whole categories (new records included) or chosen records only. */

@@ -6,7 +6,7 @@ import type { CipherManifest, VaultRecord } from '../records/model';
 import type { OpenVault, VaultDeps } from './deps';
 import type { Hex } from './ports';
 import { IndexChangedElsewhereError, IndexKeptChangingError } from './errors';
-import { loadIndex, mergeIndexes, storeIndex } from './vaultIndex';
+import { appendBatch, loadIndex, mergeIndexes } from './vaultIndex';
 
 /** How many times a commit is tried when other tabs or devices keep committing first. */
 export const COMMIT_ATTEMPTS = 5;
@@ -23,15 +23,17 @@ export async function batchRoot(records: VaultRecord[]): Promise<{ root: Hex; co
 }
 
 /**
- * Adds prepared records to the index, stores the encrypted index, and sends
+ * Adds prepared records to the index as one new sealed batch block appended
+ * to its log on IPFS (nothing already stored is written again), and sends
  * ONE transaction that anchors the batch (Merkle root over its manifests) and
- * moves the index pointer. Until that transaction succeeds the vault on-chain
+ * moves the index pointer to the new block. Until that transaction succeeds the vault on-chain
  * is unchanged, so a cancelled or failed transaction loses nothing stored.
  *
  * The transaction names the batch count of the index it extends. When another
  * tab or device committed first, the chain refuses it (IndexChangedElsewhereError);
  * then the newer index is read, merged with ours (mergeIndexes: nothing from
- * either side is dropped), stored, and the commit is sent again, up to
+ * either side is dropped), our batch is appended after the newer head (a
+ * union: both logs' batches, each once), and the commit is sent again, up to
  * `attempts` times in all (IndexKeptChangingError after that; the records stay
  * stored and calling again with the same records finishes the job). Records
  * the newer index already lists (a commit that landed although its answer was
@@ -50,8 +52,7 @@ export async function commitRecords(
 		const fresh = records.filter((r) => !listed.has(r.id));
 		if (fresh.length === 0) return { ...vault, index: base };
 		const batch = base.batches;
-		const index = { ...base, records: [...base.records, ...fresh.map((r) => ({ ...r, batch }))], batches: batch + 1 };
-		const { encryptedPointer } = await storeIndex(deps, vault.keys, index);
+		const { index, encryptedPointer } = await appendBatch(deps, vault.keys, base, fresh);
 		const { root, count } = await batchRoot(fresh);
 		try {
 			await deps.chain.commitBatch({ expectedBatchCount: batch, root, count, encryptedIndexPointer: encryptedPointer });

@@ -11,7 +11,6 @@ import { bytesToHex, verifyMessage, type Hex } from 'viem';
 import { startIpfsPeer } from '../../../scripts/ipfs-peer.mjs';
 import { memoryLocal } from '../../../tests/setup/memoryLocal';
 import { startTestChain, type TestChain } from '../../../tests/setup/anvil';
-import { vaultRegistryAbi } from '../chain/contracts.generated';
 import { createVaultChain } from '../chain/vaultChain';
 import { publicKeysOf } from '../crypto/keys';
 import { merkleRoot } from '../crypto/merkle';
@@ -97,7 +96,7 @@ async function openAll(deps: VaultDeps, vault: OpenVault): Promise<Record<string
 }
 
 const anchorRoot = async (owner: Hex, batch: number) =>
-	(await t.publicClient.readContract({ address: t.config.contracts.vaultRegistry, abi: vaultRegistryAbi, functionName: 'anchorOf', args: [owner, BigInt(batch)] }))[0];
+	(await createVaultChain({ publicClient: t.publicClient, addresses: t.config.contracts }).readBatchAnchor(owner, batch))?.root;
 const rootOf = async (records: VaultRecord[]) =>
 	bytesToHex(await merkleRoot(await Promise.all(records.flatMap((r) => r.attachments.map((a) => manifestLeaf(a.manifest))))));
 

@@ -41,6 +41,12 @@ export interface VaultChain {
 	 * Throws IndexChangedElsewhereError when another tab or device committed first.
 	 */
 	commitBatch(params: { expectedBatchCount: number; root: Hex; count: number; encryptedIndexPointer: Uint8Array }): Promise<Hex>;
+	/**
+	 * The Merkle root and manifest count the chain recorded for `owner`'s batch
+	 * number `batch` (from 0), or null when there is no such batch: what a
+	 * record's proof is checked against.
+	 */
+	readBatchAnchor(owner: Hex, batch: number): Promise<{ root: Hex; count: number } | null>;
 	publishKeys(keys: PublicKeys): Promise<Hex>;
 	readKeys(owner: Hex): Promise<PublicKeys | null>;
 }
