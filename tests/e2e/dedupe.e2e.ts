@@ -89,6 +89,9 @@ describe('importing the same data again', () => {
 		// Each resource once on the timeline: the changed ones in their new version only.
 		await waitForText(page.getByTestId('timeline-count'), `${N + 1} of ${N + 1} entries`, 120_000);
 		expect(await recordCount(page)).toBe(records + 1);
+		// The older versions stay in their record, which says what replaced them.
+		await page.getByTestId('record-link').filter({ hasText: /^Problems: \d+ imported$/ }).click();
+		expect(await waitForText(page.getByTestId('record-superseded'), '2 resource(s)')).toContain('Problems: 1 imported, 2 updated');
 
 		await page.getByTestId('nav-export').click();
 		await page.getByTestId('export-bundle').click();

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, identityKeys, planImport, resourceRef, supersededRefs, type KnownResource } from './dedupe';
+import { canonicalJson, identityKeys, planImport, replacementsOf, resourceRef, supersededRefs, type KnownResource } from './dedupe';
 import { parseFhirFiles, selectPatient, type FhirResource } from './fhir/import';
 import type { VaultRecord } from './model';
 
@@ -106,5 +106,9 @@ describe('supersededRefs', () => {
 			null
 		] as unknown as VaultRecord[];
 		expect([...supersededRefs(records)].sort()).toEqual(['x#0', 'x#3', 'y#1']);
+		expect(replacementsOf(records, 'x')).toEqual([{ record: records[0], count: 2 }]);
+		expect(replacementsOf(records, 'y').map((r) => r.count)).toEqual([1]);
+		// 'x#0' must not count for a record named 'x#' or 'xy'.
+		expect(replacementsOf(records, 'b')).toEqual([]);
 	});
 });

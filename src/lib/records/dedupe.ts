@@ -165,3 +165,15 @@ export function supersededRefs(records: readonly VaultRecord[]): Set<string> {
 	}
 	return out;
 }
+
+/** The records that replace resources of record `recordId`, each with how many it replaces (for the record's page). */
+export function replacementsOf(records: readonly VaultRecord[], recordId: string): Array<{ record: VaultRecord; count: number }> {
+	const prefix = `${recordId}#`;
+	const out: Array<{ record: VaultRecord; count: number }> = [];
+	for (const r of records as readonly unknown[]) {
+		if (!isObj(r) || !Array.isArray(r.supersedes)) continue;
+		const count = r.supersedes.filter((ref) => typeof ref === 'string' && ref.startsWith(prefix)).length;
+		if (count > 0) out.push({ record: r as unknown as VaultRecord, count });
+	}
+	return out;
+}
