@@ -106,7 +106,7 @@ describe('importing the same data again', () => {
 			validateResource(bundle as Parameters<typeof validateResource>[0]);
 		} catch (err) {
 			if (!(err instanceof OperationOutcomeError)) throw err;
-			errors = (err.outcome.issue ?? []).map((i) => `${i.details?.text} @ ${i.expression?.join(',')}`);
+			errors = ((err.outcome.issue ?? []) as Array<{ details?: { text?: string }; expression?: string[] }>).map((i) => `${i.details?.text} @ ${i.expression?.join(',')}`);
 		}
 		expect(errors).toEqual([]);
 		await profile.close();
