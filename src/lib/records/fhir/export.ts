@@ -117,13 +117,19 @@ export function prepareForExport(inputs: readonly unknown[]): PreparedExport {
 	return out;
 }
 
-/** A `collection` Bundle of `prepareForExport(resources)`: valid R4, unique fullUrls, in order. */
-export function exportBundle(resources: readonly FhirResource[], options: ExportOptions = {}): Bundle {
+const prepared = (inputs: readonly FhirResource[] | PreparedExport): PreparedExport =>
+	Array.isArray(inputs) ? prepareForExport(inputs) : (inputs as PreparedExport);
+
+/**
+ * A `collection` Bundle of `prepareForExport(resources)`: valid R4, unique
+ * fullUrls, in order. Pass what `prepareForExport` returned to skip checking twice.
+ */
+export function exportBundle(resources: readonly FhirResource[] | PreparedExport, options: ExportOptions = {}): Bundle {
 	const newId = options.newId ?? randomId;
 	return {
 		resourceType: 'Bundle',
 		type: 'collection',
-		entry: prepareForExport(resources).resources.map((resource) => ({ fullUrl: fullUrlOf(resource, newId), resource }))
+		entry: prepared(resources).resources.map((resource) => ({ fullUrl: fullUrlOf(resource, newId), resource }))
 	};
 }
 
@@ -170,7 +176,7 @@ function patientName(patient: FhirResource): string | undefined {
  */
 export function exportPatientSummary(
 	patient: FhirResource,
-	inputs: readonly FhirResource[],
+	inputs: readonly FhirResource[] | PreparedExport,
 	now: Date,
 	options: ExportOptions = {}
 ): Bundle {
@@ -181,7 +187,7 @@ export function exportPatientSummary(
 	if (!patientR4.ok) throw new InvalidFhirError(`your Patient resource is not valid FHIR R4 (${patientR4.reason}), so no patient summary can be made.`);
 	patient = patientR4.resource as FhirResource;
 	// Withdrawn resources are in no summary; the lists leave them out too, and no section may point at one.
-	const readable = prepareForExport(inputs).resources.filter((r) => !isEnteredInError(r));
+	const readable = prepared(inputs).resources.filter((r) => !isEnteredInError(r));
 	const lists: CurrentLists = currentLists(readable);
 	const patientUrl = fullUrlOf(patient, newId);
 	const byId = new Map<string, FhirResource>();

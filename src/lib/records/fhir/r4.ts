@@ -86,7 +86,8 @@ function checkPrimitive(type: string, value: unknown, path: string, ctx: Ctx): u
 		}
 		if (typeof n !== 'number' || !Number.isFinite(n)) throw new LeaveOut(`${path} should be a number`);
 		if (type !== 'decimal' && !Number.isInteger(n)) throw new LeaveOut(`${path} should be a whole number`);
-		if ((type === 'positiveInt' && n < 1) || (type === 'unsignedInt' && n < 0)) throw new LeaveOut(`${path} is out of range`);
+		if ((type === 'positiveInt' && n < 1) || (type === 'unsignedInt' && n < 0) || (type !== 'decimal' && Math.abs(n) > 2_147_483_647))
+			throw new LeaveOut(`${path} is out of range`);
 		return n;
 	}
 	if (typeof value !== 'string') throw new LeaveOut(`${path} should be text`);
