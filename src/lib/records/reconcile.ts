@@ -4,6 +4,8 @@
  *
  * Rules (the same text is in RECONCILIATION.md and the README):
  *
+ * Before any rule: a resource its source marked entered-in-error (`status`, or
+ * any `verificationStatus` coding) is never current.
  * Current medications
  *   - MedicationRequest and MedicationStatement whose `status` is `active`.
  *     Every other status (stopped, completed, cancelled, entered-in-error,
