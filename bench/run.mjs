@@ -176,6 +176,8 @@ async function appFlows() {
 			await page.getByTestId('nav-import').click();
 			await page.getByTestId('import-files').setInputFiles(files);
 			await page.getByTestId('import-patients').getByLabel(largest.name ?? largest.id, { exact: false }).check({ timeout: 60_000 });
+			// The button appears once the files are compared with the vault (N new, M updated, K present); timing starts at the click.
+			await page.getByTestId('import-submit').waitFor({ timeout: 120_000 });
 			const sent = wallet.requests.filter((r) => r === 'eth_sendTransaction').length;
 			const t0 = performance.now();
 			await page.getByTestId('import-submit').click();

@@ -28,10 +28,13 @@ import { bytesFile, FHIR_JSON } from '../../src/lib/vault/fhirRecords';
 import type { VaultDeps } from '../../src/lib/vault/deps';
 import { freshAccount, config, connect, go, newProfile, rpcUrl, url, waitForText } from './harness';
 
-const AMOXICILLIN = { resourceType: 'MedicationRequest', id: 'amox-1', status: 'active', intent: 'order', medicationCodeableConcept: { text: 'Amoxicillin 500 mg' }, authoredOn: '2024-05-02' };
+// Valid R4 (subject is required), so the export holds them; see r4.test.ts for what it does with invalid ones.
+const SUBJECT = { reference: 'Patient/p1' };
+const AMOXICILLIN = { resourceType: 'MedicationRequest', id: 'amox-1', status: 'active', intent: 'order', subject: SUBJECT, medicationCodeableConcept: { text: 'Amoxicillin 500 mg' }, authoredOn: '2024-05-02' };
 const ASTHMA = {
 	resourceType: 'Condition',
 	id: 'asthma-1',
+	subject: SUBJECT,
 	clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
 	code: { text: 'Asthma' },
 	onsetDateTime: '2010-04-01'

@@ -190,6 +190,20 @@ export function describeResource(resource: FhirResource): ResourceDescription {
 	return out;
 }
 
+/**
+ * Whether the source withdrew this resource as a mistake: `status` is
+ * entered-in-error (most clinical types), or `verificationStatus` is
+ * (Condition, AllergyIntolerance). Such resources stay in the vault and in a
+ * full export, and appear on no timeline, current list or patient summary.
+ */
+export function isEnteredInError(resource: FhirResource): boolean {
+	const r = resource as Record<string, unknown>;
+	if (r.status === 'entered-in-error') return true;
+	const v = r.verificationStatus;
+	const codings = typeof v === 'object' && v !== null && Array.isArray((v as CodeableConcept).coding) ? (v as CodeableConcept).coding! : [];
+	return codings.some((c) => typeof c === 'object' && c !== null && c.code === 'entered-in-error');
+}
+
 /** Parses pasted or uploaded text as one FHIR R4 resource; throws InvalidFhirError. */
 export function parseFhirResource(text: string): ParsedResource {
 	let json: unknown;

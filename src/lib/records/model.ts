@@ -90,6 +90,13 @@ export interface VaultRecord {
 	 * timeline and search work without decrypting every record.
 	 */
 	resources?: ResourceSummary[];
+	/**
+	 * Resources of earlier records that this record's resources replace (a newer
+	 * version from a re-import), as `resourceRef(recordId, position)`. The older
+	 * records stay in the vault unchanged; lists, timeline and exports show the
+	 * newer version only (see records/dedupe.ts).
+	 */
+	supersedes?: string[];
 }
 
 export interface ResourceSummary {
@@ -100,6 +107,8 @@ export interface ResourceSummary {
 	date?: string;
 	/** Display names of its codes, for search. */
 	codes: string[];
+	/** The source marked it entered-in-error: kept in the vault, shown on no timeline or list. */
+	enteredInError?: true;
 }
 
 export interface VaultIndex {

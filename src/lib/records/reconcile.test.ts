@@ -188,6 +188,16 @@ describe('problem rules', () => {
 	});
 });
 
+describe('entered-in-error', () => {
+	it('a resource its source withdrew is never current, whichever coding or field says so', () => {
+		const withdrawn = { ...condition('eie-second-coding', 'active'), verificationStatus: { coding: [{ system: 'urn:local', code: 'x' }, { system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'entered-in-error' }] } };
+		const statusWithdrawn = { ...allergy('eie-second-coding', 'active'), verificationStatus: withdrawn.verificationStatus };
+		const lists = currentLists([withdrawn, statusWithdrawn]);
+		expect(lists.problems).toEqual([]);
+		expect(lists.allergies).toEqual([]);
+	});
+});
+
 describe('allergy rules', () => {
 	it('active or absent clinicalStatus is current; inactive, resolved, refuted, entered-in-error are not', () => {
 		expect(ids(currentLists([allergy('absent')]).allergies)).toEqual([['absent']]);

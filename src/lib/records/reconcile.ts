@@ -4,6 +4,8 @@
  *
  * Rules (the same text is in RECONCILIATION.md and the README):
  *
+ * Before any rule: a resource its source marked entered-in-error (`status`, or
+ * any `verificationStatus` coding) is never current.
  * Current medications
  *   - MedicationRequest and MedicationStatement whose `status` is `active`.
  *     Every other status (stopped, completed, cancelled, entered-in-error,
@@ -35,7 +37,7 @@
  * the ids of the resources it stands for and the source of the earliest one.
  * Dates are the date as written in the resource (YYYY-MM-DD), no time-zone shift.
  */
-import { normaliseDate } from './fhirResource';
+import { isEnteredInError, normaliseDate } from './fhirResource';
 
 export type { FhirResource } from '../types';
 import type { FhirResource } from '../types';
@@ -192,6 +194,10 @@ export function currentLists(inputs: readonly ReconcileInput[]): CurrentLists {
 	const problems = new Merger();
 	const allergies = new Merger();
 	for (const { resource: r, source } of items) {
+		// Whatever else it says (an active status on a Condition withdrawn by its
+		// verificationStatus, a MedicationStatement status of entered-in-error), a
+		// resource the source withdrew is never current.
+		if (isEnteredInError(r)) continue;
 		switch (r.resourceType) {
 			case 'MedicationRequest':
 			case 'MedicationStatement': {

@@ -93,3 +93,23 @@ describe('timeline on a whole Synthea patient', () => {
 		expect(filterTimeline(timeline, { sources: ['you'] }).map((e) => e.id)).toEqual(['mine']);
 	});
 });
+
+describe('timeline without replaced or withdrawn resources', () => {
+	const summary = (id: string, extra: Record<string, unknown> = {}) => ({ id, resourceType: 'Condition', title: id, codes: [], date: '2020-01-01', ...extra });
+	const record = (id: string, resources: unknown[], supersedes?: string[]): VaultRecord =>
+		({ id, title: id, category: 'problems', date: '2020-01-01', addedAt: '2024-01-01T00:00:00Z', kind: 'fhir', attachments: [], source: 'import: x', resources, ...(supersedes ? { supersedes } : {}) }) as VaultRecord;
+
+	it('leaves out a resource that a newer record supersedes, and one marked entered-in-error', () => {
+		const first = record('first', [summary('a'), summary('b'), summary('c')]);
+		const second = record('second', [summary('b', { title: 'b v2' })], ['first#1']);
+		const withdrawn = record('third', [summary('d', { enteredInError: true }), summary('e')]);
+		const titles = timelineEntriesOf([first, second, withdrawn]).map((e) => e.title).sort();
+		expect(titles).toEqual(['a', 'b v2', 'c', 'e']);
+	});
+
+	it('keeps positions when the summaries hold junk (a ref names the position among all summaries)', () => {
+		const first = record('first', [null, summary('a'), summary('b')]);
+		const second = record('second', [summary('b', { title: 'b v2' })], ['first#2']);
+		expect(timelineEntriesOf([first, second]).map((e) => e.title).sort()).toEqual(['a', 'b v2']);
+	});
+});

@@ -4,6 +4,7 @@
  * text, so it stays fast on thousands of entries (a whole Synthea patient).
  */
 import { isCategory, type Category, type VaultRecord } from './model';
+import { resourceRef, supersededRefs } from './dedupe';
 
 export interface TimelineEntry {
 	id: string;
@@ -95,7 +96,9 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 
 /**
  * Timeline entries for vault records: one per resource for FHIR records that
- * carry resource summaries (an import), else one per record. Total over any
+ * carry resource summaries (an import), else one per record. A resource that a
+ * newer version replaced (records/dedupe.ts) or that its source marked
+ * entered-in-error has no entry; it stays in its record. Total over any
  * index content: a field of the wrong type falls back to a plain value
  * rather than breaking the page (the index is the app's own, but old or
  * foreign writers may have put anything there).
@@ -111,6 +114,7 @@ export function timelineEntriesOf(records: readonly VaultRecord[]): TimelineEntr
 		seen.add(u);
 		return u;
 	};
+	const superseded = supersededRefs(records);
 	for (const r of records as readonly unknown[]) {
 		if (!isObj(r) || typeof r.id !== 'string') continue;
 		const source = text(r.source, 'you');
@@ -118,9 +122,12 @@ export function timelineEntriesOf(records: readonly VaultRecord[]): TimelineEntr
 		const addedAt = text(r.addedAt, '');
 		const category: Category = isCategory(r.category) ? r.category : 'other';
 		const title = text(r.title, 'Untitled record');
-		const summaries = Array.isArray(r.resources) ? r.resources.filter(isObj) : [];
-		if (summaries.length) {
+		const summaries: unknown[] = Array.isArray(r.resources) ? r.resources : [];
+		if (summaries.some(isObj)) {
 			summaries.forEach((s, i) => {
+				if (!isObj(s)) return;
+				// Summaries are in the order of the record's resources, so `i` is the resource's position.
+				if (s.enteredInError === true || superseded.has(resourceRef(r.id as string, i))) return;
 				const entry: TimelineEntry = {
 					id: unique(`${r.id}#${text(s.id, String(i))}`),
 					recordId: r.id as string,

@@ -18,6 +18,8 @@ export interface NewRecord {
 	resourceType?: string;
 	source?: string;
 	resources?: ResourceSummary[];
+	/** Resources of earlier records this one replaces (see VaultRecord.supersedes). */
+	supersedes?: string[];
 	files: FileInput[];
 }
 
@@ -71,6 +73,7 @@ export async function encryptRecords(
 			...(input.resourceType ? { resourceType: input.resourceType } : {}),
 			source: input.source ?? 'you',
 			...(input.resources ? { resources: input.resources } : {}),
+			...(input.supersedes?.length ? { supersedes: input.supersedes } : {}),
 			attachments
 		});
 	}

@@ -40,7 +40,7 @@ let vault: OpenVault;
 let good: VaultRecord[];
 let bad: { bundle: VaultRecord; nullLine: VaultRecord; notJson: VaultRecord; wrongTypes: VaultRecord; tampered: VaultRecord };
 const picked = selectPatient(parseFhirFiles(files), PATIENT);
-const amoxicillin = { resourceType: 'MedicationRequest', id: 'amox-1', status: 'active', medicationCodeableConcept: { text: 'Amoxicillin 500 mg' }, authoredOn: '2024-05-02' };
+const amoxicillin = { resourceType: 'MedicationRequest', id: 'amox-1', status: 'active', intent: 'order', subject: { reference: `Patient/${PATIENT}` }, medicationCodeableConcept: { text: 'Amoxicillin 500 mg' }, authoredOn: '2024-05-02' };
 
 beforeAll(async () => {
 	node = await createMemoryNode();

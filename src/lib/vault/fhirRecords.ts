@@ -8,6 +8,7 @@ import { messageOf } from '../errors';
 import { DecryptionFailedError } from '../crypto/errors';
 import type { OpenVault, VaultDeps } from './deps';
 import { readAttachment } from './openAttachment';
+import { resourceRef, supersededRefs } from '../records/dedupe';
 
 export const FHIR_NDJSON = 'application/fhir+ndjson';
 export const FHIR_JSON = 'application/fhir+json';
@@ -28,7 +29,9 @@ export function bytesFile(name: string, type: string, bytes: Uint8Array): FileIn
 export function importRecords(
 	groups: Array<{ category: Category; resources: FhirResource[]; summaries: ResourceSummary[] }>,
 	source: string,
-	today: string
+	today: string,
+	/** For re-imports: the older resources each changed version replaces (see records/dedupe.ts). */
+	replaces?: ReadonlyMap<FhirResource, readonly string[]>
 ): NewRecord[] {
 	const encoder = new TextEncoder();
 	return groups
@@ -36,14 +39,19 @@ export function importRecords(
 		.map((g) => {
 			const ndjson = encoder.encode(g.resources.map((r) => JSON.stringify(r)).join('\n') + '\n');
 			const newest = g.summaries.reduce<string | undefined>((d, s) => (s.date && (!d || s.date > d) ? s.date : d), undefined);
+			const supersedes = [...new Set(g.resources.flatMap((r) => replaces?.get(r) ?? []))];
+			const updated = g.resources.filter((r) => replaces?.has(r)).length;
+			const fresh = g.resources.length - updated;
+			const what = updated === 0 ? `${fresh} imported` : fresh === 0 ? `${updated} updated` : `${fresh} imported, ${updated} updated`;
 			return {
-				title: `${CATEGORY_LABELS[g.category]}: ${g.resources.length} imported`,
+				title: `${CATEGORY_LABELS[g.category]}: ${what}`,
 				category: g.category,
 				date: newest ?? today,
 				kind: 'fhir',
 				resourceType: 'Bundle',
 				source,
 				resources: g.summaries,
+				...(supersedes.length ? { supersedes } : {}),
 				files: [bytesFile(`${g.category}.ndjson`, FHIR_NDJSON, ndjson)]
 			} satisfies NewRecord;
 		});
@@ -55,6 +63,8 @@ export interface SourcedResource {
 	/** The record's source: 'you', 'import: <file>', or a provider's name and address. */
 	source: string;
 	recordId: string;
+	/** `resourceRef(recordId, position)`: names this resource for `VaultRecord.supersedes`. */
+	ref: string;
 }
 
 /** A record whose FHIR content (or part of it) could not be read, and why. */
@@ -69,6 +79,8 @@ export interface UnreadableRecord {
 export interface FhirRecordsContent {
 	resources: SourcedResource[];
 	unreadable: UnreadableRecord[];
+	/** Resources left out because a newer version in another record replaced them. */
+	superseded: number;
 }
 
 /** What one record's FHIR attachments hold; kept per record so pages do not decrypt twice. */
@@ -82,6 +94,8 @@ export interface RecordContent {
  * only). Never fails as a whole: a record that cannot be decrypted or holds
  * malformed FHIR is listed in `unreadable` with its reasons, and its readable
  * resources are still returned, so one bad record never hides the others.
+ * Resources that a newer version replaced (any record of the vault naming them
+ * in `supersedes`) are left out and counted, unless `includeSuperseded`.
  * `cache` (by record id) lets pages share what was already decrypted.
  */
 export async function readFhirRecords(
@@ -92,10 +106,12 @@ export async function readFhirRecords(
 		onProgress?: (done: number, total: number) => void;
 		cache?: Map<string, RecordContent>;
 		signal?: AbortSignal;
+		includeSuperseded?: boolean;
 	} = {}
 ): Promise<FhirRecordsContent> {
 	const fhirRecords = records.filter((r) => r.kind === 'fhir');
-	const out: FhirRecordsContent = { resources: [], unreadable: [] };
+	const out: FhirRecordsContent = { resources: [], unreadable: [], superseded: 0 };
+	const superseded = options.includeSuperseded ? new Set<string>() : supersededRefs(vault.index.records);
 	for (const [i, record] of fhirRecords.entries()) {
 		options.onProgress?.(i, fhirRecords.length);
 		let content = options.cache?.get(record.id);
@@ -106,7 +122,11 @@ export async function readFhirRecords(
 			if (!read.fetchFailed) options.cache?.set(record.id, content);
 		}
 		const source = typeof record.source === 'string' ? record.source : 'you';
-		for (const resource of content.resources) out.resources.push({ resource, source, recordId: record.id });
+		content.resources.forEach((resource, position) => {
+			const ref = resourceRef(record.id, position);
+			if (superseded.has(ref)) out.superseded++;
+			else out.resources.push({ resource, source, recordId: record.id, ref });
+		});
 		if (content.reasons.length > 0) out.unreadable.push({ recordId: record.id, title: record.title, source, reasons: content.reasons });
 	}
 	options.onProgress?.(fhirRecords.length, fhirRecords.length);

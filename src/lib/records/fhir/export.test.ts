@@ -29,7 +29,8 @@ describe('exportBundle', () => {
 	});
 
 	it('uses Type/id for ids that are not UUIDs and a fresh urn:uuid for resources without one', () => {
-		const bundle = exportBundle([{ resourceType: 'Observation', id: 'bp-1' }, { resourceType: 'Observation' }], { newId });
+		const obs = { resourceType: 'Observation', status: 'final', code: { text: 'Blood pressure' } };
+		const bundle = exportBundle([{ ...obs, id: 'bp-1' }, obs], { newId });
 		expect(bundle.entry.map((e) => e.fullUrl)).toEqual(['Observation/bp-1', expect.stringMatching(/^urn:uuid:0{8}-/)]);
 	});
 });

@@ -4,11 +4,16 @@
  * `document` Bundle whose first entry is a Composition with medication,
  * allergy and problem sections built from the reconciled current lists.
  * Resources are written as they were stored, so an export re-imports to the
- * same resources. Anything that is not a readable resource is left out (see
- * `readableResources`): an export never carries content the app cannot read.
+ * same resources, except for the lossless R4 repairs of `checkR4`. Every export
+ * is valid FHIR R4 (`prepareForExport`): what cannot be repaired without
+ * losing something clinical is left out and listed, no two entries share a
+ * `fullUrl`, and anything that is not a readable resource is left out.
  */
 import { currentLists, type CurrentLists, type ListItem } from '../reconcile';
 import { InvalidFhirError } from '../errors';
+import { canonicalJson, compareVersions } from '../dedupe';
+import { isEnteredInError } from '../fhirResource';
+import { checkR4 } from './r4';
 import { validateResource, type FhirResource } from './validate';
 
 export interface BundleEntry {
@@ -52,13 +57,79 @@ export function readableResources(inputs: readonly unknown[]): { resources: Fhir
 	return { resources, excluded };
 }
 
-/** A `collection` Bundle holding the readable resources unchanged, in order. */
-export function exportBundle(resources: readonly FhirResource[], options: ExportOptions = {}): Bundle {
+/** One resource the export changed or left out, and why: shown to the patient. */
+export interface ExportNote {
+	resourceType: string;
+	id?: string;
+	/** "Condition/abc": what to call it in a list. */
+	label: string;
+	/** Left out: why. Repaired: what was repaired ("empty values removed; ..."). */
+	reason: string;
+}
+
+export interface PreparedExport {
+	/** Valid R4 resources (repaired copies where needed), one per fullUrl, in input order. */
+	resources: FhirResource[];
+	repaired: ExportNote[];
+	leftOut: ExportNote[];
+}
+
+function note(r: unknown, reason: string): ExportNote {
+	const o = (typeof r === 'object' && r !== null ? r : {}) as { resourceType?: unknown; id?: unknown };
+	const resourceType = typeof o.resourceType === 'string' ? o.resourceType : 'Resource';
+	const id = typeof o.id === 'string' ? o.id : undefined;
+	return { resourceType, ...(id ? { id } : {}), label: id ? `${resourceType}/${id}` : resourceType, reason };
+}
+
+/**
+ * What an export may hold: each readable resource checked against FHIR R4
+ * (`checkR4`: repaired where nothing clinical is lost, else left out with its
+ * reason), then one resource per `fullUrl`: an identical copy is dropped
+ * silently; of two different versions the newer by `meta.lastUpdated` /
+ * `versionId` (else the first given) is kept and the other listed as left out.
+ * Idempotent: preparing a prepared list changes nothing.
+ */
+export function prepareForExport(inputs: readonly unknown[]): PreparedExport {
+	const out: PreparedExport = { resources: [], repaired: [], leftOut: [] };
+	const byUrl = new Map<string, number>();
+	inputs.forEach((input) => {
+		const readable = validateResource(input);
+		if (!readable.ok) return out.leftOut.push(note(input, `it cannot be read: ${readable.reason}`));
+		const checked = checkR4(readable.resource);
+		if (!checked.ok) return out.leftOut.push(note(input, `it is not valid FHIR R4: ${checked.reason}`));
+		if (checked.repairs.length) out.repaired.push(note(input, checked.repairs.join('; ')));
+		const resource = checked.resource as FhirResource;
+		// Resources without an id get a fresh urn:uuid each: they never collide.
+		if (!resource.id) return out.resources.push(resource);
+		const url = fullUrlOf(resource);
+		const at = byUrl.get(url);
+		if (at === undefined) {
+			byUrl.set(url, out.resources.length);
+			return out.resources.push(resource);
+		}
+		const kept = out.resources[at];
+		if (canonicalJson(kept) === canonicalJson(resource)) return;
+		if (compareVersions(resource, kept) > 0) {
+			out.resources[at] = resource;
+			out.leftOut.push(note(kept, `a newer version of ${note(kept, '').label} is in the export`));
+		} else out.leftOut.push(note(resource, `another version of ${note(resource, '').label} is in the export`));
+	});
+	return out;
+}
+
+const prepared = (inputs: readonly FhirResource[] | PreparedExport): PreparedExport =>
+	Array.isArray(inputs) ? prepareForExport(inputs) : (inputs as PreparedExport);
+
+/**
+ * A `collection` Bundle of `prepareForExport(resources)`: valid R4, unique
+ * fullUrls, in order. Pass what `prepareForExport` returned to skip checking twice.
+ */
+export function exportBundle(resources: readonly FhirResource[] | PreparedExport, options: ExportOptions = {}): Bundle {
 	const newId = options.newId ?? randomId;
 	return {
 		resourceType: 'Bundle',
 		type: 'collection',
-		entry: readableResources(resources).resources.map((resource) => ({ fullUrl: fullUrlOf(resource, newId), resource }))
+		entry: prepared(resources).resources.map((resource) => ({ fullUrl: fullUrlOf(resource, newId), resource }))
 	};
 }
 
@@ -105,14 +176,18 @@ function patientName(patient: FhirResource): string | undefined {
  */
 export function exportPatientSummary(
 	patient: FhirResource,
-	inputs: readonly FhirResource[],
+	inputs: readonly FhirResource[] | PreparedExport,
 	now: Date,
 	options: ExportOptions = {}
 ): Bundle {
 	const newId = options.newId ?? randomId;
 	const patientCheck = validateResource(patient);
 	if (!patientCheck.ok || patient.resourceType !== 'Patient') throw new InvalidFhirError(`the patient to summarise cannot be read: ${patientCheck.ok ? 'it is not a Patient' : patientCheck.reason}.`);
-	const readable = readableResources(inputs).resources;
+	const patientR4 = checkR4(patientCheck.resource);
+	if (!patientR4.ok) throw new InvalidFhirError(`your Patient resource is not valid FHIR R4 (${patientR4.reason}), so no patient summary can be made.`);
+	patient = patientR4.resource as FhirResource;
+	// Withdrawn resources are in no summary; the lists leave them out too, and no section may point at one.
+	const readable = prepared(inputs).resources.filter((r) => !isEnteredInError(r));
 	const lists: CurrentLists = currentLists(readable);
 	const patientUrl = fullUrlOf(patient, newId);
 	const byId = new Map<string, FhirResource>();

@@ -16,7 +16,7 @@
  * maps built once per source.
  */
 import { CATEGORIES, type Category, type ResourceSummary } from '../model';
-import { categoryOfResourceType, describeResource } from '../fhirResource';
+import { categoryOfResourceType, describeResource, isEnteredInError } from '../fhirResource';
 import { SHARED_TYPES, SUPPORTED_RESOURCE_TYPES } from './resourceTypes';
 import { validateResource } from './validate';
 import {
@@ -501,6 +501,7 @@ export function summarizeResource(resource: FhirResource, fallbackId: string): R
 	const codes = [...new Set(d.codes.map((c) => c.display ?? c.code).filter((c): c is string => !!c))];
 	const out: ResourceSummary = { id: d.id ?? fallbackId, resourceType: d.resourceType, title: d.title, codes };
 	if (d.date) out.date = d.date;
+	if (isEnteredInError(resource)) out.enteredInError = true;
 	return out;
 }
 

@@ -5,7 +5,7 @@ import { fc, test } from '@fast-check/vitest';
 import { MAX_DEPTH, readFhirContent, validateResource } from './validate';
 import { currentLists } from '../reconcile';
 import { buildTimeline, filterTimeline, timelineEntriesOf } from '../timeline';
-import { exportBundle, exportPatientSummary, readableResources } from './export';
+import { exportBundle, exportPatientSummary, prepareForExport, readableResources } from './export';
 import type { VaultRecord } from '../model';
 import { describeResource } from '../fhirResource';
 
@@ -139,7 +139,11 @@ describe('reconcile, timeline and export are total', () => {
 		const { resources, excluded } = readableResources(inputs);
 		expect(resources.length + excluded.length).toBe(inputs.length);
 		const bundle = exportBundle(inputs as never, { newId: () => '00000000-0000-4000-8000-000000000001' });
-		expect(bundle.entry.map((e) => e.resource)).toEqual(resources);
+		const prepared = prepareForExport(inputs);
+		expect(bundle.entry.map((e) => e.resource)).toEqual(prepared.resources);
+		// Every input is exported (maybe repaired), left out with a reason, or an identical copy of one exported.
+		expect(prepared.resources.length + prepared.leftOut.length).toBeLessThanOrEqual(inputs.length);
+		expect(prepared.resources.length).toBeLessThanOrEqual(resources.length);
 		const summary = exportPatientSummary({ resourceType: 'Patient', id: 'p' }, inputs as never, new Date(0));
 		expect(JSON.parse(JSON.stringify(summary)).entry.length).toBeGreaterThanOrEqual(2);
 	});

@@ -19,6 +19,7 @@ import type { ProposalDeps } from './deps';
 import { proposeRecord, registerAsProvider } from './provider';
 import { acceptProposal, loadInbox, rejectProposal } from './inbox';
 import { ProposalInvalidFhirError } from './errors';
+import { timelineEntriesOf } from '../../records/timeline';
 
 let chain: TestChain;
 let ipfs: MemoryNode;
@@ -97,5 +98,16 @@ describe('accepting a FHIR proposal checks its FHIR', () => {
 		const accepted = await acceptProposal(patient.deps, patientVault, item);
 		patientVault = accepted.vault;
 		expect(accepted.record).toMatchObject({ kind: 'fhir', title: 'Amoxicillin' });
+	});
+
+	it('keeps a withdrawn (entered-in-error) resource in the vault, on no timeline', async () => {
+		const withdrawn = { resourceType: 'MedicationRequest', id: 'oops', status: 'entered-in-error', intent: 'order', medicationCodeableConcept: { text: 'Warfarin 5 mg' }, authoredOn: '2024-05-02' };
+		const item = await proposeFhir('Withdrawn', 'oops.json', FHIR_JSON, JSON.stringify(withdrawn));
+		const accepted = await acceptProposal(patient.deps, patientVault, item);
+		patientVault = accepted.vault;
+		expect(accepted.record.resources).toEqual([expect.objectContaining({ id: 'oops', enteredInError: true })]);
+		const titles = timelineEntriesOf(patientVault.index.records).map((e) => e.title);
+		expect(titles).toContain('Amoxicillin 500 mg');
+		expect(titles.some((t) => t.includes('Warfarin'))).toBe(false);
 	});
 });

@@ -6,7 +6,7 @@ import { fromBase64, toBase64, utf8 } from '../../crypto/encoding';
 import { getSodium } from '../../crypto/sodium';
 import { DecryptionFailedError } from '../../crypto/errors';
 import { CarevaultError } from '../../errors';
-import { parseFhirResource } from '../../records/fhirResource';
+import { parseFhirResource, isEnteredInError } from '../../records/fhirResource';
 import { isCategory, type Attachment, type Category, type ResourceSummary, type VaultRecord } from '../../records/model';
 import { batchRoot, commitRecords } from '../commitRecords';
 import type { OpenVault } from '../deps';
@@ -387,7 +387,9 @@ function summaryOf(plain: Uint8Array, a: ProposalAttachment): ResourceSummary[] 
 	try {
 		const parsed = parseFhirResource(new TextDecoder().decode(plain));
 		const id = typeof parsed.resource.id === 'string' ? parsed.resource.id : a.id;
-		return [{ id, resourceType: parsed.resourceType, title: parsed.title, ...(parsed.date ? { date: parsed.date } : {}), codes: [parsed.title] }];
+		// A provider withdrawing an earlier record sends it entered-in-error: kept, but on no timeline.
+		const withdrawn = isEnteredInError(parsed.resource) ? { enteredInError: true as const } : {};
+		return [{ id, resourceType: parsed.resourceType, title: parsed.title, ...(parsed.date ? { date: parsed.date } : {}), codes: [parsed.title], ...withdrawn }];
 	} catch {
 		// Not one FHIR resource (a Bundle or a plain file): the record is still kept, without a summary.
 		return [];
