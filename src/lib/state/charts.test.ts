@@ -21,7 +21,7 @@ const record = (id: string, resourceTypes: string[]): VaultRecord => ({
 	resources: resourceTypes.map((resourceType, i) => ({ id: `${id}-${i}`, resourceType, title: resourceType, codes: [] }))
 });
 const content = (list: FhirResource[], recordId = 'labs'): FhirRecordsContent => ({
-	resources: list.map((resource) => ({ resource, source: 'import: bundle.json', recordId })),
+	resources: list.map((resource, i) => ({ resource, source: 'import: bundle.json', recordId, ref: `${recordId}#${i}` })),
 	unreadable: []
 });
 
