@@ -22,7 +22,8 @@ const record = (id: string, resourceTypes: string[]): VaultRecord => ({
 });
 const content = (list: FhirResource[], recordId = 'labs'): FhirRecordsContent => ({
 	resources: list.map((resource, i) => ({ resource, source: 'import: bundle.json', recordId, ref: `${recordId}#${i}` })),
-	unreadable: []
+	unreadable: [],
+	superseded: 0
 });
 
 describe('ChartsState', () => {
