@@ -13,6 +13,8 @@ import { TrustState } from './trust.svelte';
 import { ScanProgressState } from './scanProgress.svelte';
 import { ChartsState } from './charts.svelte';
 import { HomeState } from './home.svelte';
+import { ImportState } from './import.svelte';
+import { ExportState } from './export.svelte';
 
 export interface AppOptions {
 	config: AppConfig;
@@ -117,6 +119,8 @@ function accountPages(app: App, ports: () => Promise<Ports>, siteUrl: string) {
 		home: new HomeState({ lists: () => vault.currentLists(), inbox, share }),
 		shared: new SharedState(ports, vault),
 		provider: new ProviderState(ports, vault),
+		import: new ImportState({ fhirContent: (records, onProgress) => vault.fhirContent(records, onProgress), add: (records) => vault.add(records) }),
+		export: new ExportState({ exportFhir: (kind, categories, onProgress) => vault.exportFhir(kind, categories, onProgress) }),
 		charts: new ChartsState({ records: () => vault.records, fhirContent: (records, onProgress) => vault.fhirContent(records, onProgress) })
 	};
 }

@@ -5,6 +5,7 @@
  * environment differs from a tab: memory blobs and local values, encryption on
  * this thread. Each App below is one person's browser tab.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hex } from 'viem';
 import { startTestChain, ANVIL_PRIVATE_KEYS, type TestChain } from '../../../tests/setup/anvil';
@@ -79,8 +80,8 @@ async function open(t: ReturnType<typeof tab>) {
 	expect(t.app.vault.status).toBe('unlocked');
 }
 
-async function until(condition: () => boolean) {
-	for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
+async function until(condition: () => boolean, ms = 5_000) {
+	for (let i = 0; i < ms / 10 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
 	expect(condition()).toBe(true);
 }
 
@@ -216,5 +217,49 @@ describe('page states over the app (patient, doctor, link viewer)', () => {
 		expect(home.waiting).toEqual({ proposals: 1, requests: 0 });
 		// The revoked grant and the revoked link of the tests above are not "who can see".
 		expect(home.activeShares.map((g) => [g.grantee.toLowerCase(), g.state?.expiresAt])).toEqual([[d.app.wallet.address!.toLowerCase(), end]]);
+	});
+});
+
+describe('import and export page states', () => {
+	const fixture = (name: string) => {
+		const text = readFileSync(new URL(`../../../tests/fixtures/synthea-10/${name}.ndjson`, import.meta.url), 'utf8');
+		return { name: `${name}.ndjson`, size: text.length, text: async () => text };
+	};
+	const files = ['Patient', 'AllergyIntolerance', 'Condition'].map(fixture);
+
+	it('imports one patient; the same files again add nothing; the export holds what was imported', async () => {
+		const t = tab(4);
+		await open(t);
+		expect(await t.app.pages.export.run('summary')).toBe(false);
+		expect(t.app.pages.export.error).toMatch(/needs your Patient resource/);
+
+		const imp = t.app.pages.import;
+		await imp.read(files);
+		expect(imp.error).toBeNull();
+		expect(imp.patients.length).toBeGreaterThan(1);
+		const patient = imp.patients[0].id;
+		imp.choose(patient);
+		await until(() => imp.plan !== null, 60_000);
+		const stored = imp.toStore;
+		expect(stored).toBeGreaterThan(1);
+		expect(imp.plan!.present).toHaveLength(0);
+		expect(imp.perCategory.reduce((n, g) => n + (g.fresh ?? 0), 0)).toBe(imp.plan!.fresh.length);
+		expect(await imp.run()).toBe(true);
+		expect(t.app.vault.records.length).toBeGreaterThan(0);
+
+		await imp.read(files);
+		imp.choose(patient);
+		await until(() => imp.plan !== null, 60_000);
+		expect(imp.toStore).toBe(0);
+		expect(imp.plan!.present).toHaveLength(stored);
+		expect(await imp.run()).toBe(false);
+
+		const exp = t.app.pages.export;
+		expect(await exp.run('bundle')).toBe(true);
+		expect(exp.error).toBeNull();
+		expect(exp.download!.count + exp.leftOut.length).toBe(stored);
+		expect(exp.download!.name).toMatch(/^carevault-bundle-\d{4}-\d{2}-\d{2}\.json$/);
+		expect(await exp.run('summary')).toBe(true);
+		expect(exp.download!.name).toMatch(/^carevault-patient-summary-/);
 	});
 });

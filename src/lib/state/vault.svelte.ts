@@ -5,7 +5,8 @@ import { commitRecords } from '../vault/commitRecords';
 import { readAttachment } from '../vault/openAttachment';
 import type { OpenVault, Ports } from '../vault/deps';
 import { VaultExistsError, VaultLockedError, VaultNotFoundError } from '../vault/errors';
-import { sortNewestFirst, type Attachment, type VaultRecord } from '../records/model';
+import { sortNewestFirst, type Attachment, type Category, type VaultRecord } from '../records/model';
+import { exportFhir, type ExportKind, type FhirExport } from '../vault/exportFhir';
 import { wipeVaultKeys } from '../crypto/keys';
 import type { CurrentLists } from '../records/reconcile';
 import { readCurrentLists, readFhirRecords, type FhirRecordsContent, type RecordContent, type UnreadableRecord } from '../vault/fhirRecords';
@@ -259,6 +260,11 @@ export class VaultState implements VaultAccess {
 	async fhirContent(records?: readonly VaultRecord[], onProgress?: (done: number, total: number) => void): Promise<FhirRecordsContent> {
 		const vault = await this.get();
 		return readFhirRecords(await this.#ports(), vault, records ?? vault.index.records, { onProgress, cache: this.#contentCache });
+	}
+
+	/** A FHIR R4 export of the vault (decrypted records are reused for this unlock). */
+	async exportFhir(kind: ExportKind, categories: readonly Category[], onProgress?: (done: number, total: number) => void): Promise<FhirExport> {
+		return exportFhir(await this.#ports(), await this.get(), { kind, categories, now: new Date(), cache: this.#contentCache, onProgress });
 	}
 
 	/** Decrypts one attachment into a Blob for viewing or download. */

@@ -146,3 +146,11 @@ export class WeakPassphraseError extends CarevaultError {
 		this.reasons = reasons;
 	}
 }
+
+/** A patient summary names its patient: without a Patient resource in the vault there is none to make. */
+export class PatientResourceMissingError extends CarevaultError {
+	override name = 'PatientResourceMissingError' as const;
+	constructor() {
+		super('A patient summary needs your Patient resource: import your FHIR record first.');
+	}
+}
