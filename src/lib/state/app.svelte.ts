@@ -12,6 +12,7 @@ import { ProviderState } from './provider.svelte';
 import { TrustState } from './trust.svelte';
 import { ScanProgressState } from './scanProgress.svelte';
 import { ChartsState } from './charts.svelte';
+import { ShlState, ShlViewerState } from './shl.svelte';
 
 export interface AppOptions {
 	config: AppConfig;
@@ -37,6 +38,8 @@ export class App {
 	readonly vault: VaultState;
 	/** The share-link viewer: no wallet, a read-only chain. */
 	readonly link: LinkState;
+	/** The SMART Health Links viewer: no wallet, no chain, fetches only from the site's gateways. */
+	readonly shl: ShlViewerState;
 
 	#env: Environment;
 	#siteUrl: string;
@@ -51,6 +54,7 @@ export class App {
 		this.#siteUrl = options.siteUrl;
 		this.vault = new VaultState(() => this.ports(), { refusal: options.env.refusal });
 		this.link = new LinkState(() => this.#viewer());
+		this.shl = new ShlViewerState({ allowedOrigins: allowedOrigins(options.config, options.siteUrl) });
 		this.#pages = $state.raw(this.#newPages());
 		// Another account or chain in the wallet means another vault: lock and look again.
 		this.wallet.onChange(() => {
@@ -113,11 +117,21 @@ function accountPages(app: App, ports: () => Promise<Ports>, siteUrl: string) {
 		shared: new SharedState(ports, vault),
 		inbox: new InboxState(ports, vault, { skip: trust.skipper }),
 		provider: new ProviderState(ports, vault),
-		charts: new ChartsState({ records: () => vault.records, fhirContent: (records, onProgress) => vault.fhirContent(records, onProgress) })
+		charts: new ChartsState({ records: () => vault.records, fhirContent: (records, onProgress) => vault.fhirContent(records, onProgress) }),
+		shl: new ShlState(ports, vault, siteUrl, config.gateways)
 	};
 }
 
 export type AccountPages = ReturnType<typeof accountPages>;
+
+/** The origins a page may fetch from beside its RPC and peers (scripts/csp.mjs: connect-src has 'self' and every gateway). */
+function allowedOrigins(config: AppConfig, siteUrl: string): string[] {
+	const origins = new Set<string>();
+	for (const u of [siteUrl, ...config.gateways]) {
+		if (URL.canParse(u)) origins.add(new URL(u).origin);
+	}
+	return [...origins];
+}
 
 const KEY = Symbol('carevault-app');
 
