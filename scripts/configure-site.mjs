@@ -24,7 +24,7 @@ function htmlFiles(dir) {
  * Writes `config` to `<dir>/config.json` and its policy into every HTML file
  * under `dir`. Throws CspConfigError (nothing written) when an endpoint cannot
  * be put in a policy.
- * @param {{ config: { rpcUrl: string, ipfsPeers?: string[], gateways?: string[] }, dir?: string }} options
+ * @param {{ config: import('./csp.mjs').CspSiteConfig, dir?: string }} options
  * @returns {{ pages: string[] }}
  */
 export function configureSite({ config, dir = join(ROOT, 'build') }) {

@@ -126,16 +126,21 @@ export function multiaddrSource(addr) {
 }
 
 /**
- * connect-src for a site config: the site itself, its RPC, its IPFS peers and
- * gateways, and MetaMask's mobile relay. Throws CspConfigError naming the entry
- * that cannot be expressed.
- * @param {{ rpcUrl: string, ipfsPeers?: readonly string[], gateways?: readonly string[] }} config
+ * @typedef {{ rpcUrl: string, ipfsPeers?: readonly string[], gateways?: readonly string[], pinning?: { endpoint: string } | null }} CspSiteConfig
+ */
+
+/**
+ * connect-src for a site config: the site itself, its RPC, its IPFS peers,
+ * trustless gateways and pinning endpoint, and MetaMask's mobile relay. Throws
+ * CspConfigError naming the entry that cannot be expressed.
+ * @param {CspSiteConfig} config
  * @returns {string[]}
  */
 export function connectSources(config) {
 	const sources = new Set(["'self'", urlSource(config.rpcUrl, 'rpcUrl')]);
 	for (const peer of config.ipfsPeers ?? []) sources.add(multiaddrSource(peer));
 	for (const gateway of config.gateways ?? []) sources.add(urlSource(gateway, `gateways entry ${JSON.stringify(gateway)}`));
+	if (config.pinning) sources.add(urlSource(config.pinning.endpoint, 'pinning.endpoint'));
 	for (const source of METAMASK_SDK_CONNECT_SOURCES) sources.add(source);
 	return [...sources];
 }
@@ -143,7 +148,7 @@ export function connectSources(config) {
 /**
  * The full policy for a config (or the build-time policy, connect-src 'self'
  * only, when config is null) allowing exactly the given inline scripts.
- * @param {{ rpcUrl: string, ipfsPeers?: readonly string[], gateways?: readonly string[] } | null} config
+ * @param {CspSiteConfig | null} config
  * @param {{ scriptHashes?: readonly string[] }} [options] `sha256-<base64>` of each inline script
  * @returns {string}
  */

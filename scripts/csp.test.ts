@@ -21,7 +21,8 @@ const hashOf = (text: string) => `sha256-${createHash('sha256').update(text, 'ut
 const CONFIG = {
 	rpcUrl: 'http://127.0.0.1:8545',
 	ipfsPeers: ['/ip4/127.0.0.1/tcp/4001/ws/p2p/12D3KooWDMJKqJM7p4G7rVwQ1CPZZfZiwzZEcE1QQ3xS1KDWZdjp'],
-	gateways: ['https://trustless-gateway.example/ipfs/']
+	gateways: ['https://trustless-gateway.example/ipfs/'],
+	pinning: { endpoint: 'https://pin.example/psa' }
 };
 
 /** Parses a policy into directive → sources, failing on a repeated directive. */
@@ -56,14 +57,22 @@ describe('contentSecurityPolicy', () => {
 		expect(all).not.toContain("'unsafe-eval'");
 	});
 
-	test('connect-src: self, the RPC origin, each peer socket, each gateway origin, MetaMask mobile relay', () => {
+	test('connect-src: self, the RPC origin, each peer socket, each gateway origin, the pinning endpoint, MetaMask mobile relay', () => {
 		expect(parse(contentSecurityPolicy(CONFIG)).get('connect-src')).toEqual([
 			"'self'",
 			'http://127.0.0.1:8545',
 			'ws://127.0.0.1:4001',
 			'https://trustless-gateway.example',
+			'https://pin.example',
 			...METAMASK_SDK_CONNECT_SOURCES
 		]);
+	});
+
+	test('the local peer: its gateway and pinning endpoint share one HTTP origin, listed once; a bad endpoint is refused', () => {
+		const local = { rpcUrl: 'http://127.0.0.1:8545', ipfsPeers: [], gateways: ['http://127.0.0.1:8090'], pinning: { endpoint: 'http://127.0.0.1:8090' } };
+		expect(connectSources(local).filter((s) => s === 'http://127.0.0.1:8090')).toHaveLength(1);
+		expect(() => connectSources({ ...local, pinning: { endpoint: 'ftp://pin.example' } })).toThrow(/pinning\.endpoint/);
+		expect(() => connectSources({ ...local, pinning: { endpoint: 'https://pin.example; script-src *' } })).toThrow(CspConfigError);
 	});
 
 	test('without a config (build time) connect-src is the site itself only', () => {

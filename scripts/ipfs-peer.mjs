@@ -1,15 +1,23 @@
 // A local IPFS peer standing in for the public network in development and
 // tests: a Helia/libp2p node listening on ws://127.0.0.1 that serves blocks by
-// bitswap, relays between browsers (circuit relay v2 server), and keeps a copy
+// bitswap, relays between browsers (circuit relay v2 server), keeps its blocks
+// on disk (blockstore-fs), and over HTTP (peer-http.mjs) offers an IPFS
+// Pinning Service API endpoint and a trustless gateway. It also keeps a copy
 // of whatever a browser asks it to pin over /carevault/pin/1.0.0 (see
 // src/lib/ipfs/remotePin.ts for the wire format).
 //
-//   node scripts/ipfs-peer.mjs [--host 127.0.0.1] [--port 4003] [--data-dir DIR]
+//   node scripts/ipfs-peer.mjs [--host 127.0.0.1] [--port 4003] [--http-port 8090]
+//                              [--data-dir DIR] [--pinning-token TOKEN]
 //
-// prints one JSON line {"multiaddr","multiaddrs","peerId"} and runs until
-// SIGINT/SIGTERM.
+// prints one JSON line {"multiaddr","multiaddrs","peerId","http","gateway",
+// "pinningEndpoint","pinningToken"} and runs until SIGINT/SIGTERM. Without
+// --data-dir the blocks go to a temporary directory removed at exit; without
+// --pinning-token a random token is made (and printed: stdout goes to whoever
+// started the peer).
 
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -43,10 +51,11 @@ const [
 	{ identify },
 	{ lpStream },
 	{ webSockets },
-	{ MemoryBlockstore },
+	{ FsBlockstore },
 	{ MemoryDatastore },
 	{ createHeliaLight },
-	{ CID }
+	{ CID },
+	{ startPeerHttp, originDialer }
 ] = await Promise.all([
 	import('@chainsafe/libp2p-noise'),
 	import('@chainsafe/libp2p-yamux'),
@@ -57,10 +66,11 @@ const [
 	import('@libp2p/identify'),
 	import('@libp2p/utils'),
 	import('@libp2p/websockets'),
-	import('blockstore-core'),
+	import('blockstore-fs'),
 	import('datastore-core'),
 	import('helia'),
-	import('multiformats/cid')
+	import('multiformats/cid'),
+	import('./peer-http.mjs')
 ]);
 
 export const PIN_PROTOCOL = '/carevault/pin/1.0.0';
@@ -70,26 +80,38 @@ const MAX_MESSAGE_BYTES = 4096;
  * @typedef {object} IpfsPeer
  * @property {string[]} multiaddrs every listen address with /p2p/<peerId>
  * @property {string} peerId
+ * @property {string} http the HTTP origin, e.g. http://127.0.0.1:8090
+ * @property {string} gateway the trustless gateway's base URL (GET <gateway>/ipfs/<cid>?format=raw|car)
+ * @property {{ endpoint: string, token: string }} pinning the Pinning Service API endpoint and its bearer token
+ * @property {string} dataDir where blocks, the peer key and pins.json live
  * @property {() => Promise<void>} stop
  */
 
 /**
- * Starts the peer. With `dataDir`, its peer id is kept in `dataDir/peer-key`
- * so browsers configured with its multiaddr find it again after a restart.
- * Blocks are kept in memory (blockstore-fs is not a dependency), so they do
- * not survive a restart of the peer.
+ * Starts the peer. Blocks live in `dataDir/blocks` (blockstore-fs), the peer
+ * id in `dataDir/peer-key` and the pinning service's records in
+ * `dataDir/pins.json`, so after a restart with the same `dataDir` browsers
+ * configured with its multiaddr find it again and it still serves every block.
+ * Without `dataDir` a temporary directory is used and removed by `stop()`.
  *
- * @param {{ host?: string, port?: number, dataDir?: string, pinTimeoutMs?: number }} [options]
+ * @param {{ host?: string, port?: number, httpPort?: number, dataDir?: string, pinningToken?: string, pinTimeoutMs?: number }} [options]
  * @returns {Promise<IpfsPeer>}
  */
 export async function startIpfsPeer(options = {}) {
 	const host = options.host ?? '127.0.0.1';
 	const port = options.port ?? 0;
 	const pinTimeoutMs = options.pinTimeoutMs ?? 600_000;
-	const privateKey = options.dataDir ? await loadOrCreateKey(options.dataDir) : undefined;
+	const temporary = options.dataDir === undefined;
+	const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'carevault-ipfs-')));
+	await mkdir(dataDir, { recursive: true });
+	const privateKey = await loadOrCreateKey(dataDir);
+	const token = options.pinningToken ?? randomBytes(24).toString('base64url');
+	if (!/^[\x21-\x7e]{16,}$/.test(token)) throw new Error('the pinning token must be at least 16 printable ASCII characters without spaces');
 
+	const blockstore = new FsBlockstore(join(dataDir, 'blocks'));
+	await blockstore.open();
 	const helia = withBitswap(
-		withLibp2pLight(createHeliaLight({ blockstore: new MemoryBlockstore(), datastore: new MemoryDatastore() }), {
+		withLibp2pLight(createHeliaLight({ blockstore, datastore: new MemoryDatastore() }), {
 			privateKey,
 			addresses: { listen: [`/ip4/${host}/tcp/${port}/ws`] },
 			transports: [webSockets()],
@@ -131,14 +153,50 @@ export async function startIpfsPeer(options = {}) {
 	});
 
 	const multiaddrs = helia.libp2p.getMultiaddrs().map((ma) => ma.toString());
+	let http;
+	try {
+		http = await startPeerHttp({
+			host,
+			port: options.httpPort ?? 0,
+			blockstore,
+			token,
+			dataDir,
+			pinTimeoutMs,
+			delegates: () => multiaddrs,
+			dial: originDialer(helia.libp2p),
+			pin: async (cid, signal) => {
+				try {
+					// Draining fetches every block (by bitswap, from connected peers) and records the pin.
+					for await (const _ of helia.pins.add(cid, { signal }));
+				} catch (err) {
+					if (!(err instanceof Error && err.name === 'AlreadyPinnedError')) throw err;
+				}
+			},
+			unpin: async (cid) => {
+				for await (const _ of helia.pins.rm(cid));
+			},
+			log: (line) => console.error(line)
+		});
+	} catch (err) {
+		await helia.stop();
+		await blockstore.close();
+		throw err;
+	}
 	let stopped = false;
 	return {
 		multiaddrs,
 		peerId: helia.libp2p.peerId.toString(),
+		http: http.origin,
+		gateway: http.origin,
+		pinning: { endpoint: http.origin, token },
+		dataDir,
 		stop: async () => {
 			if (stopped) return;
 			stopped = true;
+			await http.stop();
 			await helia.stop();
+			await blockstore.close();
+			if (temporary) await rm(dataDir, { recursive: true, force: true });
 		}
 	};
 }
@@ -163,25 +221,39 @@ async function loadOrCreateKey(dir) {
  * @param {string[]} argv
  */
 function parseArgs(argv) {
-	/** @type {{ host?: string, port?: number, dataDir?: string }} */
+	/** @type {{ host?: string, port?: number, httpPort?: number, dataDir?: string, pinningToken?: string }} */
 	const out = {};
 	for (let i = 0; i < argv.length; i++) {
 		const [flag, inline] = argv[i].split('=', 2);
 		const value = () => inline ?? argv[++i];
 		if (flag === '--host') out.host = value();
 		else if (flag === '--port') out.port = Number(value());
+		else if (flag === '--http-port') out.httpPort = Number(value());
 		else if (flag === '--data-dir') out.dataDir = value();
-		else throw new Error(`unknown option ${argv[i]} (expected --host, --port, --data-dir)`);
+		else if (flag === '--pinning-token') out.pinningToken = value();
+		else throw new Error(`unknown option ${argv[i]} (expected --host, --port, --http-port, --data-dir, --pinning-token)`);
 	}
-	if (out.port !== undefined && !(Number.isInteger(out.port) && out.port >= 0 && out.port < 65536))
-		throw new Error('--port must be an integer between 0 and 65535');
+	for (const [flag, v] of [['--port', out.port], ['--http-port', out.httpPort]])
+		if (v !== undefined && !(Number.isInteger(v) && Number(v) >= 0 && Number(v) < 65536))
+			throw new Error(`${flag} must be an integer between 0 and 65535`);
 	return out;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
 	const peer = await startIpfsPeer(parseArgs(process.argv.slice(2)));
 	const ws = peer.multiaddrs.filter((ma) => /\/ws(\/|$)/.test(ma));
-	console.log(JSON.stringify({ multiaddr: ws[0] ?? peer.multiaddrs[0], multiaddrs: peer.multiaddrs, peerId: peer.peerId }));
+	console.log(
+		JSON.stringify({
+			multiaddr: ws[0] ?? peer.multiaddrs[0],
+			multiaddrs: peer.multiaddrs,
+			peerId: peer.peerId,
+			http: peer.http,
+			gateway: peer.gateway,
+			pinningEndpoint: peer.pinning.endpoint,
+			pinningToken: peer.pinning.token,
+			dataDir: peer.dataDir
+		})
+	);
 	/** @param {string} signal */
 	const shutdown = (signal) => {
 		peer.stop().then(

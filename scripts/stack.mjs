@@ -98,7 +98,8 @@ export async function probeChain(rpcUrl) {
  *
  * @param {{
  *   host?: string,
- *   ports?: { anvil?: number, ipfs?: number, app?: number },
+ *   ports?: { anvil?: number, ipfs?: number, ipfsHttp?: number, app?: number },
+ *   ipfsDataDir?: string,
  *   rpcUrl?: string,
  *   build?: boolean | 'if-stale',
  *   writeConfig?: boolean,
@@ -107,8 +108,11 @@ export async function probeChain(rpcUrl) {
  *   log?: (line: string) => void,
  * }} [options]
  *   ports: 0 or missing = any free port. rpcUrl: use this running chain instead of starting anvil.
+ *   ipfsDataDir: where the IPFS peer keeps its blocks; missing = a temporary directory removed by stop().
  *   writeConfig: also write build/config.json and its CSP into build/*.html (npm start); otherwise both are served from memory.
- * @returns {Promise<{ url: string, rpcUrl: string, config: import('../src/lib/config').AppConfig, deployer: { address: string, privateKey: string }, startedAnvil: boolean, peer: { multiaddrs: string[], peerId?: unknown, stop(): Promise<void> }, stop(): Promise<void> }>}
+ * @returns {Promise<{ url: string, rpcUrl: string, config: import('../src/lib/config').AppConfig, deployer: { address: string, privateKey: string }, startedAnvil: boolean, peer: import('./ipfs-peer.mjs').IpfsPeer, pinning: { endpoint: string, token: string }, stop(): Promise<void> }>}
+ *   pinning: the local peer's Pinning Service API endpoint and its token. The token is for
+ *   tests and the console only: config.json (public) names the endpoint, never the token.
  */
 export async function startStack(options = {}) {
 	const { host = '127.0.0.1', ports = {}, build = false, writeConfig = false, log = () => {} } = options;
@@ -137,13 +141,14 @@ export async function startStack(options = {}) {
 		const deployed = await deployContracts({ rpcUrl, privateKey: deployer.privateKey });
 
 		const { startIpfsPeer } = await import('./ipfs-peer.mjs');
+		const peerOptions = { host, dataDir: options.ipfsDataDir };
 		let peer;
 		try {
-			peer = await startIpfsPeer({ host, port: ports.ipfs ?? 0 });
+			peer = await startIpfsPeer({ ...peerOptions, port: ports.ipfs ?? 0, httpPort: ports.ipfsHttp ?? 0 });
 		} catch (err) {
-			if (!options.ipfsPortFallback || !ports.ipfs || !isAddrInUse(err)) throw err;
-			log(`Port ${ports.ipfs} for the IPFS peer is taken; using a free port.`);
-			peer = await startIpfsPeer({ host, port: 0 });
+			if (!options.ipfsPortFallback || !(ports.ipfs || ports.ipfsHttp) || !isAddrInUse(err)) throw err;
+			log(`Port ${ports.ipfs} or ${ports.ipfsHttp} for the IPFS peer is taken; using free ports.`);
+			peer = await startIpfsPeer({ ...peerOptions, port: 0, httpPort: 0 });
 		}
 		stops.push(() => peer.stop());
 		const ws = peer.multiaddrs.filter((m) => /\/wss?(\/|$)/.test(m));
@@ -168,7 +173,9 @@ export async function startStack(options = {}) {
 			providerSchemaUid: deployed.providerSchemaUid,
 			trustedAttesters: [ANVIL_ADDRESSES[DEMO_ATTESTER_INDEX]],
 			logBlockRange: 10_000,
-			gateways: []
+			// The local peer's trustless gateway and Pinning Service API share its HTTP origin.
+			gateways: [peer.gateway],
+			pinning: { endpoint: peer.pinning.endpoint }
 		};
 		// build/ then matches what is served: config.json and the policy for it (see configure-site.mjs).
 		if (writeConfig) configureSite({ config, dir: join(ROOT, 'build') });
@@ -183,7 +190,7 @@ export async function startStack(options = {}) {
 		}
 		stops.push(() => server.stop());
 
-		return { url: server.url, rpcUrl, config, deployer, startedAnvil, peer, stop };
+		return { url: server.url, rpcUrl, config, deployer, startedAnvil, peer, pinning: peer.pinning, stop };
 	} catch (err) {
 		await stop();
 		throw err;

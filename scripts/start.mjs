@@ -1,11 +1,13 @@
 // `npm start`: the whole app on this machine. Builds the site when sources
 // changed, starts (or reuses) anvil on 127.0.0.1:8545, deploys the contracts,
 // starts a local IPFS peer, serves the site, and stops everything on Ctrl-C.
-import { ANVIL_ACCOUNTS, DEMO_ATTESTER_INDEX, buildIsStale, probeChain, runBuild, startStack } from './stack.mjs';
+import { join } from 'node:path';
+import { ANVIL_ACCOUNTS, DEMO_ATTESTER_INDEX, ROOT, buildIsStale, probeChain, runBuild, startStack } from './stack.mjs';
 
 const HOST = '127.0.0.1';
 const ANVIL_PORT = 8545;
 const IPFS_PORT = 4003;
+const IPFS_HTTP_PORT = 8090;
 const APP_PORT = 5173;
 const log = (line) => console.log(line);
 
@@ -30,7 +32,9 @@ async function main() {
 	log('Starting the chain, contracts, IPFS peer and site…');
 	const stack = await startStack({
 		host: HOST,
-		ports: { anvil: ANVIL_PORT, ipfs: IPFS_PORT, app: APP_PORT },
+		ports: { anvil: ANVIL_PORT, ipfs: IPFS_PORT, ipfsHttp: IPFS_HTTP_PORT, app: APP_PORT },
+		// Git-ignored; blocks stay there between runs (the chain does not, see README).
+		ipfsDataDir: join(ROOT, '.carevault', 'ipfs'),
 		rpcUrl: existing === 31337 ? anvilUrl : undefined,
 		writeConfig: true,
 		appPortFallback: true,
@@ -61,6 +65,8 @@ Carevault is running.
   KeyRegistry    ${config.contracts.keyRegistry}
   VaultRegistry  ${config.contracts.vaultRegistry}
   IPFS peer      ${config.ipfsPeers.join('\n                 ')}
+  IPFS gateway   ${config.gateways.join(' ')} (GET /ipfs/<cid>?format=raw|car; blocks in .carevault/ipfs)
+  Pinning API    ${stack.pinning.endpoint}  token ${stack.pinning.token}
   EAS            ${config.contracts.eas} (provider schema ${config.providerSchemaUid})
   Demo attester  ${ANVIL_ACCOUNTS[DEMO_ATTESTER_INDEX].address} (trusted by this site)
 

@@ -18,7 +18,8 @@ const good = {
 	providerSchemaUid: null,
 	trustedAttesters: [],
 	logBlockRange: 10_000,
-	gateways: []
+	gateways: [],
+	pinning: null
 };
 
 const serving = (body: string, status = 200) => {
@@ -38,8 +39,13 @@ describe('loadConfig', () => {
 	});
 
 	test('optional fields get their defaults: appUri from appDomain, no EAS, 10,000-block log ranges', async () => {
-		const { appUri: _appUri, providerSchemaUid: _p, trustedAttesters: _t, logBlockRange: _l, gateways: _g, ...minimal } = good;
+		const { appUri: _appUri, providerSchemaUid: _p, trustedAttesters: _t, logBlockRange: _l, gateways: _g, pinning: _pin, ...minimal } = good;
 		expect(await loadConfig(serving(JSON.stringify(minimal)).fetchFn)).toEqual(good);
+	});
+
+	test('keeps a pinning endpoint and the trustless gateways', async () => {
+		const local = { ...good, gateways: ['http://127.0.0.1:8090'], pinning: { endpoint: 'http://127.0.0.1:8090' } };
+		expect(await loadConfig(serving(JSON.stringify(local)).fetchFn)).toEqual(local);
 	});
 
 	test('a missing file (404 or network failure) is ConfigMissingError with the npm start hint', async () => {
@@ -63,7 +69,9 @@ describe('loadConfig', () => {
 		['a host with a port as app domain', JSON.stringify({ ...good, appDomain: '127.0.0.1:5173' }), /appDomain/],
 		['bad attester', JSON.stringify({ ...good, trustedAttesters: ['0x12'] }), /trustedAttesters/],
 		['bad schema uid', JSON.stringify({ ...good, providerSchemaUid: '0x12' }), /providerSchemaUid/],
-		['zero log range', JSON.stringify({ ...good, logBlockRange: 0 }), /logBlockRange/]
+		['zero log range', JSON.stringify({ ...good, logBlockRange: 0 }), /logBlockRange/],
+		['a pinning endpoint that is not http(s)', JSON.stringify({ ...good, pinning: { endpoint: 'ws://127.0.0.1:8090' } }), /pinning/],
+		['a pinning access token in the public config', JSON.stringify({ ...good, pinning: { endpoint: 'http://127.0.0.1:8090', token: 'secret' } }), /access token must never/]
 	])('%s is ConfigInvalidError naming the problem', async (_name, body, pattern) => {
 		const err = await loadConfig(serving(body).fetchFn).catch((e: unknown) => e);
 		expect(err).toBeInstanceOf(ConfigInvalidError);

@@ -35,6 +35,11 @@ export interface AppConfig {
 	logBlockRange: number;
 	/** HTTP IPFS gateways the site may fetch from (trustless gateway URLs); may be empty. */
 	gateways: string[];
+	/**
+	 * An IPFS Pinning Service API endpoint the site suggests for remote copies (the
+	 * local peer's in development), or null. Never its access token: the config is public.
+	 */
+	pinning: { endpoint: string } | null;
 }
 
 export class ConfigMissingError extends CarevaultError {
@@ -123,6 +128,14 @@ export function parseConfig(raw: unknown): AppConfig {
 	const gateways = o.gateways ?? [];
 	if (!Array.isArray(gateways) || !gateways.every((g) => typeof g === 'string' && /^https?:\/\/[^\s]+$/.test(g)))
 		throw new ConfigInvalidError('gateways must be a list of http(s) URLs');
+	const pinning = o.pinning ?? null;
+	if (pinning !== null) {
+		const p = pinning as Record<string, unknown>;
+		if (typeof pinning !== 'object' || Array.isArray(pinning) || typeof p.endpoint !== 'string' || !/^https?:\/\/[^\s]+$/.test(p.endpoint))
+			throw new ConfigInvalidError('pinning must be { "endpoint": "<http(s) URL>" } or null');
+		if (Object.keys(p).some((k) => k !== 'endpoint'))
+			throw new ConfigInvalidError('pinning may hold only "endpoint": an access token must never be in the public config');
+	}
 	const deployBlock = o.deployBlock ?? 0;
 	if (typeof deployBlock !== 'number' || !Number.isSafeInteger(deployBlock) || deployBlock < 0)
 		throw new ConfigInvalidError(`deployBlock must be a non-negative integer, got ${JSON.stringify(deployBlock)}`);
@@ -148,6 +161,7 @@ export function parseConfig(raw: unknown): AppConfig {
 		providerSchemaUid: providerSchemaUid as `0x${string}` | null,
 		trustedAttesters: [...trustedAttesters] as Address[],
 		logBlockRange,
-		gateways: [...gateways] as string[]
+		gateways: [...gateways] as string[],
+		pinning: pinning === null ? null : { endpoint: (pinning as { endpoint: string }).endpoint }
 	};
 }

@@ -80,3 +80,27 @@ export function messageOf(err: unknown): string {
 	if (err instanceof Error) return err.message;
 	return String(err);
 }
+
+/**
+ * One place data was looked for and what it answered, e.g. `{ source: 'the IPFS
+ * peer /ip4/…', result: 'unreachable' }`. Errors that say "could not be found"
+ * carry a list of these so the page can name what is unreachable.
+ */
+export interface SourceAttempt {
+	source: string;
+	result: string;
+}
+
+/** "the IPFS peer X (unreachable), the gateway Y (does not have it)". */
+export function describeAttempts(attempts: readonly SourceAttempt[]): string {
+	return attempts.map((a) => `${a.source} (${a.result})`).join('; ');
+}
+
+/** The first `attempts` list found along an error's causes, if any. */
+export function attemptsIn(err: unknown): readonly SourceAttempt[] | undefined {
+	for (const e of errorChain(err, ['cause'])) {
+		const attempts = (e as { attempts?: unknown }).attempts;
+		if (Array.isArray(attempts)) return attempts as SourceAttempt[];
+	}
+	return undefined;
+}

@@ -9,7 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
-import { freshAccount, config, connect, newProfile, rpcUrl, takeCspViolations, url, waitForText } from './harness';
+import { freshAccount, config, connect, newProfile, pinning, rpcUrl, takeCspViolations, url, waitForText } from './harness';
 
 /** The page's CSP meta tag as a map of directive → sources. */
 async function policyOf(page: Page): Promise<Map<string, string[]>> {
@@ -61,6 +61,14 @@ describe('Content-Security-Policy', () => {
 		expect(connectSrc).toContain(new URL(rpcUrl).origin);
 		expect(config.ipfsPeers.length).toBeGreaterThan(0);
 		for (const peer of config.ipfsPeers) expect(connectSrc).toContain(peerSocket(peer));
+		// The local peer's trustless gateway and pinning endpoint (one HTTP origin).
+		expect(config.gateways.length).toBeGreaterThan(0);
+		for (const gateway of config.gateways) expect(connectSrc).toContain(new URL(gateway).origin);
+		expect(connectSrc).toContain(new URL(config.pinning!.endpoint).origin);
+		// The served config names the endpoint but never carries the pinning token.
+		const served = await (await fetch(new URL('config.json', url))).text();
+		expect(served).toContain(config.pinning!.endpoint);
+		expect(served).not.toContain(pinning.token);
 		await profile.close();
 	});
 

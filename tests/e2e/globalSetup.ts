@@ -11,6 +11,8 @@ declare module 'vitest' {
 		url: string;
 		rpcUrl: string;
 		config: AppConfig;
+		/** The local peer's Pinning Service API (its token is not in the public config). */
+		pinning: { endpoint: string; token: string };
 	}
 }
 
@@ -19,6 +21,7 @@ export default async function setup(project: TestProject) {
 	project.provide('url', stack.url);
 	project.provide('rpcUrl', stack.rpcUrl);
 	project.provide('config', stack.config);
-	console.log(`[stack] site ${stack.url}, chain ${stack.rpcUrl}, IPFS ${stack.config.ipfsPeers.join(' ')}`);
+	project.provide('pinning', stack.pinning);
+	console.log(`[stack] site ${stack.url}, chain ${stack.rpcUrl}, IPFS ${stack.config.ipfsPeers.join(' ')}, gateway ${stack.config.gateways.join(' ')}`);
 	return () => stack.stop();
 }

@@ -22,6 +22,8 @@ export const url: string = inject('url');
 export const rpcUrl: string = inject('rpcUrl');
 /** The config.json the site gets. */
 export const config = inject('config');
+/** The local peer's Pinning Service API endpoint and token (not in config.json). */
+export const pinning: { endpoint: string; token: string } = inject('pinning');
 
 /** Anvil's dev accounts: [0] deployed the contracts; use [1..] as patients, doctors … */
 export const accounts = ANVIL_PRIVATE_KEYS.map((privateKey, i) => ({

@@ -81,7 +81,11 @@ describe('hostile input in the inbox', () => {
 
 		// The broken one: a clear message on that item only, with Retry (the fetch gives up after its time limit).
 		const unavailable = broken.getByTestId('inbox-item-unavailable');
-		expect(await waitForText(unavailable, "couldn't be fetched from IPFS", 90_000)).toContain("the sender's node may be offline");
+		const unavailableText = await waitForText(unavailable, "couldn't be fetched from IPFS", 90_000);
+		expect(unavailableText).toContain("the sender's node may be offline");
+		// It names where it looked: the site's IPFS peer and its trustless gateway.
+		expect(unavailableText).toContain(`the IPFS peer ${config.ipfsPeers[0]} (connected, but it did not send the data)`);
+		expect(unavailableText).toContain(`the gateway ${config.gateways[0]} (does not have it)`);
 		expect(await unavailable.getAttribute('data-error')).toBe('PayloadUnavailableError');
 		expect(await broken.getByTestId('inbox-item-title').innerText()).toBe('Proposal not available');
 		// The sender has no attestation: its self-declared name is shown, marked as such.

@@ -7,7 +7,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { accounts, newProfile, rpcUrl, serveAt, url, waitForText, type Profile, connect, go } from './harness';
+import { accounts, config, newProfile, rpcUrl, serveAt, url, waitForText, type Profile, connect, go } from './harness';
 
 const patientAccount = accounts[1];
 const doctorAccount = accounts[2];
@@ -191,6 +191,22 @@ describe('consent and sharing', () => {
 		await vp.getByTestId('shared-record-open').filter({ hasText: 'Visit note' }).click();
 		expect(await waitForText(vp.getByTestId('shared-attachment-text'), 'Knee pain', 60_000)).toBe(RECORDS[2].text.trim());
 		expect(await vp.evaluate(() => 'ethereum' in window)).toBe(false);
+
+		// A doctor's browser on a site that names no IPFS peer, only the trustless gateway: the bundle and
+		// the records come over HTTP (GET /ipfs/<cid>?format=raw), each block checked against its CID.
+		const gatewayOnly = await serveAt('/gateway-only/', { ...config, ipfsPeers: [] });
+		const gv = (await newProfile()).page;
+		const gatewayRequests: string[] = [];
+		gv.on('request', (req) => {
+			if (req.url().startsWith(`${config.gateways[0]}/ipfs/`)) gatewayRequests.push(req.url());
+		});
+		await gv.goto(`${gatewayOnly.url}${new URL(expiring).hash}`);
+		await gv.getByTestId('link-share').waitFor({ timeout: 60_000 });
+		await gv.getByTestId('shared-record').nth(1).waitFor();
+		await gv.getByTestId('shared-record-open').filter({ hasText: 'Visit note' }).click();
+		expect(await waitForText(gv.getByTestId('shared-attachment-text'), 'Knee pain', 60_000)).toBe(RECORDS[2].text.trim());
+		expect(gatewayRequests.length).toBeGreaterThan(0);
+		for (const request of gatewayRequests) expect(request).toMatch(/\/ipfs\/b[a-z2-7]+\?format=raw$/);
 
 		// Once read, the link's secret is gone from the address bar, from history.state and from every entry of the tab's history.
 		const secret = new URL(expiring).hash.slice('#/link/'.length);

@@ -1,4 +1,4 @@
-import { errorChain } from '../errors';
+import { errorChain, type SourceAttempt } from '../errors';
 import { unixfs } from '@helia/unixfs';
 import { CID } from 'multiformats/cid';
 import type { Pins } from '@helia/interface';
@@ -55,6 +55,8 @@ export interface CreateBlobStoreOptions {
 	remotePin?: (cid: CID, options: { signal?: AbortSignal }) => Promise<RemotePinResult[]>;
 	/** Receives each pin's outcome, so the UI can say whether a copy left this device. */
 	onPinReport?: (report: PinReport) => void;
+	/** Where blocks were looked for and what each source answered, put into BlobNotFoundError. */
+	attempts?: (cid: string) => SourceAttempt[];
 }
 
 export interface IpfsBlobStore extends BlobStore {
@@ -65,8 +67,9 @@ export interface IpfsBlobStore extends BlobStore {
 /**
  * The BlobStore port over Helia: UnixFS files with CIDv1 and raw leaves.
  * Throws InvalidCidError for malformed CIDs and BlobNotFoundError when the
- * blocks are neither local nor delivered by a peer within the idle timeout;
- * aborting the caller's signal rejects with the signal's reason instead.
+ * blocks are neither local nor delivered by a peer within the idle timeout or
+ * the caller's own time limit (a signal aborted with a TimeoutError); aborting
+ * the caller's signal otherwise rejects with the signal's reason.
  */
 export function createBlobStore(helia: BlobStoreHelia, options: CreateBlobStoreOptions = {}): IpfsBlobStore {
 	const fs = unixfs(helia);
@@ -83,7 +86,7 @@ export function createBlobStore(helia: BlobStoreHelia, options: CreateBlobStoreO
 				idle.touch();
 			}
 		} catch (err) {
-			throw translate(err, cid, idle, opts.signal);
+			throw translate(err, cid, idle, opts.signal, options.attempts);
 		} finally {
 			idle.clear();
 		}
@@ -99,7 +102,7 @@ export function createBlobStore(helia: BlobStoreHelia, options: CreateBlobStoreO
 				idle.touch();
 		} catch (err) {
 			if (errorName(err) === 'AlreadyPinnedError') local = 'already-pinned';
-			else throw translate(err, cid, idle, opts.signal);
+			else throw translate(err, cid, idle, opts.signal, options.attempts);
 		} finally {
 			idle.clear();
 		}
@@ -199,11 +202,15 @@ const NOT_FOUND_NAMES = new Set([
 	'NoRoutersAvailableError'
 ]);
 
-function translate(err: unknown, cid: string, idle: IdleSignal, outer?: AbortSignal): unknown {
-	if (outer?.aborted) return outer.reason ?? err;
-	if (idle.timedOut()) return new BlobNotFoundError(cid, { cause: err });
+function translate(err: unknown, cid: string, idle: IdleSignal, outer?: AbortSignal, attempts?: (cid: string) => SourceAttempt[]): unknown {
+	if (outer?.aborted) {
+		// A caller's time limit (AbortSignal.timeout) ran out: for the person that is "not found in time", with the sources named.
+		if (errorName(outer.reason) === 'TimeoutError' || (outer.reason instanceof DOMException && outer.reason.name === 'TimeoutError'))
+			return new BlobNotFoundError(cid, { cause: outer.reason, attempts: attempts?.(cid) });
+		return outer.reason ?? err;
+	}
 	const name = errorName(err);
-	if (name !== undefined && NOT_FOUND_NAMES.has(name)) return new BlobNotFoundError(cid, { cause: err });
+	if (idle.timedOut() || (name !== undefined && NOT_FOUND_NAMES.has(name))) return new BlobNotFoundError(cid, { cause: err, attempts: attempts?.(cid) });
 	return err;
 }
 

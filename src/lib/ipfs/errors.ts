@@ -1,20 +1,26 @@
-import { CarevaultError } from '../errors';
+import { CarevaultError, describeAttempts, type SourceAttempt } from '../errors';
 
 /**
  * The blocks of a CID are neither in the local blockstore nor obtainable from
- * any connected peer before the time limit. Covers "no peers", "peer does not
- * have it" and "timed out": from the patient's side they call for the same
- * action.
+ * any configured peer or gateway before the time limit. Covers "no peers",
+ * "peer does not have it" and "timed out": from the patient's side they call
+ * for the same action. `attempts` names every peer and gateway that was asked
+ * and what each answered, and the message lists them.
  */
 export class BlobNotFoundError extends CarevaultError {
 	override name = 'BlobNotFoundError' as const;
 	readonly cid: string;
-	constructor(cid: string, options: { cause?: unknown } = {}) {
+	readonly attempts: readonly SourceAttempt[];
+	constructor(cid: string, options: { cause?: unknown; attempts?: readonly SourceAttempt[] } = {}) {
+		const attempts = options.attempts ?? [];
 		super(
-			'This data could not be found on this device or on the IPFS network. Check that the IPFS peer is reachable, then try again.',
-			{ ...options, details: `cid: ${cid}` }
+			attempts.length === 0
+				? 'This data could not be found on this device, and this site names no IPFS peer or gateway to fetch it from.'
+				: `This data could not be found on this device or at any IPFS source this site names. Tried: ${describeAttempts(attempts)}. Check that one of them is reachable, then try again.`,
+			{ cause: options.cause, details: `cid: ${cid}` }
 		);
 		this.cid = cid;
+		this.attempts = attempts;
 	}
 }
 

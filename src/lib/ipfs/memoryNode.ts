@@ -13,7 +13,7 @@ import { parseCid } from './blobStore';
 import { startNode, type IpfsNode, type StartNodeOptions } from './start';
 
 export interface CreateMemoryNodeOptions
-	extends Pick<StartNodeOptions, 'peers' | 'dialTimeoutMs' | 'blobStore' | 'remotePin'> {
+	extends Pick<StartNodeOptions, 'peers' | 'gateways' | 'gateway' | 'dialTimeoutMs' | 'blobStore' | 'remotePin'> {
 	/** @default false, or true when `peers` is given */
 	networking?: boolean;
 }

@@ -116,9 +116,15 @@ describe('scripts/ipfs-peer.mjs as a process', () => {
 				createInterface({ input: child.stdout }).once('line', resolve);
 				child.once('exit', (code) => reject(new Error(`peer exited with ${code} before printing: ${stderr}`)));
 			});
-			const printed = JSON.parse(line) as { multiaddr: string; multiaddrs: string[]; peerId: string };
+			const printed = JSON.parse(line) as { multiaddr: string; multiaddrs: string[]; peerId: string; http: string; gateway: string; pinningEndpoint: string; pinningToken: string };
 			expect(printed.multiaddr).toMatch(WS_MULTIADDR);
 			expect(printed.multiaddr.endsWith(`/p2p/${printed.peerId}`)).toBe(true);
+			// Its HTTP side: the trustless gateway and the Pinning Service API, with the token it made.
+			expect(printed.http).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+			expect(printed.gateway).toBe(printed.http);
+			expect((await fetch(`${printed.gateway}/ipfs/bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy?format=raw`)).status).toBe(404);
+			expect((await fetch(`${printed.pinningEndpoint}/pins`)).status).toBe(401);
+			expect((await fetch(`${printed.pinningEndpoint}/pins`, { headers: { Authorization: `Bearer ${printed.pinningToken}` } })).status).toBe(200);
 
 			const n = await node({ peers: [printed.multiaddr] });
 			expect(n.peers[0].status).toBe('connected');

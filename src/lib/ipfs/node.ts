@@ -12,7 +12,7 @@ export type { IpfsNode, PeerStatus } from './start';
 export type { IpfsBlobStore, PinReport } from './blobStore';
 export type { RemotePinResult } from './remotePin';
 
-export interface StartBrowserNodeOptions extends Pick<StartNodeOptions, 'dialTimeoutMs' | 'blobStore' | 'remotePin'> {
+export interface StartBrowserNodeOptions extends Pick<StartNodeOptions, 'dialTimeoutMs' | 'blobStore' | 'remotePin' | 'gateways' | 'gateway'> {
 	/** Multiaddrs of peers to dial, e.g. `/ip4/127.0.0.1/tcp/4003/ws/p2p/12D3KooW...`. */
 	peers?: readonly string[];
 	/** Prefix of the two IndexedDB databases; blocks survive reloads under this name. */

@@ -4,9 +4,11 @@ import type { CID } from 'multiformats/cid';
 
 /**
  * A tab is not a server: once it closes, its blocks are gone from the network
- * unless another node copied them. There is no HTTP API on our local peer, so a
- * browser asks it over libp2p to pin a CID; the peer then fetches every block
- * from the browser by bitswap and answers once it holds them all.
+ * unless another node copied them. Here a browser asks the peers it is
+ * connected to over libp2p to pin a CID; the peer then fetches every block
+ * from the browser by bitswap and answers once it holds them all. (The local
+ * peer also offers the standard IPFS Pinning Service API over HTTP, see
+ * scripts/peer-http.mjs, which any pinning service speaks.)
  *
  * Wire format (both directions length-prefixed with an unsigned varint, as in
  * every libp2p protocol; the server side lives in scripts/ipfs-peer.mjs):

@@ -10,7 +10,9 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { createHeliaLight, type Helia } from 'helia';
 import type { Blockstore } from 'interface-blockstore';
 import type { Datastore } from 'interface-datastore';
+import type { SourceAttempt } from '../errors';
 import { createBlobStore, type CreateBlobStoreOptions, type IpfsBlobStore } from './blobStore';
+import { gatewayBroker, type GatewayBrokerOptions } from './gatewayBroker';
 import { askPeersToPin, type AskPeersToPinOptions } from './remotePin';
 
 export interface PeerStatus {
@@ -45,29 +47,39 @@ export interface StartNodeOptions {
 	networking?: boolean;
 	/** Multiaddrs to dial after start: `/ip4/127.0.0.1/tcp/<port>/ws/p2p/<peerId>`. */
 	peers?: readonly string[];
+	/** Trustless gateways to fetch missing blocks from (`https://gw.example`), tried in order. */
+	gateways?: readonly string[];
+	gateway?: GatewayBrokerOptions;
 	/** @default 10_000 */
 	dialTimeoutMs?: number;
-	blobStore?: Omit<CreateBlobStoreOptions, 'remotePin'>;
+	blobStore?: Omit<CreateBlobStoreOptions, 'remotePin' | 'attempts'>;
 	remotePin?: Pick<AskPeersToPinOptions, 'timeoutMs'>;
 	/** Runs after Helia stopped, to close the stores the caller opened. */
 	afterStop?: () => Promise<void>;
 }
 
 /**
- * Starts a light Helia node over the given stores (no DHT, no bootstrap, no
- * gateways: only the peers we name). A failure to start networking or to
- * reach a peer is recorded, never thrown: the local blockstore still works.
+ * Starts a light Helia node over the given stores (no DHT, no bootstrap: only
+ * the peers and trustless gateways we name). Blocks come from connected peers
+ * by bitswap and from the gateways over HTTP, whichever answers first; Helia
+ * checks every one against its CID before it is stored or returned. A failure
+ * to start networking or to reach a peer is recorded, never thrown: the local
+ * blockstore still works. When a blob cannot be found, the BlobNotFoundError
+ * names every peer and gateway and what each answered.
  */
 export async function startNode(options: StartNodeOptions): Promise<IpfsNode> {
-	const { blockstore, datastore } = options;
+	const { datastore } = options;
 	const configured = [...(options.peers ?? [])];
+	const gateways = gatewayBroker(options.gateways ?? [], options.gateway);
+	const blockBrokers = (options.gateways?.length ?? 0) > 0 ? [gateways] : [];
+	const blockstore = options.blockstore;
 	let networking: IpfsNode['networking'] = options.networking === false ? 'off' : 'on';
 	let helia: Helia;
 	let libp2pHelia: HeliaWithLibp2p<ServiceMap> | undefined;
 	let networkingError: unknown;
 
 	if (networking === 'on') {
-		const networked = withBitswap(withLibp2pLight(createHeliaLight({ blockstore, datastore }), libp2pOptions()));
+		const networked = withBitswap(withLibp2pLight(createHeliaLight({ blockstore, datastore, blockBrokers }), libp2pOptions()));
 		try {
 			await networked.start();
 			helia = networked;
@@ -76,22 +88,29 @@ export async function startNode(options: StartNodeOptions): Promise<IpfsNode> {
 			await networked.stop().catch(() => {});
 			networking = 'failed';
 			networkingError = err;
-			helia = createHeliaLight({ blockstore, datastore });
+			helia = createHeliaLight({ blockstore, datastore, blockBrokers });
 			await helia.start();
 		}
 	} else {
-		helia = createHeliaLight({ blockstore, datastore });
+		helia = createHeliaLight({ blockstore, datastore, blockBrokers });
 		await helia.start();
 	}
 
+	let peers: PeerStatus[] = [];
+	const connectedIds = () => new Set(libp2pHelia?.libp2p.getConnections().map((c) => c.remotePeer.toString()) ?? []);
+	const attempts = (cid: string): SourceAttempt[] => [
+		...peerAttempts(peers, connectedIds(), networking),
+		...gateways.attempts(cid)
+	];
+
 	const blobStore = createBlobStore(helia, {
 		...options.blobStore,
+		attempts,
 		remotePin: libp2pHelia
 			? (cid, { signal }) => askPeersToPin(libp2pHelia.libp2p, cid, { ...options.remotePin, signal })
 			: undefined
 	});
 
-	let peers: PeerStatus[] = [];
 	const reconnect = async (opts: { signal?: AbortSignal } = {}) => {
 		if (!libp2pHelia) peers = configured.map((addr) => ({ addr, status: 'unreachable', error: 'networking is off' }));
 		else peers = await dialAll(libp2pHelia, configured, options.dialTimeoutMs ?? 10_000, opts.signal);
@@ -120,6 +139,19 @@ export async function startNode(options: StartNodeOptions): Promise<IpfsNode> {
 			await options.afterStop?.();
 		}
 	};
+}
+
+/** What each configured peer can be said to have answered, for BlobNotFoundError. */
+function peerAttempts(peers: readonly PeerStatus[], connected: ReadonlySet<string>, networking: IpfsNode['networking']): SourceAttempt[] {
+	return peers.map(({ addr, status }) => {
+		const source = `the IPFS peer ${addr}`;
+		if (networking !== 'on') return { source, result: networking === 'off' ? 'not asked: networking is off' : 'not asked: networking failed to start' };
+		if (status === 'invalid') return { source, result: 'not a valid address' };
+		const id = /\/p2p\/([^/]+)$/.exec(addr)?.[1];
+		if (status === 'connected' && id !== undefined && connected.has(id)) return { source, result: 'connected, but it did not send the data' };
+		if (status === 'connected') return { source, result: 'the connection was lost' };
+		return { source, result: 'unreachable' };
+	});
 }
 
 function libp2pOptions() {

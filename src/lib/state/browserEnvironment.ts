@@ -11,7 +11,7 @@ export function browserEnvironment(config: AppConfig): Environment {
 	const origin = originCheck({ location, config });
 	return {
 		blobs: async () => {
-			ipfsNode ??= import('../ipfs/node').then(({ startBrowserNode }) => startBrowserNode({ peers: config.ipfsPeers }));
+			ipfsNode ??= import('../ipfs/node').then(({ startBrowserNode }) => startBrowserNode({ peers: config.ipfsPeers, gateways: config.gateways }));
 			return (await ipfsNode).blobStore;
 		},
 		local: createIdbLocalStore(),

@@ -1,4 +1,4 @@
-import { CarevaultError } from '../errors';
+import { attemptsIn, CarevaultError, describeAttempts } from '../errors';
 
 export { VaultLockedError } from '../crypto/errors';
 
@@ -46,7 +46,13 @@ export class PayloadUnavailableError extends CarevaultError {
 	override name = 'PayloadUnavailableError' as const;
 	readonly cid: string;
 	constructor(cid: string, options: { cause?: unknown } = {}) {
-		super("This couldn't be fetched from IPFS; the sender's node may be offline. Try again later.", { ...options, details: `cid: ${cid}` });
+		const attempts = attemptsIn(options.cause);
+		super(
+			attempts && attempts.length > 0
+				? `This couldn't be fetched from IPFS; the sender's node may be offline. Tried: ${describeAttempts(attempts)}. Try again later.`
+				: "This couldn't be fetched from IPFS; the sender's node may be offline. Try again later.",
+			{ ...options, details: `cid: ${cid}` }
+		);
 		this.cid = cid;
 	}
 }
