@@ -40,7 +40,8 @@ beforeAll(async () => {
 		providerSchemaUid: chain.providerSchemaUid,
 		trustedAttesters: [],
 		logBlockRange: 10_000,
-		gateways: []
+		gateways: [],
+		pinning: null
 	};
 });
 afterAll(async () => {
