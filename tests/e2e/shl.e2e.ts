@@ -107,6 +107,7 @@ describe('SMART Health Links', () => {
 		viewerUrl = await pp.getByTestId('shl-viewer-url').inputValue();
 		expect(viewerUrl).toBe(`${url}#${link}`);
 		expect(await pp.getByTestId('shl-qr').getAttribute('src')).toMatch(/^data:image\/png;base64,/);
+		expect(await pp.getByTestId('shl-not-served').count()).toBe(0);
 		const payload = decodeShl(link);
 		expect(payload.flag).toBe('U');
 		expect(payload.v).toBe(1);

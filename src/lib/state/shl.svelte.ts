@@ -21,6 +21,8 @@ export interface MadeShlView {
 	label?: string;
 	resources: number;
 	documents: number;
+	/** Whether the gateway answered for the file right after it was made (false: only this device holds it so far). */
+	served: boolean;
 }
 
 /**
@@ -35,9 +37,11 @@ export class ShlState {
 	#gateways: readonly string[];
 	#ui = new Busy();
 	#made = $state<MadeShlView | null>(null);
+	#fetch: typeof globalThis.fetch;
 
 	/** `siteUrl`: everything before the hash (the viewer URL's prefix); `gateways`: config.gateways (the first serves the file). */
-	constructor(ports: () => Promise<ShlPorts>, vault: VaultAccess, siteUrl: string, gateways: readonly string[]) {
+	constructor(ports: () => Promise<ShlPorts>, vault: VaultAccess, siteUrl: string, gateways: readonly string[], options: { fetch?: typeof globalThis.fetch } = {}) {
+		this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
 		this.#ports = ports;
 		this.#vault = vault;
 		this.#siteUrl = siteUrl;
@@ -63,9 +67,20 @@ export class ShlState {
 				exp: p.exp,
 				...(made.payload.label ? { label: made.payload.label } : {}),
 				resources: made.resources,
-				documents: made.documents
+				documents: made.documents,
+				served: await this.#served(made.payload.url)
 			};
 		});
+	}
+
+	/** Asks the gateway for the file's headers, as a doctor's viewer would ask for the file. */
+	async #served(url: string): Promise<boolean> {
+		try {
+			const response = await this.#fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(10_000), credentials: 'omit' });
+			return response.ok;
+		} catch {
+			return false;
+		}
 	}
 }
 
