@@ -15,6 +15,7 @@ import { ChartsState } from './charts.svelte';
 import { HomeState } from './home.svelte';
 import { ImportState } from './import.svelte';
 import { ExportState } from './export.svelte';
+import { ShlState, ShlViewerState } from './shl.svelte';
 
 export interface AppOptions {
 	config: AppConfig;
@@ -40,6 +41,8 @@ export class App {
 	readonly vault: VaultState;
 	/** The share-link viewer: no wallet, a read-only chain. */
 	readonly link: LinkState;
+	/** The SMART Health Links viewer: no wallet, no chain, fetches only from the site's gateways. */
+	readonly shl: ShlViewerState;
 
 	#env: Environment;
 	#siteUrl: string;
@@ -54,6 +57,7 @@ export class App {
 		this.#siteUrl = options.siteUrl;
 		this.vault = new VaultState(() => this.ports(), { refusal: options.env.refusal });
 		this.link = new LinkState(() => this.#viewer());
+		this.shl = new ShlViewerState({ allowedOrigins: allowedOrigins(options.config, options.siteUrl) });
 		this.#pages = $state.raw(this.#newPages());
 		// Another account or chain in the wallet means another vault: lock and look again.
 		this.wallet.onChange(() => {
@@ -121,11 +125,21 @@ function accountPages(app: App, ports: () => Promise<Ports>, siteUrl: string) {
 		provider: new ProviderState(ports, vault),
 		import: new ImportState({ fhirContent: (records, onProgress) => vault.fhirContent(records, onProgress), add: (records) => vault.add(records) }),
 		export: new ExportState({ exportFhir: (kind, categories, onProgress) => vault.exportFhir(kind, categories, onProgress) }),
-		charts: new ChartsState({ records: () => vault.records, fhirContent: (records, onProgress) => vault.fhirContent(records, onProgress) })
+		charts: new ChartsState({ records: () => vault.records, fhirContent: (records, onProgress) => vault.fhirContent(records, onProgress) }),
+		shl: new ShlState(ports, vault, siteUrl, config.gateways)
 	};
 }
 
 export type AccountPages = ReturnType<typeof accountPages>;
+
+/** The origins a page may fetch from beside its RPC and peers (scripts/csp.mjs: connect-src has 'self' and every gateway). */
+function allowedOrigins(config: AppConfig, siteUrl: string): string[] {
+	const origins = new Set<string>();
+	for (const u of [siteUrl, ...config.gateways]) {
+		if (URL.canParse(u)) origins.add(new URL(u).origin);
+	}
+	return [...origins];
+}
 
 const KEY = Symbol('carevault-app');
 

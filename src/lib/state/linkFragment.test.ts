@@ -4,7 +4,7 @@
  * are kept and any stored page URL is dropped.
  */
 import { describe, expect, it } from 'vitest';
-import { forgetLinkSecret, OPENED_LINK_ROUTE } from './linkFragment';
+import { forgetLinkSecret, forgetShlSecret, OPENED_LINK_ROUTE, OPENED_SHL_ROUTE } from './linkFragment';
 
 /** A History stand-in recording what the page asked of it. */
 function historyOf(state: unknown) {
@@ -32,6 +32,25 @@ describe('forgetLinkSecret', () => {
 		for (const hash of ['', '#/', '#/share', OPENED_LINK_ROUTE, '#/linkage/x']) {
 			const hist = historyOf(null);
 			expect(forgetLinkSecret({ pathname: '/', search: '', hash }, hist)).toBe(false);
+			expect(hist.calls).toEqual([]);
+		}
+	});
+});
+
+describe('forgetShlSecret', () => {
+	it('replaces a SMART Health Link in the fragment (viewer URL or #/shl/...) with #/shl', () => {
+		for (const hash of ['#shlink:/eyJTECRET', '#/shl/eyJTECRET']) {
+			const hist = historyOf({ 'sveltekit:history': 1, 'sveltekit:pageurl': `https://x/${hash}` });
+			expect(forgetShlSecret({ pathname: '/', search: '', hash }, hist)).toBe(true);
+			expect(hist.calls).toEqual([{ state: { 'sveltekit:history': 1 }, url: `/${OPENED_SHL_ROUTE}` }]);
+			expect(JSON.stringify(hist.calls)).not.toContain('TECRET');
+		}
+	});
+
+	it('leaves every other page alone', () => {
+		for (const hash of ['', '#/', OPENED_SHL_ROUTE, '#/shlx/a', '#/link/x']) {
+			const hist = historyOf(null);
+			expect(forgetShlSecret({ pathname: '/', search: '', hash }, hist)).toBe(false);
 			expect(hist.calls).toEqual([]);
 		}
 	});

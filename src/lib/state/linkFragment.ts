@@ -18,11 +18,27 @@ export const OPENED_LINK_ROUTE = '#/link';
  */
 export function forgetLinkSecret(loc: Pick<Location, 'pathname' | 'search' | 'hash'>, hist: Pick<History, 'state' | 'replaceState'>): boolean {
 	if (!loc.hash.startsWith(`${OPENED_LINK_ROUTE}/`)) return false;
-	const state: unknown = hist.state;
-	const kept =
-		state && typeof state === 'object'
-			? Object.fromEntries(Object.entries(state).filter(([key]) => key !== 'sveltekit:pageurl' && key !== 'sveltekit:states'))
-			: state;
-	hist.replaceState(kept, '', `${loc.pathname}${loc.search}${OPENED_LINK_ROUTE}`);
+	hist.replaceState(keptState(hist.state), '', `${loc.pathname}${loc.search}${OPENED_LINK_ROUTE}`);
+	return true;
+}
+
+/** The entry's state without SvelteKit's copies of the URL (secret included). */
+function keptState(state: unknown): unknown {
+	return state && typeof state === 'object'
+		? Object.fromEntries(Object.entries(state).filter(([key]) => key !== 'sveltekit:pageurl' && key !== 'sveltekit:states'))
+		: state;
+}
+
+/** What the address bar shows after a SMART Health Link was read. */
+export const OPENED_SHL_ROUTE = '#/shl';
+
+/**
+ * The same for a SMART Health Link, which carries its key in the fragment
+ * too: `#shlink:/<payload>` (a viewer URL, as the IG writes it) or
+ * `#/shl/<payload>` becomes OPENED_SHL_ROUTE.
+ */
+export function forgetShlSecret(loc: Pick<Location, 'pathname' | 'search' | 'hash'>, hist: Pick<History, 'state' | 'replaceState'>): boolean {
+	if (!loc.hash.startsWith('#shlink:/') && !loc.hash.startsWith(`${OPENED_SHL_ROUTE}/`)) return false;
+	hist.replaceState(keptState(hist.state), '', `${loc.pathname}${loc.search}${OPENED_SHL_ROUTE}`);
 	return true;
 }

@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './payload';
+export * from './make';
+export * from './open';
