@@ -35,6 +35,18 @@ export async function loadIndex(
 	return decodeIndex(await decryptBlob(keys.index, blob, indexAd(address)));
 }
 
+/**
+ * The CIDs of the index's stored block(s) that the chain names now (none for
+ * a vault that never committed): what a backup must hold to load the index.
+ * Kept beside loadIndex so a change of index format changes both.
+ */
+export async function indexRootCids(deps: Pick<VaultDeps, 'chain' | 'signer'>, keys: VaultKeys): Promise<string[]> {
+	const address = deps.signer.address;
+	const encryptedPointer = await deps.chain.readIndexPointer(address);
+	if (!encryptedPointer) return [];
+	return [fromUtf8.decode(await decryptBlob(keys.index, encryptedPointer, pointerAd(address)))];
+}
+
 /** Encrypts and stores an index; returns its CID and the encrypted pointer for the chain. */
 export async function storeIndex(
 	deps: Pick<VaultDeps, 'blobs' | 'local' | 'signer'>,
