@@ -2,7 +2,8 @@ import { createVault, type CreateVaultStep } from '../vault/createVault';
 import { findVaultHeader, unlockVault, type UnlockMethod } from '../vault/unlockVault';
 import { encryptRecords, type AddProgress, type NewRecord } from '../vault/addRecords';
 import { commitRecords } from '../vault/commitRecords';
-import { readAttachment } from '../vault/openAttachment';
+import { readAttachment, saveAttachment } from '../vault/openAttachment';
+import type { ByteSink } from '../vault/backup/ports';
 import type { OpenVault, VaultDeps } from '../vault/deps';
 import { VaultExistsError, VaultNotFoundError } from '../vault/errors';
 import { sortNewestFirst, type Attachment, type VaultRecord } from '../records/model';
@@ -44,6 +45,8 @@ export class VaultState {
 	#records = $derived(this.#vault ? sortNewestFirst(this.#vault.index.records) : []);
 	// Decrypted FHIR content per record id, for this unlock only (records never change once committed).
 	#contentCache = new Map<string, RecordContent>();
+	// The add under way, so the page can cancel it.
+	#adding: AbortController | null = null;
 
 	#afterAdd: AfterAdd | null;
 	#afterUnlock: ((vault: OpenVault) => Promise<OpenVault>) | null;
@@ -203,11 +206,32 @@ export class VaultState {
 			const vault = this.#requireVault();
 			const deps = await this.#ensureDeps();
 			this.#progress = { done: 0, total: inputs.reduce((n, r) => n + r.files.reduce((m, f) => m + f.size, 0), 0), file: '' };
-			const prepared = await encryptRecords(deps, vault, inputs, { onProgress: (p) => { this.#progress = p; } });
+			const adding = (this.#adding = new AbortController());
+			let prepared;
+			try {
+				prepared = await encryptRecords(deps, vault, inputs, { signal: adding.signal, onProgress: (p) => { this.#progress = p; } });
+			} catch (err) {
+				// Whatever the worker or the store threw on the way out, a cancel is a cancel.
+				throw adding.signal.aborted ? adding.signal.reason : err;
+			} finally {
+				this.#adding = null;
+			}
+			// Only now do the records reach the index: a cancelled or failed add leaves it as it was.
 			this.#pending = prepared;
 			await this.#commit(deps);
 		});
 	}
+
+	/**
+	 * Stops an add that is still encrypting and storing. Nothing reaches the
+	 * index; blocks already written stay unpinned, so the store can reclaim them.
+	 */
+	cancelAdd(): void {
+		this.#adding?.abort(new DOMException('Adding was cancelled.', 'AbortError'));
+	}
+
+	/** Whether an add can still be cancelled (it has not reached the wallet yet). */
+	get canCancelAdd(): boolean { return this.#progress !== null && this.#pending.length === 0; }
 
 	/** Sends the anchor transaction again for records already encrypted and stored. */
 	async retryPending(): Promise<boolean> {
@@ -260,6 +284,17 @@ export class VaultState {
 		return new Blob(parts as BlobPart[], { type: 'application/octet-stream' });
 	}
 
+	/** Streams one attachment's plaintext into `sink` (a file on disk), never whole in memory. */
+	async saveTo(
+		record: VaultRecord,
+		attachment: Attachment,
+		sink: ByteSink,
+		options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}
+	): Promise<void> {
+		const deps = await this.#ensureDeps();
+		await saveAttachment(deps, this.#requireVault(), record, attachment, sink, options);
+	}
+
 	#requireVault(): OpenVault {
 		if (!this.#vault) throw new Error('vault is locked');
 		return this.#vault;
@@ -277,7 +312,10 @@ export class VaultState {
 			await work();
 			return true;
 		} catch (err) {
-			this.#notice = noticeOf(err);
+			this.#notice =
+				err instanceof DOMException && err.name === 'AbortError'
+					? { kind: 'cancelled', text: 'Cancelled. Nothing was added to your vault.' }
+					: noticeOf(err);
 			onError?.();
 			return false;
 		} finally {
