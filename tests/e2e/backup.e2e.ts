@@ -7,7 +7,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -69,7 +69,7 @@ async function importCar(page: Page, name: string, bytes: Buffer): Promise<{ kin
 }
 
 describe('CAR backup and restore', () => {
-	test('add records, save a backup, restore it in a fresh profile with no IPFS peer, unlock: every record byte-identical; damaged and cut backups refused', async () => {
+	test('add records (a cancelled add leaves none; Save to disk streams one back byte-identical), save a backup, damaged and cut backups refused with the vault intact, restore in a fresh profile with no IPFS peer, unlock: every record byte-identical', async () => {
 		const patient = await freshAccount();
 		const first = await newProfile();
 		await withoutSavePicker(first.context);
@@ -80,6 +80,32 @@ describe('CAR backup and restore', () => {
 		const code = await waitForText(page.getByTestId('recovery-code'), /[A-Z0-9]{4}-/, 60_000);
 		await page.getByTestId('recovery-code-done').click();
 		for (const f of FILES) await addFile(page, f);
+
+		// A cancelled add leaves nothing behind in the record list.
+		await page.getByTestId('add-record-link').click();
+		// 160 MiB from disk (Playwright caps in-memory files at 50 MB): long enough to cancel midway.
+		const hugePath = join(mkdtempSync(join(tmpdir(), 'carevault-huge-')), 'huge.bin');
+		writeFileSync(hugePath, Buffer.alloc(160 * 1024 * 1024, 7));
+		await page.getByTestId('file-input').setInputFiles(hugePath);
+		await page.getByTestId('title-input').fill('Never added');
+		await page.getByTestId('add-submit').click();
+		await page.getByTestId('add-cancel').click({ timeout: 60_000 });
+		expect(await waitForText(page.getByTestId('notice'), 'Cancelled', 60_000)).toContain('Nothing was added to your vault');
+		await go(page, '#/');
+		await page.getByTestId('record-list').waitFor();
+		expect((await page.getByTestId('record-link').allInnerTexts()).sort()).toEqual(FILES.map((f) => f.title).sort());
+
+		// "Save to disk" streams the decrypted file into a download, byte-identical.
+		await page.getByTestId('record-link').filter({ hasText: 'CT raw data' }).click();
+		const saving = page.waitForEvent('download', { timeout: 120_000 });
+		await page.getByTestId('attachment-save').click();
+		const saved = await saving;
+		const savedPath = join(mkdtempSync(join(tmpdir(), 'carevault-save-')), 'scan.bin');
+		await saved.saveAs(savedPath);
+		expect(sha256(readFileSync(savedPath))).toBe(expected['CT raw data']);
+		expect(await waitForText(page.getByTestId('attachment-save-notice'), 'Saved')).toContain('scan.bin');
+		await go(page, '#/');
+		await page.getByTestId('record-list').waitFor();
 
 		await go(page, '#/backup');
 		const downloading = page.waitForEvent('download', { timeout: 120_000 });
