@@ -15,13 +15,15 @@ import type { FileInput } from '../../src/lib/vault/addRecords';
 import { decryptAttachment } from '../../src/lib/vault/decryptAttachment';
 import { createCarBackup } from '../../src/lib/ipfs/carBackup';
 import type { ByteSink } from '../../src/lib/vault/backup/ports';
-import { workerSink } from '../../src/lib/storage/saveFile';
 
-/** A file in the origin's private file system, written as the app's save path writes it (saveFile.ts workerSink). */
+/** A file in the origin's private file system, written as the app's save path writes it without a picker (saveFile.ts). */
 async function opfsSink(name: string): Promise<{ sink: ByteSink; file: () => Promise<File>; remove: () => Promise<void> }> {
 	const root = await navigator.storage.getDirectory();
 	return {
-		sink: await workerSink(name),
+		sink: await (async () => {
+			const w = await (await root.getFileHandle(name, { create: true })).createWritable();
+			return { write: (c: Uint8Array) => w.write(c as Uint8Array<ArrayBuffer>), close: () => w.close(), abort: () => w.abort() };
+		})(),
 		file: async () => (await root.getFileHandle(name)).getFile(),
 		remove: () => root.removeEntry(name)
 	};

@@ -32,18 +32,22 @@ export async function openSaveFile(options: SaveFileOptions): Promise<ByteSink> 
 	const root = await win.navigator.storage.getDirectory();
 	await removeLeftovers(root);
 	const stagingName = `${STAGING_PREFIX}${Date.now()}-${crypto.randomUUID()}`;
-	const inner = await workerSink(stagingName).catch(async () => {
-		// No module workers or no sync access handles: the main thread's writable (keeps more in memory).
-		const handle = await root.getFileHandle(stagingName, { create: true });
-		return writableSink(await handle.createWritable());
-	});
+	const handle = await root.getFileHandle(stagingName, { create: true });
+	let writable: FileSystemWritableFileStream;
+	try {
+		writable = await handle.createWritable();
+	} catch (err) {
+		await root.removeEntry(stagingName).catch(() => {});
+		throw err;
+	}
+	const inner = writableSink(writable);
 	return {
 		write: inner.write,
 		async close() {
 			await inner.close();
-			// A File from the private file system is read from disk, not memory. It stays until a
-			// later save removes it: removing it now would cut the download the browser is reading.
-			const file = await (await root.getFileHandle(stagingName)).getFile();
+			// A File from the private file system is read from disk, not memory. It stays until the
+			// next save removes it: removing it now would cut the download the browser is reading.
+			const file = await handle.getFile();
 			const url = URL.createObjectURL(file);
 			const a = win.document.createElement('a');
 			a.href = url;
@@ -53,46 +57,9 @@ export async function openSaveFile(options: SaveFileOptions): Promise<ByteSink> 
 			setTimeout(() => URL.revokeObjectURL(url), 60_000);
 		},
 		async abort(reason) {
-			await inner.abort(reason).catch(() => {});
+			await inner.abort(reason);
 			await root.removeEntry(stagingName).catch(() => {});
 		}
-	};
-}
-
-/** A sink over the OPFS write worker (workers/opfsWrite.worker.ts). Rejects if the worker cannot open the file. */
-export async function workerSink(name: string): Promise<ByteSink> {
-	const worker = new Worker(new URL('../workers/opfsWrite.worker.ts', import.meta.url), { type: 'module' });
-	let queue: Promise<unknown> = Promise.resolve();
-	const call = (msg: unknown, transfer: Transferable[] = []) => {
-		const next = queue.then(
-			() =>
-				new Promise<void>((resolve, reject) => {
-					worker.onmessage = (e: MessageEvent<{ ok: boolean; name?: string; message?: string }>) =>
-						e.data.ok ? resolve() : reject(Object.assign(new Error(e.data.message), { name: e.data.name }));
-					worker.onerror = (e) => {
-						e.preventDefault();
-						reject(new Error(`The file writer stopped: ${e.message || 'it could not be loaded'}`));
-					};
-					worker.postMessage(msg, transfer);
-				})
-		);
-		queue = next.catch(() => {});
-		return next;
-	};
-	try {
-		await call({ t: 'open', name });
-	} catch (err) {
-		worker.terminate();
-		throw err;
-	}
-	return {
-		// A copy is sent: callers may still read the chunk they passed.
-		write: (chunk) => {
-			const copy = chunk.slice();
-			return call({ t: 'write', bytes: copy }, [copy.buffer]);
-		},
-		close: () => call({ t: 'close' }).finally(() => worker.terminate()),
-		abort: () => call({ t: 'abort' }).finally(() => worker.terminate())
 	};
 }
 
