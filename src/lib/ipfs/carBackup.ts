@@ -134,7 +134,7 @@ export function createCarBackup(helia: CarBackupHelia, options: CreateCarBackupO
 			const { roots, progress } = await readCar(source, opts, async (cid, bytes) => {
 				if (failure !== undefined) throw failure;
 				const p = (async () => {
-					if (!(await helia.blockstore.has(cid))) await helia.blockstore.put(cid, bytes, { signal: opts.signal });
+					await helia.blockstore.put(cid, bytes, { signal: opts.signal });
 				})()
 					.catch((err) => {
 						failure ??= err;
