@@ -94,6 +94,36 @@ async function browserCipher() {
 	}
 }
 
+/** Streamed open of a 1 GiB record to disk, and CAR backup/restore throughput (issue 10). */
+async function backupBench() {
+	execFileSync('npx', ['vite', 'build', '--config', 'bench/vite.config.ts'], { cwd: root, stdio: 'inherit' });
+	const server = await serveStatic({ dir: join(root, 'bench/.dist') });
+	try {
+		await withBrowser(async (context) => {
+			const page = await context.newPage();
+			page.on('console', (m) => m.type() === 'error' && console.error('page:', m.text()));
+			await page.goto(new URL('index.html', server.url).href);
+			await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+			const r = await page.evaluate(() => window.carevaultBench.openPeakHeap(1024));
+			results.open_1gib_peak_heap_mib = round(r.peakMiB, 1);
+			results.open_1gib_s = round(r.seconds, 1);
+			console.log(`bench: 1 GiB open to disk peak heap ${r.peakMiB.toFixed(1)} MiB (baseline ${r.baselineMiB.toFixed(1)}), ${r.seconds.toFixed(1)} s`);
+		});
+		await withBrowser(async (context) => {
+			const page = await context.newPage();
+			page.on('console', (m) => m.type() === 'error' && console.error('page:', m.text()));
+			await page.goto(new URL('index.html', server.url).href);
+			await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+			const r = await page.evaluate(() => window.carevaultBench.carBackupRestore(256));
+			results.backup_car_mib_s = round(r.backupMiBs, 1);
+			results.restore_car_mib_s = round(r.restoreMiBs, 1);
+			console.log(`bench: CAR of ${r.carMiB.toFixed(1)} MiB: backup ${r.backupMiBs.toFixed(1)} MiB/s, restore (check + store) ${r.restoreMiBs.toFixed(1)} MiB/s`);
+		});
+	} finally {
+		await server.stop();
+	}
+}
+
 async function anchorGas() {
 	const anvil = await startAnvil();
 	try {
@@ -230,6 +260,7 @@ async function indexLog() {
 }
 
 if (want('cipher')) await browserCipher();
+if (want('backup')) await backupBench();
 if (want('app')) await appFlows();
 if (want('gas')) await anchorGas();
 if (want('index')) await indexLog();

@@ -12,6 +12,22 @@ import { emptyIndex, type VaultRecord } from '../../src/lib/records/model';
 import { buildBundle, storeBundle, sealGrantPointer } from '../../src/lib/vault/sharing/bundle';
 import { browserEncryptor } from '../../src/lib/workers/encryptor';
 import type { FileInput } from '../../src/lib/vault/addRecords';
+import { decryptAttachment } from '../../src/lib/vault/decryptAttachment';
+import { createCarBackup } from '../../src/lib/ipfs/carBackup';
+import type { ByteSink } from '../../src/lib/vault/backup/ports';
+
+/** A file in the origin's private file system, written as the app's save path writes it without a picker (saveFile.ts). */
+async function opfsSink(name: string): Promise<{ sink: ByteSink; file: () => Promise<File>; remove: () => Promise<void> }> {
+	const root = await navigator.storage.getDirectory();
+	return {
+		sink: await (async () => {
+			const w = await (await root.getFileHandle(name, { create: true })).createWritable();
+			return { write: (c: Uint8Array) => w.write(c as Uint8Array<ArrayBuffer>), close: () => w.close(), abort: () => w.abort() };
+		})(),
+		file: async () => (await root.getFileHandle(name)).getFile(),
+		remove: () => root.removeEntry(name)
+	};
+}
 
 const MiB = 1024 * 1024;
 
@@ -214,5 +230,71 @@ const bench = {
 	}
 };
 
-(window as unknown as { carevaultBench: typeof bench }).carevaultBench = bench;
+/**
+ * Open a stored `totalMiB` record the way "Save to disk" does: read, decrypt
+ * (decryptAttachment, the app's path after the data key is unsealed) and
+ * write into a private-file-system file. Peak JS heap and seconds.
+ */
+async function openPeakHeap(totalMiB: number): Promise<{ peakMiB: number; baselineMiB: number; seconds: number }> {
+	const { blobStore } = await node();
+	const key = await generateDataKey();
+	const cid = await blobStore.addStream(encryptStream(source(totalMiB * MiB), { key, ad: await ad() }));
+	const out = await opfsSink(`bench-open-${Date.now()}`);
+	// Let the add's garbage go before the baseline.
+	(globalThis as { gc?: () => void }).gc?.();
+	await new Promise((r) => setTimeout(r, 500));
+	const baseline = heap();
+	let peak = baseline;
+	const sample = () => { peak = Math.max(peak, heap()); };
+	const timer = setInterval(sample, 20);
+	const t0 = performance.now();
+	try {
+		for await (const part of decryptAttachment(blobStore, { id: 'bench', cid, chunk: CHUNK_SIZE, size: totalMiB * MiB }, key)) {
+			sample();
+			await out.sink.write(part);
+		}
+		await out.sink.close();
+	} finally {
+		clearInterval(timer);
+	}
+	sample();
+	const seconds = (performance.now() - t0) / 1000;
+	await out.remove();
+	return { peakMiB: peak / MiB, baselineMiB: baseline / MiB, seconds };
+}
+
+/**
+ * A `totalMiB` record stored, then backed up into a CAR file in the private
+ * file system (MiB/s of CAR written), then restored from that file into a
+ * second, empty IndexedDB node: check pass + store pass, as the Backup page does (MiB/s of CAR read once).
+ */
+async function carBackupRestore(totalMiB: number): Promise<{ backupMiBs: number; restoreMiBs: number; carMiB: number; scanS: number; storeS: number }> {
+	const { blobStore, helia } = await node();
+	// Ciphertext, as a record is stored (the plain source reuses one buffer, which the importer may share between leaves).
+	const cid = await blobStore.addStream(encryptStream(source(totalMiB * MiB), { key: await generateDataKey(), ad: await ad() }));
+	const out = await opfsSink(`bench-car-${Date.now()}`);
+	const description = new TextEncoder().encode('{"carevault":"backup","v":1}');
+	const t0 = performance.now();
+	await createCarBackup(helia).writeCar({ roots: [cid], description }, out.sink);
+	await out.sink.close();
+	const backupSeconds = (performance.now() - t0) / 1000;
+	const file = await out.file();
+	const target = await startBrowserNode({ peers: [], networking: false, dbName: `carevault-bench-restore-${Date.now()}` });
+	const restore = createCarBackup(target.helia);
+	const read = () => file.stream() as unknown as AsyncIterable<Uint8Array>;
+	const t1 = performance.now();
+	await restore.scanCar(read());
+	const t2 = performance.now();
+	await restore.storeCar(read());
+	const restoreSeconds = (performance.now() - t1) / 1000;
+	const scanS = (t2 - t1) / 1000;
+	const storeS = (performance.now() - t2) / 1000;
+	await target.stop();
+	await out.remove();
+	const carMiB = file.size / MiB;
+	return { backupMiBs: carMiB / backupSeconds, restoreMiBs: carMiB / restoreSeconds, carMiB, scanS, storeS };
+}
+
+Object.assign(bench, { openPeakHeap, carBackupRestore });
+(window as unknown as { carevaultBench: typeof bench & { openPeakHeap: typeof openPeakHeap; carBackupRestore: typeof carBackupRestore } }).carevaultBench = bench as typeof bench & { openPeakHeap: typeof openPeakHeap; carBackupRestore: typeof carBackupRestore };
 document.body.dataset.ready = 'true';

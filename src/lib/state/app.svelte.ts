@@ -2,6 +2,7 @@ import { getContext, setContext } from 'svelte';
 import type { AppConfig } from '../config';
 import type { WalletSession } from '../wallet/session.svelte';
 import type { Ports, ViewerPorts } from '../vault/deps';
+import type { ByteSink } from '../vault/backup/ports';
 import { buildPorts, buildViewerPorts, type Environment } from './ports';
 import { VaultState } from './vault.svelte';
 import { ShareState } from './share.svelte';
@@ -16,6 +17,8 @@ import { HomeState } from './home.svelte';
 import { ImportState } from './import.svelte';
 import { ExportState } from './export.svelte';
 import { ShlState, ShlViewerState } from './shl.svelte';
+import { BackupState } from './backup.svelte';
+import { BackupUnavailableError } from '../vault/backup/errors';
 
 export interface AppOptions {
 	config: AppConfig;
@@ -24,6 +27,8 @@ export interface AppOptions {
 	env: Environment;
 	/** Where a share link opens this same site: everything before the hash. */
 	siteUrl: string;
+	/** Opens a file on disk to stream into (the save dialog, or a staging file then a download). */
+	saveFile(name: string): Promise<ByteSink>;
 }
 
 /**
@@ -46,6 +51,7 @@ export class App {
 
 	#env: Environment;
 	#siteUrl: string;
+	#saveFile: AppOptions['saveFile'];
 	#ports: Promise<Ports> | null = null;
 	#viewerPorts: Promise<ViewerPorts> | null = null;
 	#pages: AccountPages;
@@ -55,6 +61,7 @@ export class App {
 		this.wallet = options.wallet;
 		this.#env = options.env;
 		this.#siteUrl = options.siteUrl;
+		this.#saveFile = options.saveFile;
 		this.vault = new VaultState(() => this.ports(), { refusal: options.env.refusal });
 		this.link = new LinkState(() => this.#viewer());
 		this.shl = new ShlViewerState({ allowedOrigins: allowedOrigins(options.config, options.siteUrl) });
@@ -103,7 +110,7 @@ export class App {
 	}
 
 	#newPages(): AccountPages {
-		return accountPages(this, () => this.ports(), this.#siteUrl);
+		return accountPages(this, () => this.ports(), this.#siteUrl, this.#saveFile);
 	}
 }
 
@@ -111,7 +118,7 @@ export class App {
  * The page states of one unlocked account, all over the app's one set of
  * ports and its one vault. A new area adds its state here, in one line.
  */
-function accountPages(app: App, ports: () => Promise<Ports>, siteUrl: string) {
+function accountPages(app: App, ports: () => Promise<Ports>, siteUrl: string, saveFile: AppOptions['saveFile']) {
 	const { config, vault } = app;
 	const trust = new TrustState(ports, vault, { schema: config.providerSchemaUid, attesters: config.trustedAttesters });
 	const share = new ShareState(ports, vault, siteUrl, { skip: trust.skipper });
@@ -126,7 +133,18 @@ function accountPages(app: App, ports: () => Promise<Ports>, siteUrl: string) {
 		import: new ImportState({ fhirContent: (records, onProgress) => vault.fhirContent(records, onProgress), add: (records) => vault.add(records) }),
 		export: new ExportState({ exportFhir: (kind, categories, onProgress) => vault.exportFhir(kind, categories, onProgress) }),
 		charts: new ChartsState({ records: () => vault.records, fhirContent: (records, onProgress) => vault.fhirContent(records, onProgress) }),
-		shl: new ShlState(ports, vault, siteUrl, config.gateways)
+		shl: new ShlState(ports, vault, siteUrl, config.gateways),
+		backup: new BackupState({
+			deps: async () => {
+				const all = await ports();
+				if (!all.backup) throw new BackupUnavailableError();
+				return { ...all, backup: all.backup };
+			},
+			vault: () => vault.get(),
+			saveFile: (name) => saveFile(name),
+			// A restored vault is looked for again, so it can be unlocked at once.
+			afterImport: () => vault.check()
+		})
 	};
 }
 

@@ -66,7 +66,7 @@ function tab(key: number, options: { refusal?: Error } = {}) {
 		local: memoryLocal(),
 		refusal: options.refusal ?? null
 	};
-	const app = new App({ config, wallet, env, siteUrl: 'https://carevault.test/' });
+	const app = new App({ config, wallet, env, siteUrl: 'https://carevault.test/', saveFile: async () => { throw new Error('no files in this test'); } });
 	return { app, backend, builds: () => blobStores };
 }
 

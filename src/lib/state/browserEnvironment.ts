@@ -9,10 +9,12 @@ let ipfsNode: Promise<Awaited<ReturnType<typeof import('../ipfs/node').startBrow
 /** This tab's environment: Helia in the page, IndexedDB, the encryption worker, and the origin's verdict. */
 export function browserEnvironment(config: AppConfig): Environment {
 	const origin = originCheck({ location, config });
+	const node = () => (ipfsNode ??= import('../ipfs/node').then(({ startBrowserNode }) => startBrowserNode({ peers: config.ipfsPeers, gateways: config.gateways })));
 	return {
-		blobs: async () => {
-			ipfsNode ??= import('../ipfs/node').then(({ startBrowserNode }) => startBrowserNode({ peers: config.ipfsPeers, gateways: config.gateways }));
-			return (await ipfsNode).blobStore;
+		blobs: async () => (await node()).blobStore,
+		backupBlocks: async () => {
+			const [{ helia }, { createCarBackup }] = await Promise.all([node(), import('../ipfs/carBackup')]);
+			return createCarBackup(helia);
 		},
 		local: createIdbLocalStore(),
 		encryptor: async () => (await import('../workers/encryptor')).browserEncryptor,

@@ -2,6 +2,7 @@ import type { AppConfig } from '../config';
 import type { WalletSession } from '../wallet/session.svelte';
 import type { Encryptor, Ports, ViewerPorts } from '../vault/deps';
 import type { BlobStore, LocalStore } from '../vault/ports';
+import type { BackupBlocks } from '../vault/backup/ports';
 import type { ScanProgress } from '../chain/scanLogs';
 import { WalletNotConnectedError } from '../wallet/errors';
 
@@ -17,6 +18,8 @@ export interface Environment {
 	local: LocalStore;
 	/** Record encryption on another thread; absent: on the page's thread. */
 	encryptor?(): Promise<Encryptor>;
+	/** CAR backups over this device's blockstore; absent where there is none to back up (a node test without one). */
+	backupBlocks?(): Promise<BackupBlocks>;
 	/** Why this page may hold no vault (a shared gateway origin: vault/originCheck), or null. */
 	refusal: Error | null;
 }
@@ -48,7 +51,7 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 	if (!walletClient || !address || chainId === null) throw new WalletNotConnectedError();
 	// No vault adapter at all on a shared path gateway: another site there shares this origin.
 	if (env.refusal) throw env.refusal;
-	const [publicClient, { verifyMessage }, { createVaultChain }, { createGrantChain }, { createProviderChain }, { createAttestationReader }, blobs, encrypt] =
+	const [publicClient, { verifyMessage }, { createVaultChain }, { createGrantChain }, { createProviderChain }, { createAttestationReader }, blobs, encrypt, backup] =
 		await Promise.all([
 			readClient(config),
 			import('viem'),
@@ -57,7 +60,8 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 			import('../chain/providerChain'),
 			import('../chain/attestationChain'),
 			env.blobs(),
-			env.encryptor?.()
+			env.encryptor?.(),
+			env.backupBlocks?.()
 		]);
 	const fromBlock = BigInt(config.deployBlock);
 	const clients = {
@@ -90,7 +94,8 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 		domain: config.appDomain,
 		uri: config.appUri,
 		verifySignature: (p) => verifyMessage(p),
-		...(encrypt ? { encrypt } : {})
+		...(encrypt ? { encrypt } : {}),
+		...(backup ? { backup } : {})
 	};
 }
 

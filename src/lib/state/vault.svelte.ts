@@ -2,7 +2,8 @@ import { createVault, type CreateVaultStep } from '../vault/createVault';
 import { findVaultHeader, unlockVault, type UnlockMethod } from '../vault/unlockVault';
 import { encryptRecords, type AddProgress, type NewRecord } from '../vault/addRecords';
 import { commitRecords } from '../vault/commitRecords';
-import { readAttachment } from '../vault/openAttachment';
+import { readAttachment, saveAttachment } from '../vault/openAttachment';
+import type { ByteSink } from '../vault/backup/ports';
 import type { OpenVault, Ports } from '../vault/deps';
 import { VaultExistsError, VaultLockedError, VaultNotFoundError } from '../vault/errors';
 import { sortNewestFirst, type Attachment, type Category, type VaultRecord } from '../records/model';
@@ -65,6 +66,8 @@ export class VaultState implements VaultAccess {
 	#records = $derived(this.#vault ? sortNewestFirst(this.#vault.index.records) : []);
 	// Decrypted FHIR content per record id, for this unlock only (records never change once committed).
 	#contentCache = new Map<string, RecordContent>();
+	// The add under way, so the page can cancel it.
+	#adding: AbortController | null = null;
 	#refusal: Error | null;
 	#address = $state<string | null>(null);
 
@@ -209,18 +212,41 @@ export class VaultState implements VaultAccess {
 
 	/** Encrypts, stores and commits new records; returns true when all landed. */
 	async add(inputs: NewRecord[]): Promise<boolean> {
-		return this.#ui.run('Encrypting and storing…', async () => {
+		let cancelled = false;
+		const ok = await this.#ui.run('Encrypting and storing…', async () => {
 			const vault = await this.get();
 			const ports = await this.#ports();
 			this.#progress = { done: 0, total: inputs.reduce((n, r) => n + r.files.reduce((m, f) => m + f.size, 0), 0), file: '' };
+			const adding = (this.#adding = new AbortController());
+			let prepared;
 			try {
-				this.#pending = await encryptRecords(ports, vault, inputs, { onProgress: (p) => { this.#progress = p; } });
+				prepared = await encryptRecords(ports, vault, inputs, { signal: adding.signal, onProgress: (p) => { this.#progress = p; } });
+			} catch (err) {
+				// Whatever the worker or the store threw on the way out, a cancel is a cancel.
+				cancelled = adding.signal.aborted;
+				throw cancelled ? adding.signal.reason : err;
 			} finally {
+				this.#adding = null;
 				this.#progress = null;
 			}
+			// Only now do the records reach the index: a cancelled or failed add leaves it as it was.
+			this.#pending = prepared;
 			await this.#commit(ports);
 		});
+		if (cancelled) this.#ui.notice = { kind: 'cancelled', text: 'Cancelled. Nothing was added to your vault.' };
+		return ok;
 	}
+
+	/**
+	 * Stops an add that is still encrypting and storing. Nothing reaches the
+	 * index; blocks already written stay unpinned, so the store can reclaim them.
+	 */
+	cancelAdd(): void {
+		this.#adding?.abort(new DOMException('Adding was cancelled.', 'AbortError'));
+	}
+
+	/** Whether an add can still be cancelled (it has not reached the wallet yet). */
+	get canCancelAdd(): boolean { return this.#progress !== null && this.#pending.length === 0; }
 
 	/** Sends the anchor transaction again for records already encrypted and stored. */
 	async retryPending(): Promise<boolean> {
@@ -272,5 +298,15 @@ export class VaultState implements VaultAccess {
 		const parts = await readAttachment(await this.#ports(), await this.get(), record, attachment);
 		// The sender's type is never used: viewers decide from the bytes (records/fileKind.ts).
 		return new Blob(parts as BlobPart[], { type: 'application/octet-stream' });
+	}
+
+	/** Streams one attachment's plaintext into `sink` (a file on disk), never whole in memory. */
+	async saveTo(
+		record: VaultRecord,
+		attachment: Attachment,
+		sink: ByteSink,
+		options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}
+	): Promise<void> {
+		await saveAttachment(await this.#ports(), await this.get(), record, attachment, sink, options);
 	}
 }

@@ -5,6 +5,7 @@ import { encryptStream, type EncryptStreamOptions } from '../crypto/recordCipher
 import type { GrantChain } from './grantPorts';
 import type { ProviderChain } from './providerPorts';
 import type { AttestationReader } from './providers/ports';
+import type { BackupBlocks } from './backup/ports';
 
 /** A file to add, as the browser's File gives it (any source of byte chunks works). */
 export interface FileInput {
@@ -50,6 +51,8 @@ export interface Ports extends VaultDeps {
 	providers: ProviderChain;
 	/** Absent when the site names no attestation service (config.contracts.eas). */
 	attestations?: AttestationReader;
+	/** CAR backups over this device's blockstore (absent where there is none). */
+	backup?: BackupBlocks;
 }
 
 /** What a share link's viewer reaches: no wallet (the doctor with a link may have none), read-only chain. */

@@ -24,10 +24,23 @@ export async function encryptFile<T>(
 		const ad = await manifestHeaderHash({ v: 1, alg: RECORD_CIPHER_ALG, chunk: CHUNK_SIZE, id });
 		const encrypt = deps.encrypt ?? encryptInThread;
 		const onProgress = options.onProgress ?? (() => {});
-		const cid = await deps.blobs.addStream(encrypt(file, { key: dek, ad, onProgress, signal: options.signal }), { signal: options.signal });
+		const cid = await deps.blobs.addStream(untilAborted(encrypt(file, { key: dek, ad, onProgress, signal: options.signal }), options.signal), { signal: options.signal });
 		await deps.blobs.pin(cid, { signal: options.signal });
 		return { id, cid, chunk: CHUNK_SIZE, kept: await keep(dek) };
 	} finally {
 		sodium.memzero(dek);
+	}
+}
+
+/**
+ * Ends the ciphertext stream with the signal's reason as soon as it is
+ * aborted. The importer and some blockstores only look at the signal between
+ * batches or not at all; an error from the source stops them at once, so a
+ * cancelled add stops reading the file.
+ */
+async function* untilAborted(source: AsyncIterable<Uint8Array>, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+	for await (const chunk of source) {
+		signal?.throwIfAborted();
+		yield chunk;
 	}
 }

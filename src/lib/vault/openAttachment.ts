@@ -3,6 +3,7 @@ import { fromBase64 } from '../crypto/encoding';
 import { decryptAttachment } from './decryptAttachment';
 import type { Attachment, VaultRecord } from '../records/model';
 import type { OpenVault, VaultDeps } from './deps';
+import type { ByteSink } from './backup/ports';
 
 /**
  * Streams an attachment's plaintext. Throws DecryptionFailedError if the
@@ -33,4 +34,32 @@ export async function readAttachment(
 	const parts: Uint8Array[] = [];
 	for await (const part of openAttachment(deps, vault, record, attachment, options)) parts.push(part);
 	return parts;
+}
+
+/**
+ * Streams an attachment's plaintext into `sink` (a file on disk), one chunk at
+ * a time: a 1 GiB file never sits in memory. On failure or cancel the sink is
+ * aborted, so no partial file is left, and the error is rethrown.
+ */
+export async function saveAttachment(
+	deps: Pick<VaultDeps, 'blobs'>,
+	vault: OpenVault,
+	record: VaultRecord,
+	attachment: Attachment,
+	sink: ByteSink,
+	options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}
+): Promise<void> {
+	let done = 0;
+	try {
+		for await (const part of openAttachment(deps, vault, record, attachment, options)) {
+			options.signal?.throwIfAborted();
+			await sink.write(part);
+			done += part.length;
+			options.onProgress?.(done, attachment.manifest.size);
+		}
+		await sink.close();
+	} catch (err) {
+		await sink.abort(err).catch(() => {});
+		throw err;
+	}
 }

@@ -216,6 +216,15 @@ export async function indexBlockCids(deps: IndexDeps, keys: VaultKeys, log: Inde
 	return out;
 }
 
+/**
+ * The CIDs of every stored block of the index as this vault holds it (none
+ * for a vault that never committed): what a backup must hold to load the
+ * index. Kept beside loadIndex so a change of index format changes both.
+ */
+export async function indexRootCids(deps: IndexDeps, keys: VaultKeys, index: VaultIndex): Promise<string[]> {
+	return index.log ? indexBlockCids(deps, keys, index.log) : [];
+}
+
 /** Reads and checks one batch block. */
 export async function readBatch(deps: IndexDeps, keys: VaultKeys, cid: string): Promise<BatchBlock> {
 	return decodeBatch(await getSealed(deps, keys, 'batch', cid));
