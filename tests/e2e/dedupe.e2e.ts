@@ -30,7 +30,7 @@ beforeAll(() => {
 });
 
 async function recordCount(page: Page): Promise<number> {
-	await page.getByRole('link', { name: 'Records' }).click();
+	await page.getByTestId('nav-home').click();
 	await page.getByTestId('record-link').first().waitFor({ timeout: 60_000 });
 	return page.getByTestId('record-link').count();
 }

@@ -93,7 +93,7 @@ describe('the patient vault', () => {
 		await page.getByTestId('attachment-text').waitFor();
 		expect(await page.getByTestId('attachment-text').textContent()).toBe(TEXT.toString('utf8'));
 		// Shown as text, cleaned of characters a file name cannot hold (records/fileName.ts).
-		expect(await page.locator('[data-testid="attachment"] h3').first().innerText()).toContain('_img src=x onerror=_window.__pwned=1__visit.txt');
+		expect(await page.getByTestId('attachment-name').first().innerText()).toContain('_img src=x onerror=_window.__pwned=1__visit.txt');
 		expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
 		await page.goBack();
 
