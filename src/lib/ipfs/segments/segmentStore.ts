@@ -106,15 +106,38 @@ export class SegmentBlockstore implements Blockstore {
 				continue;
 			}
 			const file = await this.#dir.open(meta.id);
+			this.#files.set(meta.id, file);
+			// Shorter than what was flushed: storage lost data. Keep the records that are still whole.
+			if (file.size() < meta.committed) await this.#repair(meta, file);
 			// Everything after `committed` was never indexed: a torn or abandoned tail.
 			if (file.size() > meta.committed) {
 				file.truncate(meta.committed);
 				file.flush();
 			}
-			this.#files.set(meta.id, file);
 		}
 		if (missing.length > 0) await this.#forgetSegments(missing);
 		await this.#startActive();
+	}
+
+	/** Cuts a damaged segment at its first invalid record and forgets the blocks past that point. */
+	async #repair(meta: SegmentMeta, file: SegmentFile): Promise<void> {
+		const { end } = await scanSegment(file);
+		const dead: string[] = [];
+		let live = 0;
+		for await (const e of this.#index.entries()) {
+			if (e.segment !== meta.id) continue;
+			if (e.offset + recordSize(e.cid.length, e.length) > end) dead.push(e.key);
+			else live += recordSize(e.cid.length, e.length);
+		}
+		meta.committed = Math.max(end, SEGMENT_HEADER_SIZE);
+		meta.live = live;
+		if (end < SEGMENT_HEADER_SIZE) {
+			file.truncate(0);
+			file.write(SEGMENT_MAGIC, 0);
+		}
+		file.truncate(meta.committed);
+		file.flush();
+		await this.#index.apply({ delete: dead, segments: [{ ...meta }] });
 	}
 
 	/** The index entries of segments whose files are gone (storage cleared behind our back) point nowhere: drop them. */
@@ -299,14 +322,18 @@ export class SegmentBlockstore implements Blockstore {
 		if (this.#closed) return Promise.reject(new Error('The block store is closed.'));
 		return new Promise<void>((resolve, reject) => {
 			this.#queue.push({ ...op, resolve, reject } as Op);
-			this.#draining ??= this.#drain().finally(() => {
-				this.#draining = null;
-			});
+			// #drain clears #draining itself in the same tick its loop ends, so no op is left unserved.
+			this.#draining ??= this.#drain();
 		});
 	}
 
 	async #drain(): Promise<void> {
-		while (this.#queue.length > 0) {
+		await Promise.resolve();
+		for (;;) {
+			if (this.#queue.length === 0) {
+				this.#draining = null;
+				return;
+			}
 			if (this.#queue[0].t === 'compact') {
 				const op = this.#queue.shift()!;
 				await this.#run([op], () => this.#compact());
