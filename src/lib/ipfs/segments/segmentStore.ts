@@ -289,7 +289,7 @@ export class SegmentBlockstore implements Blockstore {
 
 	async *putMany(source: Iterable<InputPair> | AsyncIterable<InputPair>, options?: AbortOptions): AsyncGenerator<CID> {
 		// Keep several puts in flight so they share a flush and an index transaction.
-		yield* window(source, (p) => this.put(p.cid, p.bytes, options), options);
+		yield* inOrder(source, (p) => this.put(p.cid, p.bytes, options), options);
 	}
 
 	async delete(cid: CID, options?: AbortOptions): Promise<void> {
@@ -298,7 +298,7 @@ export class SegmentBlockstore implements Blockstore {
 	}
 
 	async *deleteMany(source: Iterable<CID> | AsyncIterable<CID>, options?: AbortOptions): AsyncGenerator<CID> {
-		yield* window(source, async (cid) => {
+		yield* inOrder(source, async (cid) => {
 			await this.delete(cid, options);
 			return cid;
 		}, options);
@@ -318,7 +318,7 @@ export class SegmentBlockstore implements Blockstore {
 		this.#index.close();
 	}
 
-	#enqueue(op: Omit<Op, 'resolve' | 'reject'>): Promise<void> {
+	#enqueue(op: Op extends infer O ? (O extends Op ? Omit<O, 'resolve' | 'reject'> : never) : never): Promise<void> {
 		if (this.#closed) return Promise.reject(new Error('The block store is closed.'));
 		return new Promise<void>((resolve, reject) => {
 			this.#queue.push({ ...op, resolve, reject } as Op);
@@ -497,7 +497,7 @@ function* walkRecords(file: SegmentFile, end: number): Generator<{ cid: CID; off
 	}
 }
 
-async function collect(val: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+export async function collect(val: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {
 	if (val instanceof Uint8Array) return val;
 	const parts: Uint8Array[] = [];
 	let length = 0;
@@ -516,7 +516,7 @@ async function collect(val: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Ui
 }
 
 /** Maps `source` through `fn` with up to 16 calls in flight, yielding results in order. */
-async function* window<T, R>(source: Iterable<T> | AsyncIterable<T>, fn: (item: T) => Promise<R>, options?: AbortOptions): AsyncGenerator<R> {
+export async function* inOrder<T, R>(source: Iterable<T> | AsyncIterable<T>, fn: (item: T) => Promise<R>, options?: AbortOptions): AsyncGenerator<R> {
 	options?.signal?.throwIfAborted();
 	const inflight: Promise<R>[] = [];
 	try {
