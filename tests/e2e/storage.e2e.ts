@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { createHash } from 'node:crypto';
-import { connect, freshAccount, go, newProfile, waitForText } from './harness';
+import { connect, freshAccount, go, newProfile, url, waitForText } from './harness';
 
 const BYTES = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7919) % 251));
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -16,13 +16,13 @@ describe('OPFS segment store', () => {
 		const profile = await newProfile();
 		await profile.wallet({ privateKey: patient.privateKey });
 		const { page } = profile;
+		const workers: string[] = [];
+		page.on('worker', (w) => workers.push(w.url()));
 		await connect(page);
 		await page.getByTestId('create-vault-button').click();
 		await page.getByTestId('recovery-code-done').click({ timeout: 60_000 });
 		await page.getByTestId('no-records').waitFor();
 
-		const workers: string[] = [];
-		page.on('worker', (w) => workers.push(w.url()));
 		await page.getByTestId('add-record-link').click();
 		await page.getByTestId('file-input').setInputFiles({ name: 'scan.bin', mimeType: 'application/octet-stream', buffer: BYTES });
 		await page.getByTestId('title-input').fill('Segment store scan');
@@ -58,7 +58,7 @@ describe('OPFS segment store', () => {
 
 		// With every WebSocket refused (no IPFS peer), the record still opens byte-identical after a reload.
 		await profile.context.routeWebSocket(/.*/, (ws) => ws.close());
-		await page.reload();
+		await page.goto(url);
 		await page.getByTestId('unlock-button').click();
 		await page.getByTestId('record-list').waitFor({ timeout: 60_000 });
 		await page.getByTestId('record-link').filter({ hasText: 'Segment store scan' }).click();
