@@ -142,14 +142,14 @@ export interface ScannedRecord {
  * and valid; `end` is then where the valid records end (a torn tail starts
  * there). Never throws on bad content.
  */
-export async function scanSegment(file: SegmentFile): Promise<{ records: ScannedRecord[]; end: number; size: number }> {
+export async function scanSegment(file: SegmentFile, from = SEGMENT_HEADER_SIZE): Promise<{ records: ScannedRecord[]; end: number; size: number }> {
 	const size = file.size();
 	const records: ScannedRecord[] = [];
 	const head = new Uint8Array(SEGMENT_HEADER_SIZE);
 	if (size < SEGMENT_HEADER_SIZE || file.read(head, 0) < SEGMENT_HEADER_SIZE || !equalBytes(head, SEGMENT_MAGIC)) {
 		return { records, end: 0, size };
 	}
-	let at = SEGMENT_HEADER_SIZE;
+	let at = Math.max(from, SEGMENT_HEADER_SIZE);
 	const headerBuf = new Uint8Array(RECORD_HEADER_SIZE);
 	while (at + RECORD_HEADER_SIZE <= size) {
 		if (file.read(headerBuf, at) < RECORD_HEADER_SIZE) break;

@@ -20,7 +20,7 @@ export interface IndexEntry {
 
 export interface SegmentMeta {
 	id: number;
-	/** Bytes of the file that hold flushed, indexed records; anything after is a torn or abandoned tail. */
+	/** Bytes of the file that hold flushed, indexed records; after it, open() re-checks each record. */
 	committed: number;
 	/** Bytes of records that live index entries point at. */
 	live: number;
@@ -36,7 +36,7 @@ export interface IndexChange {
 export interface SegmentIndex {
 	get(key: string): Promise<IndexEntry | undefined>;
 	/** Applies the whole change or none of it. */
-	apply(change: IndexChange): Promise<void>;
+	apply(change: IndexChange, options?: { durable?: boolean }): Promise<void>;
 	entries(): AsyncGenerator<IndexEntry>;
 	segments(): Promise<SegmentMeta[]>;
 	clear(): Promise<void>;
@@ -56,8 +56,10 @@ export async function openIdbSegmentIndex(name: string): Promise<SegmentIndex> {
 	});
 	return {
 		get: (key) => db.get(BLOCKS, key),
-		async apply(change) {
-			const tx = db.transaction([BLOCKS, SEGMENTS], 'readwrite', { durability: 'strict' });
+		async apply(change, options) {
+			// Relaxed by default: the segments are flushed first, and open() re-indexes any flushed
+			// tail the index lost, so most commits need no fsync of their own.
+			const tx = db.transaction([BLOCKS, SEGMENTS], 'readwrite', { durability: options?.durable ? 'strict' : 'relaxed' });
 			const blocks = tx.objectStore(BLOCKS);
 			const segments = tx.objectStore(SEGMENTS);
 			for (const key of change.delete ?? []) void blocks.delete(key).catch(() => {});

@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, it } from 'vitest';
 import { SegmentBlockstore } from './segmentStore';
 import { openIdbSegmentIndex } from './segmentIndex';
 import { nodeSegmentDir } from './nodeFiles';

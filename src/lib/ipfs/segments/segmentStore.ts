@@ -95,9 +95,13 @@ export class SegmentBlockstore implements Blockstore {
 			return;
 		}
 		this.#metas = new Map(metas.map((m) => [m.id, m]));
+		const newest = Math.max(0, ...this.#metas.keys());
 		for (const id of ids) {
-			// A segment the index never committed: its first batch was cut, or a compaction finished.
-			if (!this.#metas.has(id)) await this.#dir.remove(id);
+			if (this.#metas.has(id)) continue;
+			// Newer than any the index knows: a segment whose first batches were flushed but not yet
+			// indexed; its records are checked and indexed below. Older: a compaction's victim.
+			if (id > newest) this.#metas.set(id, { id, committed: SEGMENT_HEADER_SIZE, live: 0 });
+			else await this.#dir.remove(id);
 		}
 		const missing: number[] = [];
 		for (const meta of this.#metas.values()) {
@@ -109,14 +113,37 @@ export class SegmentBlockstore implements Blockstore {
 			this.#files.set(meta.id, file);
 			// Shorter than what was flushed: storage lost data. Keep the records that are still whole.
 			if (file.size() < meta.committed) await this.#repair(meta, file);
-			// Everything after `committed` was never indexed: a torn or abandoned tail.
-			if (file.size() > meta.committed) {
-				file.truncate(meta.committed);
-				file.flush();
-			}
+			// After `committed`: records flushed but not yet indexed when the tab closed, then maybe a torn one.
+			if (file.size() > meta.committed) await this.#indexTail(meta, file);
 		}
 		if (missing.length > 0) await this.#forgetSegments(missing);
 		await this.#startActive();
+	}
+
+	/**
+	 * Indexes the whole, valid records after a segment's committed length (each
+	 * checked against its CID) and cuts the file at the first one that is not.
+	 */
+	async #indexTail(meta: SegmentMeta, file: SegmentFile): Promise<void> {
+		const { records, end } = await scanSegment(file, meta.committed);
+		const overlay = new Map<string, IndexEntry | null>();
+		for (const r of records) {
+			const key = blockKey(r.cid);
+			const old = overlay.has(key) ? overlay.get(key) : await this.#index.get(key);
+			if (r.tombstone) {
+				if (old) this.#metas.get(old.segment)!.live -= recordSize(old.cid.length, old.length);
+				overlay.set(key, null);
+			} else if (!old) {
+				overlay.set(key, { key, cid: r.cid.bytes, segment: meta.id, offset: r.offset, length: r.length });
+				meta.live += recordSize(r.cid.bytes.length, r.length);
+			}
+		}
+		meta.committed = Math.max(end, meta.committed);
+		file.truncate(meta.committed);
+		file.flush();
+		const put = [...overlay.values()].filter((e): e is IndexEntry => e !== null);
+		const del = [...overlay].filter(([, e]) => e === null).map(([k]) => k);
+		await this.#index.apply({ put, delete: del, segments: [...this.#metas.values()].map((m) => ({ ...m })) });
 	}
 
 	/** Cuts a damaged segment at its first invalid record and forgets the blocks past that point. */
@@ -473,7 +500,8 @@ export class SegmentBlockstore implements Blockstore {
 		}
 		this.#commitActive(changed);
 		for (const id of ids) changed.delete(id);
-		await this.#index.apply({ put: moved, segments: [...changed].map((id) => ({ ...this.#metas.get(id)! })), removeSegments: [...ids] });
+		// Durable before the old files go: they must not be needed by an index that reverts.
+		await this.#index.apply({ put: moved, segments: [...changed].map((id) => ({ ...this.#metas.get(id)! })), removeSegments: [...ids] }, { durable: true });
 		for (const id of ids) {
 			this.#files.get(id)?.close();
 			this.#files.delete(id);
