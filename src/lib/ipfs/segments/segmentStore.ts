@@ -65,6 +65,8 @@ export class SegmentBlockstore implements Blockstore {
 	readonly #maxBatch: number;
 	readonly #files = new Map<number, SegmentFile>();
 	#metas = new Map<number, SegmentMeta>();
+	/** The whole index in memory (about 150 bytes a block), so reads and puts never wait on IndexedDB reads. */
+	#entries = new Map<string, IndexEntry>();
 	#active = 0;
 	#writeAt = 0;
 	#queue: Op[] = [];
@@ -178,6 +180,8 @@ export class SegmentBlockstore implements Blockstore {
 
 	/** Writes go to the newest segment while it has room, else to a new one. */
 	async #startActive(): Promise<void> {
+		this.#entries = new Map();
+		for await (const e of this.#index.entries()) this.#entries.set(e.key, e);
 		const newest = Math.max(0, ...this.#metas.keys());
 		const meta = this.#metas.get(newest);
 		if (meta && meta.committed < this.#segmentBytes) {
@@ -241,7 +245,7 @@ export class SegmentBlockstore implements Blockstore {
 
 	async has(cid: CID, options?: AbortOptions): Promise<boolean> {
 		options?.signal?.throwIfAborted();
-		return (await this.#index.get(blockKey(cid))) !== undefined;
+		return this.#entries.has(blockKey(cid));
 	}
 
 	async *get(cid: CID, options?: AbortOptions): AsyncGenerator<Uint8Array> {
@@ -252,9 +256,7 @@ export class SegmentBlockstore implements Blockstore {
 	async read(cid: CID, options?: AbortOptions): Promise<Uint8Array> {
 		options?.signal?.throwIfAborted();
 		const key = blockKey(cid);
-		let entry = await this.#index.get(key);
-		// A compaction may have moved the block between the index read and now: look again once.
-		if (entry && !this.#files.has(entry.segment)) entry = await this.#index.get(key);
+		const entry = this.#entries.get(key);
 		const file = entry && this.#files.get(entry.segment);
 		if (!entry || !file) throw new NotFoundError(`Block not found: ${cid}`);
 		const buf = new Uint8Array(recordSize(entry.cid.length, entry.length));
@@ -277,7 +279,7 @@ export class SegmentBlockstore implements Blockstore {
 
 	async *getAll(options?: AbortOptions): AsyncGenerator<Pair> {
 		options?.signal?.throwIfAborted();
-		for await (const entry of this.#index.entries()) {
+		for (const entry of [...this.#entries.values()]) {
 			options?.signal?.throwIfAborted();
 			const cid = CID.decode(entry.cid);
 			const bytes = await this.read(cid, options);
@@ -287,7 +289,7 @@ export class SegmentBlockstore implements Blockstore {
 
 	/** Every stored CID, as put (for a backup or a listing). */
 	async *cids(): AsyncGenerator<CID> {
-		for await (const entry of this.#index.entries()) yield CID.decode(entry.cid);
+		for (const entry of [...this.#entries.values()]) yield CID.decode(entry.cid);
 	}
 
 	stats(): SegmentStoreStats {
@@ -414,14 +416,14 @@ export class SegmentBlockstore implements Blockstore {
 		for (const op of batch) {
 			if (op.t === 'put') {
 				if (puts.has(op.key)) continue;
-				if (!deletes.has(op.key) && (await this.#index.get(op.key))) continue;
+				if (!deletes.has(op.key) && this.#entries.has(op.key)) continue;
 				const where = await this.#append(encodeRecord(op.cid, op.bytes), changed);
 				const entry = { key: op.key, cid: op.cid.bytes, segment: where.segment, offset: where.offset, length: op.bytes.length };
 				this.#metas.get(entry.segment)!.live += recordSize(entry.cid.length, entry.length);
 				puts.set(op.key, entry);
 				deletes.delete(op.key);
 			} else {
-				const current = puts.get(op.key) ?? (deletes.has(op.key) ? undefined : await this.#index.get(op.key));
+				const current = puts.get(op.key) ?? (deletes.has(op.key) ? undefined : this.#entries.get(op.key));
 				if (!current) continue;
 				this.#metas.get(current.segment)!.live -= recordSize(current.cid.length, current.length);
 				changed.add(current.segment);
@@ -433,6 +435,8 @@ export class SegmentBlockstore implements Blockstore {
 		if (changed.size === 0) return false;
 		this.#commitActive(changed);
 		await this.#index.apply({ put: [...puts.values()], delete: [...deletes], segments: [...changed].map((id) => ({ ...this.#metas.get(id)! })) });
+		for (const key of deletes) this.#entries.delete(key);
+		for (const [key, entry] of puts) this.#entries.set(key, entry);
 		return deletes.size > 0;
 	}
 
@@ -476,7 +480,7 @@ export class SegmentBlockstore implements Blockstore {
 		if (victims.length === 0) return;
 		const ids = new Set(victims.map((m) => m.id));
 		const live = new Map<string, IndexEntry>();
-		for await (const e of this.#index.entries()) if (ids.has(e.segment)) live.set(`${e.segment}:${e.offset}`, e);
+		for (const e of this.#entries.values()) if (ids.has(e.segment)) live.set(`${e.segment}:${e.offset}`, e);
 		const changed = new Set<number>();
 		const moved: IndexEntry[] = [];
 		for (const meta of victims) {
@@ -485,7 +489,7 @@ export class SegmentBlockstore implements Blockstore {
 			const file = this.#files.get(meta.id)!;
 			for (const r of walkRecords(file, meta.committed)) {
 				if (r.tombstone) {
-					if (!olderRemain || (await this.#index.get(blockKey(r.cid)))) continue;
+					if (!olderRemain || this.#entries.has(blockKey(r.cid))) continue;
 					await this.#append(encodeRecord(r.cid, null), changed);
 					continue;
 				}
@@ -502,6 +506,7 @@ export class SegmentBlockstore implements Blockstore {
 		for (const id of ids) changed.delete(id);
 		// Durable before the old files go: they must not be needed by an index that reverts.
 		await this.#index.apply({ put: moved, segments: [...changed].map((id) => ({ ...this.#metas.get(id)! })), removeSegments: [...ids] }, { durable: true });
+		for (const e of moved) this.#entries.set(e.key, e);
 		for (const id of ids) {
 			this.#files.get(id)?.close();
 			this.#files.delete(id);
