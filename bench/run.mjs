@@ -50,18 +50,29 @@ async function browserCipher() {
 			await page.goto(new URL("index.html", server.url).href);
 			await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
 			const SIZE = 256;
-			// Warm up the WASM and the IndexedDB store once, then measure both in the same run.
+			const kind = await page.evaluate(() => window.carevaultBench.storeKind());
+			console.log(`bench: the app's block store here: ${kind}`);
+			// Warm up the WASM and the block store once, then measure both in the same run.
 			await page.evaluate(() => window.carevaultBench.raw(16));
 			await page.evaluate(() => window.carevaultBench.encryptStore(16));
 			// Median of three alternating runs: single runs of either vary by 30% on this machine.
 			const raws = [];
 			const stores = [];
 			const mains = [];
+			const opens = [];
+			const rawOpens = [];
 			for (let i = 0; i < 3; i++) {
 				raws.push(await page.evaluate((n) => window.carevaultBench.raw(n), SIZE));
 				stores.push(await page.evaluate((n) => window.carevaultBench.encryptStore(n), SIZE));
+				// Read + decrypt the file just added, beside raw decryption of as many bytes.
+				opens.push(await page.evaluate(() => window.carevaultBench.openFile()));
+				rawOpens.push(await page.evaluate((n) => window.carevaultBench.rawDecrypt(n), SIZE));
 				mains.push(await page.evaluate((n) => window.carevaultBench.encryptStoreMainThread(n), SIZE));
 			}
+			results.open_mib_s = round(median(opens), 1);
+			results.raw_decrypt_mib_s = round(median(rawOpens), 1);
+			results.open_ratio = round(median(opens) / median(rawOpens), 3);
+			console.log(`bench: open runs ${opens.map((x) => x.toFixed(1)).join(', ')}; raw decrypt runs ${rawOpens.map((x) => x.toFixed(1)).join(', ')}`);
 			const raw = median(raws);
 			const store = median(stores);
 			results.encrypt_store_main_thread_mib_s = round(median(mains), 1);
@@ -75,6 +86,9 @@ async function browserCipher() {
 			results.grant_1000_s = round(await page.evaluate(() => window.carevaultBench.grantBuild(1000)), 2);
 			results.store_only_mib_s = round(await page.evaluate((n) => window.carevaultBench.storeOnly(n), SIZE), 1);
 			results.idb_only_mib_s = round(await page.evaluate((n) => window.carevaultBench.idbOnly(n), SIZE), 1);
+			results.segment_store_write_mib_s = round(await page.evaluate((n) => window.carevaultBench.segmentStoreWrite(n), SIZE), 1);
+			// The fallback store, through the same app path, for comparison.
+			results.encrypt_store_idb_mib_s = round(await page.evaluate((n) => window.carevaultBench.encryptStoreIdb(n), SIZE), 1);
 			// What encrypt_store_ratio could be if storing cost nothing but IndexedDB's own writes.
 			results.idb_only_ratio = round(results.idb_only_mib_s / raw, 3);
 			results.opfs_append_mib_s = round(await page.evaluate((n) => window.carevaultBench.opfsAppend(n), SIZE), 1);

@@ -5,14 +5,34 @@
  */
 import { describe, expect, test } from 'vitest';
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CID } from 'multiformats/cid';
-import { base32upper } from 'multiformats/bases/base32';
 import type { Page } from 'playwright-core';
 import { createTestClient, http, parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { accounts, config, newProfile, rpcUrl, serveAt, waitForText, type Profile, connect } from './harness';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/**
+ * Flips a byte near the end of the block whose record in a segment file (header of 12 bytes
+ * ending with the data length, then the CID, then the data) carries `cid`, anywhere under `dir`.
+ */
+function flipBlockByte(dir: string, cid: Buffer): boolean {
+	for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+		if (!entry.isFile()) continue;
+		const file = join(entry.parentPath, entry.name);
+		const bytes = readFileSync(file);
+		const at = bytes.indexOf(cid);
+		if (at < 12 || bytes.readUInt32LE(at - 12) !== 0x31525643) continue;
+		const target = at + cid.length + bytes.readUInt32LE(at - 4) - 20;
+		bytes[target] ^= 0x01;
+		writeFileSync(file, bytes);
+		return true;
+	}
+	return false;
+}
 
 // A 2x2 PNG (red, green, blue, white).
 const PNG = Buffer.from(
@@ -132,43 +152,26 @@ describe('the patient vault', () => {
 
 		await page.getByTestId('record-link').filter({ hasText: 'Blood pressure note' }).click();
 		const cid = ((await page.getByTestId('attachment-cid').textContent()) ?? '').trim();
-		const key = `/${base32upper.encoder.encode(CID.parse(cid).multihash.bytes)}`;
-		const flipped = await page.evaluate(async (key) => {
-			const db: IDBDatabase = await new Promise((resolve, reject) => {
-				const req = indexedDB.open('carevault-ipfs-blocks');
-				req.onsuccess = () => resolve(req.result);
-				req.onerror = () => reject(req.error);
-			});
-			const store = 'carevault-ipfs-blocks';
-			const get = (): Promise<Uint8Array | undefined> => new Promise((resolve, reject) => {
-				const r = db.transaction(store).objectStore(store).get(key);
-				r.onsuccess = () => resolve(r.result);
-				r.onerror = () => reject(r.error);
-			});
-			const block = await get();
-			if (!block) return false;
-			const bytes = new Uint8Array(block);
-			bytes[bytes.length - 20] ^= 0x01;
-			await new Promise<void>((resolve, reject) => {
-				const tx = db.transaction(store, 'readwrite');
-				tx.objectStore(store).put(bytes, key);
-				tx.oncomplete = () => resolve();
-				tx.onerror = () => reject(tx.error);
-			});
-			db.close();
-			return true;
-		}, key);
+		// The block lives in an OPFS segment file (the store Chromium gets), held open by the storage
+		// worker: close the browser, then flip one of the block's bytes in the profile on disk.
+		const recordUrl = page.url();
+		await again.close();
+		const cidBytes = Buffer.from(CID.parse(cid).bytes);
+		const flipped = flipBlockByte(join(first.dir, 'Default', 'File System'), cidBytes);
 		expect(flipped).toBe(true);
 
-		// Reloading the record's own page asks to unlock right there, then shows the failure.
-		await page.reload();
-		await page.getByTestId('unlock-button').click();
-		expect(await waitForText(page.getByTestId('attachment-error'), 'altered or is incomplete', 60_000)).toContain('cannot be opened');
-		expect(await page.getByTestId('attachment-text').count()).toBe(0);
-		await page.getByRole('link', { name: '← All records' }).click();
-		await page.getByTestId('record-link').filter({ hasText: 'Chest X-ray' }).click();
-		expect(await waitForText(page.getByTestId('attachment-sha256'), /^[0-9a-f]{64}$/)).toBe(expected['Chest X-ray']);
-		await again.close();
+		const third = await newProfile({ dir: first.dir });
+		await third.wallet({ privateKey: patient.privateKey });
+		await connect(third.page);
+		await third.page.goto(recordUrl);
+		// The store checks every block against its CID: the record fails clearly, right on its page.
+		await third.page.getByTestId('unlock-button').click();
+		expect(await waitForText(third.page.getByTestId('attachment-error'), 'damaged', 60_000)).toContain('was not used');
+		expect(await third.page.getByTestId('attachment-text').count()).toBe(0);
+		await third.page.getByRole('link', { name: '← All records' }).click();
+		await third.page.getByTestId('record-link').filter({ hasText: 'Chest X-ray' }).click();
+		expect(await waitForText(third.page.getByTestId('attachment-sha256'), /^[0-9a-f]{64}$/)).toBe(expected['Chest X-ray']);
+		await third.close();
 	});
 });
 

@@ -18,6 +18,7 @@ import { ImportState } from './import.svelte';
 import { ExportState } from './export.svelte';
 import { ShlState, ShlViewerState } from './shl.svelte';
 import { BackupState } from './backup.svelte';
+import { StorageState } from './storage.svelte';
 import { BackupUnavailableError } from '../vault/backup/errors';
 
 export interface AppOptions {
@@ -44,6 +45,8 @@ export class App {
 	/** How far the current chain scan has got: every chain adapter reports here. */
 	readonly scan = new ScanProgressState();
 	readonly vault: VaultState;
+	/** This device's block store and storage quota (Settings). */
+	readonly storage: StorageState;
 	/** The share-link viewer: no wallet, a read-only chain. */
 	readonly link: LinkState;
 	/** The SMART Health Links viewer: no wallet, no chain, fetches only from the site's gateways. */
@@ -62,7 +65,10 @@ export class App {
 		this.#env = options.env;
 		this.#siteUrl = options.siteUrl;
 		this.#saveFile = options.saveFile;
-		this.vault = new VaultState(() => this.ports(), { refusal: options.env.refusal });
+		this.vault = new VaultState(() => this.ports(), { refusal: options.env.refusal, onOpen: options.env.onVaultOpen });
+		this.storage = new StorageState(
+			options.env.storage ?? { localStore: () => Promise.reject(new Error('This page keeps no blocks of its own.')) }
+		);
 		this.link = new LinkState(() => this.#viewer());
 		this.shl = new ShlViewerState({ allowedOrigins: allowedOrigins(options.config, options.siteUrl) });
 		this.#pages = $state.raw(this.#newPages());

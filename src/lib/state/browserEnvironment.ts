@@ -2,6 +2,7 @@ import type { AppConfig } from '../config';
 import type { Environment } from './ports';
 import { createIdbLocalStore } from '../storage/idbLocalStore';
 import { originCheck } from '../vault/originCheck';
+import { askPersistentStorage } from './storage.svelte';
 
 // Helia is heavy: loaded on first use, once per tab, never in the first paint.
 let ipfsNode: Promise<Awaited<ReturnType<typeof import('../ipfs/node').startBrowserNode>>> | null = null;
@@ -18,6 +19,11 @@ export function browserEnvironment(config: AppConfig): Environment {
 		},
 		local: createIdbLocalStore(),
 		encryptor: async () => (await import('../workers/encryptor')).browserEncryptor,
-		refusal: origin.ok ? null : origin.error
+		refusal: origin.ok ? null : origin.error,
+		storage: {
+			localStore: async () => (await node()).localStore,
+			storage: typeof navigator !== 'undefined' ? navigator.storage : undefined
+		},
+		onVaultOpen: () => void askPersistentStorage()
 	};
 }

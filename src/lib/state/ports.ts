@@ -4,6 +4,7 @@ import type { Encryptor, Ports, ViewerPorts } from '../vault/deps';
 import type { BlobStore, LocalStore } from '../vault/ports';
 import type { BackupBlocks } from '../vault/backup/ports';
 import type { ScanProgress } from '../chain/scanLogs';
+import type { StoragePorts } from './storage.svelte';
 import { WalletNotConnectedError } from '../wallet/errors';
 
 /**
@@ -22,6 +23,10 @@ export interface Environment {
 	backupBlocks?(): Promise<BackupBlocks>;
 	/** Why this page may hold no vault (a shared gateway origin: vault/originCheck), or null. */
 	refusal: Error | null;
+	/** Which local block store holds this device's blocks, and the browser's storage promises (Settings). */
+	storage?: StoragePorts;
+	/** Runs once a vault is open (created or unlocked): the browser is asked to keep its blocks. */
+	onVaultOpen?(): void;
 }
 
 /** Told how far a chain scan has got (blocks scanned of total), for a progress bar. */

@@ -70,14 +70,16 @@ export class VaultState implements VaultAccess {
 	#adding: AbortController | null = null;
 	#refusal: Error | null;
 	#address = $state<string | null>(null);
+	#onOpen: (() => void) | null;
 
 	/**
 	 * `refusal`: why no vault may be created or unlocked on this page (see
 	 * vault/originCheck), or null. When set, nothing asks the wallet for a signature.
 	 */
-	constructor(ports: () => Promise<Ports>, options: { refusal?: Error | null } = {}) {
+	constructor(ports: () => Promise<Ports>, options: { refusal?: Error | null; onOpen?: () => void } = {}) {
 		this.#ports = ports;
 		this.#refusal = options.refusal ?? null;
+		this.#onOpen = options.onOpen ?? null;
 	}
 
 	get status(): VaultStatus { return this.#refusal ? 'refused' : this.#status; }
@@ -169,6 +171,7 @@ export class VaultState implements VaultAccess {
 			this.#vault = vault;
 			this.#recoveryCode = recoveryCode;
 			this.#status = 'unlocked';
+			this.#onOpen?.();
 			this.#ui.notice = { kind: 'success', text: 'Your vault is ready. Write down the recovery code below.' };
 		});
 	}
@@ -187,11 +190,13 @@ export class VaultState implements VaultAccess {
 			} catch (err) {
 				this.#vault = vault;
 				this.#status = 'unlocked';
+				this.#onOpen?.();
 				this.#ui.notice = { kind: 'info', text: `Your shares could not be checked on the chain (${noticeOf(err).text}). Sharing pages may be out of date.` };
 				return;
 			}
 			this.#vault = vault;
 			this.#status = 'unlocked';
+			this.#onOpen?.();
 		});
 	}
 

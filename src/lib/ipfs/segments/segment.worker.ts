@@ -1,0 +1,66 @@
+/**
+ * The segment blockstore's worker: it alone holds the OPFS sync access
+ * handles and the index, and answers the page's WorkerBlockstore.
+ */
+import { CID } from 'multiformats/cid';
+import { opfsSegmentDir, opfsUnavailableReason } from './opfsFiles';
+import { openIdbSegmentIndex } from './segmentIndex';
+import { SegmentBlockstore } from './segmentStore';
+import type { WorkerReply, WorkerRequest } from './workerBlockstore';
+
+let store: SegmentBlockstore | null = null;
+const scope = self as unknown as { onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null; postMessage(msg: WorkerReply, transfer?: Transferable[]): void };
+
+async function handle(req: WorkerRequest): Promise<{ value?: unknown; transfer?: Transferable[] }> {
+	if (req.op === 'open') {
+		const reason = opfsUnavailableReason();
+		if (reason) return { value: { unavailable: reason } };
+		try {
+			store = await SegmentBlockstore.open({ dir: await opfsSegmentDir(req.name), index: await openIdbSegmentIndex(`${req.name}-index`) });
+		} catch (err) {
+			// Another tab holds the files (a sync access handle is exclusive), or OPFS is blocked.
+			return { value: { unavailable: `the segment files could not be opened (${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? err})` } };
+		}
+		return { value: { ok: true } };
+	}
+	if (!store) throw new Error('The block store is not open.');
+	switch (req.op) {
+		case 'put':
+			await store.put(CID.decode(req.cid), req.bytes);
+			return {};
+		case 'get': {
+			const bytes = await store.read(CID.decode(req.cid));
+			return { value: bytes, transfer: [bytes.buffer] };
+		}
+		case 'has':
+			return { value: await store.has(CID.decode(req.cid)) };
+		case 'delete':
+			await store.delete(CID.decode(req.cid));
+			return {};
+		case 'cids': {
+			const out: Uint8Array[] = [];
+			for await (const cid of store.cids()) out.push(cid.bytes);
+			return { value: out };
+		}
+		case 'stats':
+			return { value: store.stats() };
+		case 'compact':
+			await store.compact();
+			return {};
+		case 'close':
+			await store.close();
+			store = null;
+			return {};
+	}
+}
+
+scope.onmessage = (e) => {
+	const req = e.data;
+	handle(req).then(
+		({ value, transfer }) => scope.postMessage({ id: req.id, value }, transfer ?? []),
+		(err: unknown) => {
+			const { name, message } = err instanceof Error ? err : { name: 'Error', message: String(err) };
+			scope.postMessage({ id: req.id, error: { name, message } });
+		}
+	);
+};

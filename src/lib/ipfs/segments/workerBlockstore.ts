@@ -1,0 +1,169 @@
+/**
+ * The page's side of the segment blockstore: an `interface-blockstore` whose
+ * every call goes to the segment worker (segment.worker.ts), which owns the
+ * OPFS files and the index. Bytes are copied to the worker (the caller may
+ * reuse its buffer) and transferred back.
+ */
+import type { Blockstore, InputPair, Pair } from 'interface-blockstore';
+import { DeleteFailedError, NotFoundError, PutFailedError } from 'interface-store';
+import { CID } from 'multiformats/cid';
+import { CarevaultError } from '../../errors';
+import { StoredBlockCorruptError } from './errors';
+import { collect, inOrder, type SegmentStoreStats } from './segmentStore';
+
+type AbortOptions = { signal?: AbortSignal };
+
+export type WorkerRequest = { id: number } & (
+	| { op: 'open'; name: string }
+	| { op: 'put'; cid: Uint8Array; bytes: Uint8Array }
+	| { op: 'get' | 'has' | 'delete'; cid: Uint8Array }
+	| { op: 'cids' | 'stats' | 'compact' | 'close' }
+);
+export type WorkerReply = { id: number; value?: unknown; error?: { name: string; message: string } };
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** The segment store cannot run here; the caller falls back to the IndexedDB blockstore. */
+export class SegmentStoreUnavailableError extends CarevaultError {
+	override name = 'SegmentStoreUnavailableError' as const;
+	readonly reason: string;
+	constructor(reason: string) {
+		super('The fast file store is not available in this browser; records are kept in IndexedDB instead.', { details: reason });
+		this.reason = reason;
+	}
+}
+
+export class WorkerBlockstore implements Blockstore {
+	readonly #name: string;
+	readonly #makeWorker: () => Worker;
+	#worker: Worker | null = null;
+	#next = 0;
+	readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
+
+	/** `name`: the OPFS directory of the segments (the index is `${name}-index` in IndexedDB). */
+	constructor(name: string, makeWorker?: () => Worker) {
+		this.#name = name;
+		this.#makeWorker = makeWorker ?? (() => new Worker(new URL('./segment.worker.ts', import.meta.url), { type: 'module' }));
+	}
+
+	/** Starts the worker and opens the store; throws SegmentStoreUnavailableError when it cannot run here. */
+	async open(): Promise<void> {
+		if (typeof Worker === 'undefined') throw new SegmentStoreUnavailableError('this browser has no Web Workers');
+		const worker = this.#makeWorker();
+		this.#worker = worker;
+		worker.onmessage = (e: MessageEvent<WorkerReply>) => {
+			const p = this.#pending.get(e.data.id);
+			if (!p) return;
+			this.#pending.delete(e.data.id);
+			if (e.data.error) p.reject(toError(e.data.error));
+			else p.resolve(e.data.value);
+		};
+		worker.onerror = (e) => {
+			e.preventDefault();
+			const err = new SegmentStoreUnavailableError(`the storage worker stopped: ${e.message || 'it could not be loaded'}`);
+			for (const p of this.#pending.values()) p.reject(err);
+			this.#pending.clear();
+		};
+		let result: { ok?: true; unavailable?: string };
+		try {
+			result = (await this.#call({ op: 'open', name: this.#name })) as typeof result;
+		} catch (err) {
+			this.#stop();
+			throw err instanceof SegmentStoreUnavailableError ? err : new SegmentStoreUnavailableError(String(err));
+		}
+		if (result.unavailable) {
+			this.#stop();
+			throw new SegmentStoreUnavailableError(result.unavailable);
+		}
+	}
+
+	async close(): Promise<void> {
+		if (!this.#worker) return;
+		await this.#call({ op: 'close' }).catch(() => {});
+		this.#stop();
+	}
+
+	#stop() {
+		this.#worker?.terminate();
+		this.#worker = null;
+	}
+
+	#call(req: DistributiveOmit<WorkerRequest, 'id'>, transfer: Transferable[] = []): Promise<unknown> {
+		const worker = this.#worker;
+		if (!worker) return Promise.reject(new Error('The block store is not open.'));
+		const id = this.#next++;
+		return new Promise((resolve, reject) => {
+			this.#pending.set(id, { resolve, reject });
+			worker.postMessage({ ...req, id }, transfer);
+		});
+	}
+
+	async put(cid: CID, val: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>, options?: AbortOptions): Promise<CID> {
+		options?.signal?.throwIfAborted();
+		const bytes = await collect(val);
+		await this.#call({ op: 'put', cid: cid.bytes, bytes });
+		return cid;
+	}
+
+	async *putMany(source: Iterable<InputPair> | AsyncIterable<InputPair>, options?: AbortOptions): AsyncGenerator<CID> {
+		yield* inOrder(source, (p) => this.put(p.cid, p.bytes, options), options);
+	}
+
+	/** The block's bytes, checked against its CID by the worker. */
+	async read(cid: CID, options?: AbortOptions): Promise<Uint8Array> {
+		options?.signal?.throwIfAborted();
+		return (await this.#call({ op: 'get', cid: cid.bytes })) as Uint8Array;
+	}
+
+	async *get(cid: CID, options?: AbortOptions): AsyncGenerator<Uint8Array> {
+		yield await this.read(cid, options);
+	}
+
+	async *getMany(source: Iterable<CID> | AsyncIterable<CID>, options?: AbortOptions): AsyncGenerator<Pair> {
+		for await (const cid of source) {
+			const bytes = await this.read(cid, options);
+			yield { cid, bytes: (async function* () { yield bytes; })() };
+		}
+	}
+
+	async *getAll(options?: AbortOptions): AsyncGenerator<Pair> {
+		options?.signal?.throwIfAborted();
+		for (const raw of (await this.#call({ op: 'cids' })) as Uint8Array[]) {
+			const cid = CID.decode(raw);
+			const bytes = await this.read(cid, options);
+			yield { cid, bytes: (async function* () { yield bytes; })() };
+		}
+	}
+
+	async has(cid: CID, options?: AbortOptions): Promise<boolean> {
+		options?.signal?.throwIfAborted();
+		return (await this.#call({ op: 'has', cid: cid.bytes })) as boolean;
+	}
+
+	async delete(cid: CID, options?: AbortOptions): Promise<void> {
+		options?.signal?.throwIfAborted();
+		await this.#call({ op: 'delete', cid: cid.bytes });
+	}
+
+	async *deleteMany(source: Iterable<CID> | AsyncIterable<CID>, options?: AbortOptions): AsyncGenerator<CID> {
+		yield* inOrder(source, async (cid) => {
+			await this.delete(cid, options);
+			return cid;
+		}, options);
+	}
+
+	stats(): Promise<SegmentStoreStats> {
+		return this.#call({ op: 'stats' }) as Promise<SegmentStoreStats>;
+	}
+
+	async compact(): Promise<void> {
+		await this.#call({ op: 'compact' });
+	}
+}
+
+function toError({ name, message }: { name: string; message: string }): Error {
+	if (name === 'NotFoundError') return new NotFoundError(message);
+	if (name === 'PutFailedError') return new PutFailedError(message);
+	if (name === 'DeleteFailedError') return new DeleteFailedError(message);
+	if (name === 'StoredBlockCorruptError') return new StoredBlockCorruptError(message.replace(/^[\s\S]*cid: /, ''));
+	return Object.assign(new Error(message), { name });
+}
