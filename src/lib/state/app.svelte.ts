@@ -28,8 +28,8 @@ export interface AppOptions {
 	env: Environment;
 	/** Where a share link opens this same site: everything before the hash. */
 	siteUrl: string;
-	/** Opens a file on disk to stream into (the save dialog, or a staging file then a download). */
-	saveFile(name: string): Promise<ByteSink>;
+	/** Opens a file on disk to stream into (the save dialog, or a staging file then a download); `kind` picks the dialog's file type. */
+	saveFile(name: string, kind?: 'backup'): Promise<ByteSink>;
 }
 
 /**
@@ -78,6 +78,11 @@ export class App {
 			this.lock();
 			if (this.wallet.status === 'connected') void this.vault.check();
 		});
+	}
+
+	/** Opens a file on disk to stream into: Save to disk, backups. */
+	saveFile(name: string, kind?: 'backup'): Promise<ByteSink> {
+		return this.#saveFile(name, kind);
 	}
 
 	/** The page states of the connected account: new ones after a lock or an account change. */
@@ -147,7 +152,7 @@ function accountPages(app: App, ports: () => Promise<Ports>, siteUrl: string, sa
 				return { ...all, backup: all.backup };
 			},
 			vault: () => vault.get(),
-			saveFile: (name) => saveFile(name),
+			saveFile: (name) => saveFile(name, 'backup'),
 			// A restored vault is looked for again, so it can be unlocked at once.
 			afterImport: () => vault.check()
 		})
