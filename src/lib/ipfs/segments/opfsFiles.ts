@@ -39,7 +39,18 @@ export async function opfsSegmentDir(name: string): Promise<SegmentDir> {
 		},
 		async open(id) {
 			const file = (await dir.getFileHandle(`${id}.seg`, { create: true })) as SyncFileHandle;
-			return wrap(await file.createSyncAccessHandle());
+			// A sync access handle is exclusive. Right after a reload the old page's worker may
+			// still hold it for a moment: wait for it (about 6 s in all) before giving up, so a
+			// reload never falls back to a store without this vault's blocks.
+			for (let wait = 50; ; wait *= 2) {
+				try {
+					return wrap(await file.createSyncAccessHandle());
+				} catch (err) {
+					const name = (err as Error)?.name;
+					if ((name !== 'NoModificationAllowedError' && name !== 'InvalidStateError') || wait > 3200) throw err;
+					await new Promise((resolve) => setTimeout(resolve, wait));
+				}
+			}
 		},
 		async remove(id) {
 			await dir.removeEntry(`${id}.seg`).catch((err: unknown) => {
