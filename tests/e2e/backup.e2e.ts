@@ -127,6 +127,8 @@ describe('CAR backup and restore', () => {
 		const refusedCut = await importCar(page, 'cut.car', car.subarray(0, Math.floor(car.length * 0.6)));
 		expect(refusedCut).toEqual({ kind: 'error', text: expect.stringContaining('This backup file is incomplete') });
 		await go(page, '#/');
+		// The hash router navigates asynchronously: reload only once it has, or the Backup page reloads.
+		await page.getByTestId('record-list').waitFor();
 		await page.reload();
 		await page.getByTestId('unlock-button').click();
 		await page.getByTestId('record-list').waitFor({ timeout: 60_000 });
