@@ -19,7 +19,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPublicClient, getAddress, http, isAddress, isHex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { DeployError, PROVIDER_SCHEMA, deployContracts, easArtifact } from './deploy.mjs';
+import { DeployError, PROVIDER_SCHEMA, contractsOf, deployContracts, easArtifact } from './deploy.mjs';
 import { artifact } from './solc-build.mjs';
 
 export const KEY_VARIABLE = 'CAREVAULT_DEPLOYER_KEY';
@@ -159,14 +159,7 @@ export async function deployNetwork(args, privateKey, log = () => {}) {
 		chainId,
 		chainName: args.name ?? `chain ${chainId}`,
 		rpcUrl: args.rpc,
-		contracts: {
-			keyRegistry: deployed.keyRegistry,
-			vaultRegistry: deployed.vaultRegistry,
-			proposals: deployed.proposals,
-			grants: deployed.grants,
-			eas: deployed.eas,
-			schemaRegistry: deployed.schemaRegistry
-		},
+		contracts: contractsOf(deployed),
 		deployBlock: deployed.deployBlock,
 		ipfsPeers: args.ipfsPeers,
 		appDomain: args.appDomain,

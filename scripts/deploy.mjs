@@ -98,6 +98,15 @@ export async function deployContracts({ rpcUrl, privateKey }) {
 	};
 }
 
+/**
+ * The site config's `contracts` from a deployment: every address the app reads.
+ * @param {Awaited<ReturnType<typeof deployContracts>>} deployed
+ */
+export function contractsOf(deployed) {
+	const { keyRegistry, vaultRegistry, proposals, grants, eas, schemaRegistry } = deployed;
+	return { keyRegistry, vaultRegistry, proposals, grants, eas, schemaRegistry };
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
 	/** @param {string} flag */
 	const arg = (flag) => {

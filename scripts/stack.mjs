@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ANVIL_ADDRESSES, startAnvil, ANVIL_PRIVATE_KEYS } from './anvil.mjs';
 import { configureSite } from './configure-site.mjs';
-import { deployContracts } from './deploy.mjs';
+import { contractsOf, deployContracts } from './deploy.mjs';
 import { serveStatic } from './serve-static.mjs';
 
 // Node 20 lacks Promise.withResolvers, which libp2p/helia use in the IPFS peer.
@@ -157,14 +157,7 @@ export async function startStack(options = {}) {
 			chainId: Number(deployed.chainId),
 			chainName: CHAIN_NAME,
 			rpcUrl,
-			contracts: {
-				keyRegistry: deployed.keyRegistry,
-				vaultRegistry: deployed.vaultRegistry,
-				proposals: deployed.proposals,
-				grants: deployed.grants,
-				eas: deployed.eas,
-				schemaRegistry: deployed.schemaRegistry
-			},
+			contracts: contractsOf(deployed),
 			deployBlock: Number(deployed.deployBlock ?? 0),
 			ipfsPeers: ws.length > 0 ? ws : peer.multiaddrs,
 			// The local site's stable identity for the unlock message (see README, Security model).

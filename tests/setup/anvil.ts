@@ -18,7 +18,7 @@ import {
 } from 'viem';
 import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
 import { ANVIL_ADDRESSES, ANVIL_CHAIN_ID, ANVIL_PRIVATE_KEYS, startAnvil } from '../../scripts/anvil.mjs';
-import { deployContracts } from '../../scripts/deploy.mjs';
+import { contractsOf, deployContracts } from '../../scripts/deploy.mjs';
 import { chainFromConfig, type ChainConfig } from '../../src/lib/chain/config';
 
 export { ANVIL_ADDRESSES, ANVIL_CHAIN_ID, ANVIL_PRIVATE_KEYS, startAnvil, deployContracts };
@@ -62,14 +62,7 @@ export async function startTestChain(options: { blockTime?: number } = {}): Prom
 		const config: ChainConfig = {
 			chainId: deployed.chainId,
 			rpcUrl: anvil.rpcUrl,
-			contracts: {
-				keyRegistry: deployed.keyRegistry,
-				vaultRegistry: deployed.vaultRegistry,
-				proposals: deployed.proposals,
-				grants: deployed.grants,
-				eas: deployed.eas,
-				schemaRegistry: deployed.schemaRegistry
-			}
+			contracts: contractsOf(deployed)
 		};
 		const chain = chainFromConfig(config);
 		const transport = http(anvil.rpcUrl, { retryCount: 0 });
