@@ -9,6 +9,7 @@ import type { Page } from 'playwright-core';
 import { accounts, connect, freshAccount, go, newProfile, url, waitForText } from './harness';
 
 const TITLE = 'Knee MRI report (draft)';
+const ALLERGY = { resourceType: 'AllergyIntolerance', id: 'peanut', code: { text: 'Peanut' }, patient: { reference: 'Patient/1' }, recordedDate: '2021-03-04' };
 const FILE = { name: 'mri.txt', mimeType: 'text/plain', buffer: Buffer.from('MRI: small meniscus tear, no effusion.\n') };
 
 /** Waits for the page at `hash` to be shown; fails if the page was loaded again since `markPage`. */
@@ -84,6 +85,18 @@ describe('navigation keeps the vault and the forms', () => {
 		expect(await page.getByTestId('record-link').allInnerTexts()).toContain(TITLE);
 		await go(page, '#/add');
 		expect(await page.getByTestId('title-input').inputValue()).toBe('');
+		expect(await page.getByTestId('category-select').inputValue()).toBe('other');
 		expect(await page.getByTestId('files-kept').count()).toBe(0);
+
+		// After a pasted FHIR resource is added, the next form starts again from files.
+		await page.getByTestId('source-fhir').check();
+		await page.getByTestId('fhir-input').fill(JSON.stringify(ALLERGY));
+		expect(await page.getByTestId('title-input').inputValue()).toBe('Peanut');
+		expect(await page.getByTestId('category-select').inputValue()).toBe('allergies');
+		await page.getByTestId('add-submit').click();
+		await waitForText(page.getByTestId('notice'), 'Record added.', 120_000);
+		await go(page, '#/add');
+		await page.getByTestId('file-input').waitFor();
+		expect(await page.getByTestId('title-input').inputValue()).toBe('');
 	});
 });

@@ -82,6 +82,7 @@ export class RecordDraft {
 
 	/** Back to an empty form (after the record was added or proposed). */
 	reset(): void {
+		this.source = 'files';
 		this.title = '';
 		this.files = [];
 		this.#fhirText = '';
