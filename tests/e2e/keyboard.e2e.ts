@@ -32,9 +32,14 @@ async function tabTo(page: Page, testid: string, max = 150): Promise<void> {
 	for (let i = 0; i <= max; i++) {
 		const now = await focused(page);
 		if (now === testid) {
-			// The focus is visible: the focused element draws an outline.
-			const outline = await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle);
-			expect(outline, `${testid}: a visible focus outline`).not.toBe('none');
+			// The focus is plainly visible: a solid outline at least 2 CSS px thick (WCAG 2.4.13),
+			// not the browser's thin default ring.
+			const outline = await page.evaluate(() => {
+				const style = getComputedStyle(document.activeElement as Element);
+				return { style: style.outlineStyle, width: parseFloat(style.outlineWidth) };
+			});
+			expect(outline.style, `${testid}: a focus outline`).not.toBe('none');
+			expect(outline.width, `${testid}: a focus outline at least 2px thick`).toBeGreaterThanOrEqual(2);
 			return;
 		}
 		seen.push(now);
