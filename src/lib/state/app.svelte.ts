@@ -19,6 +19,7 @@ import { ExportState } from './export.svelte';
 import { ShlState, ShlViewerState } from './shl.svelte';
 import { BackupState } from './backup.svelte';
 import { StorageState } from './storage.svelte';
+import { FormDrafts } from './drafts.svelte';
 import { BackupUnavailableError } from '../vault/backup/errors';
 
 export interface AppOptions {
@@ -140,6 +141,7 @@ function accountPages(app: App, ports: () => Promise<Ports>, siteUrl: string, sa
 		inbox,
 		home: new HomeState({ lists: () => vault.currentLists(), inbox, share }),
 		shared: new SharedState(ports, vault),
+		drafts: new FormDrafts(),
 		provider: new ProviderState(ports, vault),
 		import: new ImportState({ fhirContent: (records, onProgress) => vault.fhirContent(records, onProgress), add: (records) => vault.add(records) }),
 		export: new ExportState({ exportFhir: (kind, categories, onProgress) => vault.exportFhir(kind, categories, onProgress) }),

@@ -8,36 +8,47 @@ import { fileInput, textInput } from './fileInput';
  * A record being written in a form (the patient's "Add record", a provider's
  * proposal): files or one pasted FHIR resource, with title, category and date.
  * A recognised FHIR resource fills in its category, title and date.
- * Create it during component initialisation (it registers an effect).
+ * It registers no effect, so the app object can own one for as long as the
+ * vault stays unlocked: a form in progress survives going to another page.
  */
 export class RecordDraft {
 	source = $state<'files' | 'fhir'>('files');
 	files = $state<File[]>([]);
-	fhirText = $state('');
+	#fhirText = $state('');
 	title = $state('');
 	category = $state<Category>('other');
 	date = $state('');
 	error = $state<string | null>(null);
 
 	readonly fhir = $derived.by(() => {
-		if (this.source !== 'fhir' || this.fhirText.trim() === '') return null;
+		if (this.source !== 'fhir' || this.#fhirText.trim() === '') return null;
 		try {
-			return { ok: parseFhirResource(this.fhirText) } as const;
+			return { ok: parseFhirResource(this.#fhirText) } as const;
 		} catch (err) {
 			return { error: messageOf(err) } as const;
 		}
 	});
 
+	readonly #defaults: { category: Category; date: string };
+
 	constructor(options: { category: Category; date: string }) {
+		this.#defaults = options;
 		this.category = options.category;
 		this.date = options.date;
-		$effect(() => {
-			const parsed = this.fhir && 'ok' in this.fhir ? this.fhir.ok : null;
-			if (!parsed) return;
-			this.category = parsed.category;
-			if (!this.title) this.title = parsed.title;
-			if (parsed.date) this.date = parsed.date;
-		});
+	}
+
+	get fhirText(): string {
+		return this.#fhirText;
+	}
+
+	/** A recognised FHIR resource fills in the category, the date and an empty title. */
+	set fhirText(text: string) {
+		this.#fhirText = text;
+		const parsed = this.fhir && 'ok' in this.fhir ? this.fhir.ok : null;
+		if (!parsed) return;
+		this.category = parsed.category;
+		if (!this.title) this.title = parsed.title;
+		if (parsed.date) this.date = parsed.date;
 	}
 
 	pick(event: Event): void {
@@ -69,11 +80,15 @@ export class RecordDraft {
 		};
 	}
 
+	/** Back to an empty form (after the record was added or proposed). */
 	reset(): void {
+		this.source = 'files';
 		this.title = '';
 		this.files = [];
-		this.fhirText = '';
+		this.#fhirText = '';
 		this.error = null;
+		this.category = this.#defaults.category;
+		this.date = this.#defaults.date;
 	}
 
 	#fail(message: string): null {
