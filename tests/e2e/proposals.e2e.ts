@@ -48,6 +48,8 @@ describe('providers propose, patients decide', () => {
 		await pp.getByTestId('provider-role-select').selectOption('physician');
 		await pp.getByTestId('provider-register').click();
 		expect(await waitForText(pp.getByTestId('provider-current-name'), 'Dr. Ada Lovelace')).toBe('Dr. Ada Lovelace');
+		// Patients can scan the provider's address instead of typing it.
+		expect(await pp.getByTestId('provider-address-qr').getAttribute('alt')).toContain(providerAccount.address);
 
 		// Proposing to an address without a vault is refused with a clear message.
 		await pp.getByTestId('patient-input').fill(patientAccount.address);
@@ -138,6 +140,14 @@ describe('providers propose, patients decide', () => {
 		// The hostile narrative's onerror reaches DOMPurify's parser, a document under the page's
 		// Content-Security-Policy: Chromium blocks and reports the handler there. Nothing else may be reported.
 		expect(takeCspViolations().filter((v) => !/script-src-attr|inline event handler/.test(v))).toEqual([]);
+
+		// Sharing with a provider who already wrote: picked from the senders, no address typed.
+		await go(pa, '#/share');
+		const sender = pa.getByTestId('grantee-sender').filter({ hasText: 'Dr. Ada Lovelace' });
+		await sender.waitFor({ timeout: 60_000 });
+		await sender.click();
+		expect((await pa.getByTestId('grantee-input').inputValue()).toLowerCase()).toBe(providerAccount.address.toLowerCase());
+		await pa.getByTestId('grantee-name').waitFor();
 
 		// The provider sees both decisions.
 		await pp.getByTestId('proposals-refresh').click();

@@ -395,3 +395,20 @@ function summaryOf(plain: Uint8Array, a: ProposalAttachment): ResourceSummary[] 
 		return [];
 	}
 }
+
+/**
+ * The registered providers who sent the patient proposals, each once, in the
+ * inbox's order (newest first): whom a patient most likely wants to share with,
+ * picked without typing an address. Blocked senders are not in the inbox.
+ */
+export function sendersOf(items: readonly Pick<InboxItem, 'provider'>[]): InboxProvider[] {
+	const seen = new Set<string>();
+	const out: InboxProvider[] = [];
+	for (const { provider } of items) {
+		const key = provider.address.toLowerCase();
+		if (!provider.registered || seen.has(key)) continue;
+		seen.add(key);
+		out.push(provider);
+	}
+	return out;
+}
