@@ -132,3 +132,35 @@ function encode(value: unknown, path: string): string {
 	}
 	throw new InvalidInputError(`canonicalJson: ${path} has unsupported type ${typeof value}`);
 }
+
+/**
+ * Reads an HTTP body whole, but never more than `limit` bytes (the declared
+ * Content-Length is checked first): the bytes, or null when the body is
+ * larger (the stream is then cancelled). Someone else's server decides how
+ * much it sends; we decide how much we keep.
+ */
+export async function readAtMost(response: Pick<Response, 'headers' | 'body' | 'arrayBuffer'>, limit: number): Promise<Uint8Array | null> {
+	const declared = Number(response.headers.get('content-length'));
+	if (response.headers.has('content-length') && Number.isFinite(declared) && declared > limit) {
+		await response.body?.cancel().catch(() => {});
+		return null;
+	}
+	const reader = response.body?.getReader();
+	if (!reader) {
+		const whole = new Uint8Array(await response.arrayBuffer());
+		return whole.length > limit ? null : whole;
+	}
+	const parts: Uint8Array[] = [];
+	let size = 0;
+	for (;;) {
+		const { done, value } = await reader.read();
+		if (done) break;
+		size += value.length;
+		if (size > limit) {
+			await reader.cancel().catch(() => {});
+			return null;
+		}
+		parts.push(value);
+	}
+	return parts.length === 1 ? parts[0] : concatBytes(...parts);
+}

@@ -1,6 +1,7 @@
 import type { BlockBroker, BlockRetrievalOptions } from 'helia';
 import { CID } from 'multiformats/cid';
 import type { SourceAttempt } from '../errors';
+import { readAtMost } from '../crypto/encoding';
 
 /**
  * A Helia block broker that asks trustless gateways
@@ -131,33 +132,9 @@ class Outcome extends Error {
 }
 
 async function readLimited(response: Response, limit: number): Promise<Uint8Array> {
-	const declared = Number(response.headers.get('content-length'));
-	if (Number.isFinite(declared) && declared > limit) {
-		await response.body?.cancel().catch(() => {});
-		throw new Outcome(`sent a block larger than ${limit} bytes`);
-	}
-	const reader = response.body?.getReader();
-	if (!reader) return new Uint8Array(await response.arrayBuffer());
-	const parts: Uint8Array[] = [];
-	let size = 0;
-	for (;;) {
-		const { done, value } = await reader.read();
-		if (done) break;
-		size += value.byteLength;
-		if (size > limit) {
-			await reader.cancel().catch(() => {});
-			throw new Outcome(`sent a block larger than ${limit} bytes`);
-		}
-		parts.push(value);
-	}
-	if (parts.length === 1) return parts[0];
-	const out = new Uint8Array(size);
-	let offset = 0;
-	for (const p of parts) {
-		out.set(p, offset);
-		offset += p.byteLength;
-	}
-	return out;
+	const bytes = await readAtMost(response, limit);
+	if (!bytes) throw new Outcome(`sent a block larger than ${limit} bytes`);
+	return bytes;
 }
 
 function normalise(cid: string): string {

@@ -99,12 +99,13 @@ export class App {
 	 * by every page state until the account or chain changes.
 	 */
 	ports(): Promise<Ports> {
-		const building = (this.#ports ??= buildPorts(this.config, this.wallet, this.#env, this.scan.report));
-		// A failed build (wallet gone, RPC down at import time) is tried again next time.
+		if (this.#ports) return this.#ports;
+		const building = buildPorts(this.config, this.wallet, this.#env, this.scan.report);
+		// A failed build (wallet gone, RPC down at that moment) is forgotten, so the next use tries again.
 		building.catch(() => {
 			if (this.#ports === building) this.#ports = null;
 		});
-		return building;
+		return (this.#ports = building);
 	}
 
 	/** Forgets the vault's keys and everything the pages opened with them. */
@@ -114,11 +115,12 @@ export class App {
 	}
 
 	#viewer(): Promise<ViewerPorts> {
-		const building = (this.#viewerPorts ??= buildViewerPorts(this.config, this.#env, this.scan.report));
+		if (this.#viewerPorts) return this.#viewerPorts;
+		const building = buildViewerPorts(this.config, this.#env, this.scan.report);
 		building.catch(() => {
 			if (this.#viewerPorts === building) this.#viewerPorts = null;
 		});
-		return building;
+		return (this.#viewerPorts = building);
 	}
 
 	#newPages(): AccountPages {

@@ -1,4 +1,5 @@
 import { CarevaultError } from '../errors';
+import { concatBytes } from '../crypto/encoding';
 import type { BlobStore } from './ports';
 import { PayloadTooLargeError, PayloadUnavailableError } from './errors';
 
@@ -45,12 +46,5 @@ export async function fetchPayload(blobs: Pick<BlobStore, 'cat'>, cid: string, o
 		if (err instanceof PayloadTooLargeError || (err instanceof CarevaultError && err.name === 'InvalidCidError')) throw err;
 		throw new PayloadUnavailableError(cid, { cause: err });
 	}
-	if (parts.length === 1) return parts[0];
-	const out = new Uint8Array(size);
-	let offset = 0;
-	for (const p of parts) {
-		out.set(p, offset);
-		offset += p.length;
-	}
-	return out;
+	return parts.length === 1 ? parts[0] : concatBytes(...parts);
 }

@@ -21,6 +21,7 @@ import {
 } from './format';
 import type { IndexEntry, SegmentIndex, SegmentMeta } from './segmentIndex';
 import { StoredBlockCorruptError } from './errors';
+import { concatBytes } from '../../crypto/encoding';
 
 type AbortOptions = { signal?: AbortSignal };
 
@@ -533,19 +534,8 @@ function* walkRecords(file: SegmentFile, end: number): Generator<{ cid: CID; off
 export async function collect(val: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {
 	if (val instanceof Uint8Array) return val;
 	const parts: Uint8Array[] = [];
-	let length = 0;
-	for await (const part of val) {
-		parts.push(part);
-		length += part.length;
-	}
-	if (parts.length === 1) return parts[0];
-	const out = new Uint8Array(length);
-	let at = 0;
-	for (const p of parts) {
-		out.set(p, at);
-		at += p.length;
-	}
-	return out;
+	for await (const part of val) parts.push(part);
+	return parts.length === 1 ? parts[0] : concatBytes(...parts);
 }
 
 /** Maps `source` through `fn` with up to 16 calls in flight, yielding results in order. */

@@ -6,7 +6,7 @@
  */
 import type { SecretKey } from '@nucypher/umbral-pre';
 import { CarevaultError } from '../../errors';
-import { fromBase64 } from '../../crypto/encoding';
+import { concatBytes, fromBase64 } from '../../crypto/encoding';
 import type { VaultKeys } from '../../crypto/keys';
 import { openReencrypted, verifyCapsuleFrag } from '../../crypto/pre';
 import { getUmbral } from '../../crypto/sodium';
@@ -275,8 +275,5 @@ export async function readSharedAttachment(
 ): Promise<Uint8Array> {
 	const parts: Uint8Array[] = [];
 	for await (const p of openSharedAttachment(deps, share, record, attachment, options)) parts.push(p);
-	const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-	let o = 0;
-	for (const p of parts) out.set(p, (o += p.length) - p.length);
-	return out;
+	return concatBytes(...parts);
 }

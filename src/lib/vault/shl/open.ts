@@ -7,6 +7,7 @@
  */
 import { base64url, compactDecrypt, decodeProtectedHeader } from 'jose';
 import { readFhirContent, type FhirResource } from '../../records/fhir/validate';
+import { readAtMost } from '../../crypto/encoding';
 import { ShlContentError, ShlDecryptionFailedError, ShlUnavailableError, ShlUnsupportedError } from './errors';
 import { checkOpenable, decodeShl } from './payload';
 import { SHL_CONTENT_TYPE } from './make';
@@ -107,29 +108,9 @@ async function fetchBounded(deps: OpenShlDeps, url: URL, options: OpenShlOptions
 		if (response.status === 404 || response.status === 410)
 			throw new ShlUnavailableError(`${url.host} no longer has it (it may have expired or been withdrawn). Ask for a new link.`);
 		if (!response.ok) throw new ShlUnavailableError(`${url.host} answered ${response.status}. Try again later.`);
-		const declared = Number(response.headers.get('content-length'));
-		if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
-		if (!response.body) return new Uint8Array(await response.arrayBuffer());
-		const reader = response.body.getReader();
-		const parts: Uint8Array[] = [];
-		let size = 0;
-		for (;;) {
-			const { done, value } = await reader.read();
-			if (done) break;
-			size += value.length;
-			if (size > maxBytes) {
-				await reader.cancel();
-				throw tooLarge();
-			}
-			parts.push(value);
-		}
-		const out = new Uint8Array(size);
-		let offset = 0;
-		for (const p of parts) {
-			out.set(p, offset);
-			offset += p.length;
-		}
-		return out;
+		const body = await readAtMost(response, maxBytes);
+		if (!body) throw tooLarge();
+		return body;
 	} catch (err) {
 		if (options.signal?.aborted) throw options.signal.reason ?? err;
 		if (err instanceof ShlUnavailableError) throw err;
