@@ -6,10 +6,18 @@
 // importer's default 1 MiB chunks, and the CAR's blocks are written depth-first from the root.
 // Import the CAR into any IPFS node or pinning service (`ipfs dag import`, a CAR upload) to
 // serve it; then point DNSLink at the CID (README: "Deploy your own").
+//
+// Pinning: when a Pinning Service API endpoint is configured (`--pinning-endpoint URL`, else
+// CAREVAULT_PINNING_ENDPOINT, else the `pinning.endpoint` of the --config file), the CID is
+// pinned there once printed (pin-site.mjs: the service's delegates fetch the blocks from this
+// process by bitswap). The token comes from CAREVAULT_PINNING_TOKEN only, never a file or the
+// command line. `--no-pin` skips it; a failed pin exits with status 2 (the CAR is written and the
+// CID printed already). `--pin-timeout SECONDS` (default 300).
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pinSite } from './pin-site.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -115,13 +123,54 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
 			const configured = spawnSync(process.execPath, [join(ROOT, 'scripts/configure-site.mjs'), config, dir], { stdio: ['ignore', 2, 2] });
 			if (configured.status !== 0) throw new PublishError(`configure-site.mjs ${config} failed`);
 		}
+		const endpoint = pinningEndpoint(argv, arg, config);
 		const { cid, car, files } = await packDirectory(dir);
 		writeFileSync(out, car);
 		console.error(`Packed ${files} files into ${out} (${(car.length / 1048576).toFixed(2)} MiB).`);
-		console.error(`Import it into an IPFS node or pinning service (ipfs dag import ${out}), then point DNSLink at the CID:`);
+		if (!endpoint) console.error(`Import it into an IPFS node or pinning service (ipfs dag import ${out}), then point DNSLink at the CID:`);
 		console.log(cid);
+		if (endpoint) {
+			const timeout = Number(arg('--pin-timeout') ?? 300);
+			if (!(timeout > 0)) throw new PublishError('--pin-timeout must be a number of seconds above 0');
+			try {
+				const pinned = await pinSite({
+					endpoint,
+					token: process.env.CAREVAULT_PINNING_TOKEN ?? '',
+					cid,
+					car,
+					timeoutMs: timeout * 1000,
+					log: (line) => console.error(line)
+				});
+				console.error(`Pinned ${cid} at ${endpoint} (request ${pinned.requestid}${pinned.already ? ', pinned before' : ''}). Point DNSLink at /ipfs/${cid}.`);
+			} catch (err) {
+				console.error(`${err instanceof Error ? err.name : 'Error'}: ${err instanceof Error ? err.message : String(err)}`);
+				console.error(`The CAR is in ${out}; the site is not pinned.`);
+				process.exit(2);
+			}
+		}
 	} catch (err) {
 		console.error(`${err instanceof Error ? err.name : 'Error'}: ${err instanceof Error ? err.message : String(err)}`);
 		process.exit(1);
 	}
+}
+
+/**
+ * The Pinning Service API endpoint to pin on, or null: --no-pin wins, then --pinning-endpoint,
+ * then CAREVAULT_PINNING_ENDPOINT, then the network config's `pinning.endpoint`.
+ * @param {string[]} argv @param {(flag: string) => string | undefined} arg @param {string | undefined} configPath
+ * @returns {string | null}
+ */
+function pinningEndpoint(argv, arg, configPath) {
+	if (argv.includes('--no-pin')) return null;
+	const given = arg('--pinning-endpoint') ?? process.env.CAREVAULT_PINNING_ENDPOINT;
+	if (given) return given;
+	if (!configPath) return null;
+	let parsed;
+	try {
+		parsed = JSON.parse(readFileSync(configPath, 'utf8'));
+	} catch (err) {
+		throw new PublishError(`${configPath} could not be read as JSON (${err instanceof Error ? err.message : err})`);
+	}
+	const endpoint = parsed?.pinning?.endpoint;
+	return typeof endpoint === 'string' && endpoint !== '' ? endpoint : null;
 }
