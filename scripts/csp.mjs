@@ -214,3 +214,18 @@ export function applyCsp(html, config) {
 	const at = head ? head.index + head[0].length : 0;
 	return `${html.slice(0, at)}\n\t\t${meta}${html.slice(at)}`;
 }
+
+/**
+ * The policy a host that can send headers should send with a page: the one its meta tag declares
+ * (so both agree, hashes included) plus `frame-ancestors 'none'`, which only a header can carry.
+ * Null when the page declares none.
+ * @param {string} html
+ * @returns {string | null}
+ */
+export function headerPolicy(html) {
+	const tag = html.match(CSP_META)?.[0];
+	const content = tag && /\bcontent\s*=\s*"([^"]*)"/i.exec(tag)?.[1];
+	if (!content) return null;
+	const policy = content.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&quot;', '"').replaceAll('&amp;', '&').trim().replace(/;\s*$/, '');
+	return /(^|;)\s*frame-ancestors\b/i.test(policy) ? policy : `${policy}; frame-ancestors 'none'`;
+}

@@ -1,6 +1,9 @@
 // The local IPFS peer's HTTP side (see ipfs-peer.mjs): an IPFS Pinning Service
-// API endpoint (https://ipfs.github.io/pinning-services-api-spec/) and a
-// trustless gateway (https://specs.ipfs.tech/http-gateways/trustless-gateway/).
+// API endpoint (https://ipfs.github.io/pinning-services-api-spec/), a
+// trustless gateway (https://specs.ipfs.tech/http-gateways/trustless-gateway/)
+// for `?format=raw|car`, and without a format the files themselves
+// (unixfs-gateway.mjs), at `/ipfs/<cid>/<path>` (path gateway) and at
+// `http://<cidv1-base32>.ipfs.localhost:<port>/<path>` (subdomain gateway).
 // Plain node:http: two small route tables do not need a framework.
 //
 // Everything the gateway serves comes from the local blockstore only: a block
@@ -17,6 +20,7 @@ import { CarWriter } from '@ipld/car';
 import { multiaddr } from '@multiformats/multiaddr';
 import { CID } from 'multiformats/cid';
 import * as raw from 'multiformats/codecs/raw';
+import { GatewayError, serveUnixfs, subdomainCid, subdomainOf } from './unixfs-gateway.mjs';
 
 const RAW_TYPE = 'application/vnd.ipld.raw';
 const CAR_TYPE = 'application/vnd.ipld.car';
@@ -112,13 +116,16 @@ async function handle(req, res, deps, pinning) {
 		res.end();
 		return;
 	}
+	const subdomain = subdomainOf(req.headers.host);
 	try {
+		if (subdomain) return await subdomainGateway(req, res, url, deps, subdomain);
 		if (url.pathname.startsWith('/ipfs/')) return await gateway(req, res, url, deps);
 		if (url.pathname === '/pins' || url.pathname.startsWith('/pins/')) return await pinningRoute(req, res, url, deps, pinning);
 		throw new HttpError(404, 'NOT_FOUND', 'This peer serves /ipfs/<cid> and /pins only.');
-	} catch (err) {
+	} catch (caught) {
+		const err = caught instanceof GatewayError ? new HttpError(caught.status, 'GATEWAY', caught.message) : caught;
 		if (!(err instanceof HttpError)) throw err;
-		if (url.pathname.startsWith('/ipfs/')) {
+		if (subdomain || url.pathname.startsWith('/ipfs/')) {
 			res.writeHead(err.status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
 			res.end(`${err.message}\n`);
 		} else sendFailure(res, err.status, err.reason, err.message);
@@ -162,7 +169,6 @@ export function requestedFormat(req, url) {
 async function gateway(req, res, url, deps) {
 	if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'The gateway answers GET and HEAD only.');
 	const [cidText, ...rest] = url.pathname.slice('/ipfs/'.length).split('/');
-	if (rest.some((p) => p !== '')) throw new HttpError(400, 'BAD_REQUEST', 'This trustless gateway serves whole DAGs by root CID only (no paths).');
 	let cid;
 	try {
 		cid = CID.parse(decodeURIComponent(cidText));
@@ -170,8 +176,59 @@ async function gateway(req, res, url, deps) {
 		throw new HttpError(400, 'BAD_REQUEST', `Not a CID: ${cidText.slice(0, 100)}`);
 	}
 	const format = requestedFormat(req, url);
-	if (format === null)
-		throw new HttpError(406, 'NOT_ACCEPTABLE', `This is a trustless gateway: ask for ${RAW_TYPE} or ${CAR_TYPE} (Accept header or ?format=raw|car).`);
+	// No trustless format asked for: the file or page itself, as a browser wants it.
+	if (format === null) {
+		const path = rest.length > 0 ? `/${decodePath(rest.join('/'))}` : '';
+		return serveUnixfs(req, res, { blockstore: deps.blockstore, root: cid, path, search: url.search, contentPath: `/ipfs/${cid}${path}` });
+	}
+	if (rest.some((p) => p !== '')) throw new HttpError(400, 'BAD_REQUEST', 'This trustless gateway serves whole DAGs by root CID only (no paths).');
+	await trustless(req, res, cid, format, deps);
+}
+
+/** @param {string} path */
+function decodePath(path) {
+	try {
+		return decodeURIComponent(path);
+	} catch {
+		throw new HttpError(400, 'BAD_REQUEST', 'The path is not valid percent-encoding.');
+	}
+}
+
+/**
+ * A subdomain gateway request (`Host: <cid>.ipfs.<gateway>`): the whole path is inside the DAG,
+ * so the site has an origin of its own. A trustless format is answered for the root only.
+ * @param {import('node:http').IncomingMessage} req
+ * @param {import('node:http').ServerResponse} res
+ * @param {URL} url
+ * @param {PeerHttpDeps} deps
+ * @param {{ label: string, gatewayHost: string }} subdomain
+ */
+async function subdomainGateway(req, res, url, deps, subdomain) {
+	const { cid, canonical } = subdomainCid(subdomain.label);
+	if (canonical !== subdomain.label) {
+		res.writeHead(301, { Location: `http://${canonical}.ipfs.${subdomain.gatewayHost}${url.pathname}${url.search}` });
+		res.end();
+		return;
+	}
+	const format = requestedFormat(req, url);
+	if (format === null) {
+		const path = decodePath(url.pathname);
+		return serveUnixfs(req, res, { blockstore: deps.blockstore, root: cid, path, search: url.search, contentPath: `/ipfs/${cid}${path === '/' ? '/' : path}` });
+	}
+	if (url.pathname !== '/') throw new HttpError(400, 'BAD_REQUEST', 'This trustless gateway serves whole DAGs by root CID only (no paths).');
+	if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'The gateway answers GET and HEAD only.');
+	await trustless(req, res, cid, format, deps);
+}
+
+/**
+ * A block (`raw`) or the whole DAG as a CAR (`car`), from the local store only.
+ * @param {import('node:http').IncomingMessage} req
+ * @param {import('node:http').ServerResponse} res
+ * @param {CID} cid
+ * @param {'raw' | 'car'} format
+ * @param {PeerHttpDeps} deps
+ */
+async function trustless(req, res, cid, format, deps) {
 	if (!(await deps.blockstore.has(cid))) throw new HttpError(404, 'NOT_FOUND', `This peer does not hold ${cid}.`);
 
 	const common = {

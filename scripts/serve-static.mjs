@@ -27,7 +27,9 @@ export const MIME = {
 	'.txt': 'text/plain; charset=utf-8',
 	'.webmanifest': 'application/manifest+json',
 	'.woff': 'font/woff',
-	'.woff2': 'font/woff2'
+	'.woff2': 'font/woff2',
+	'.ttf': 'font/ttf',
+	'.otf': 'font/otf'
 };
 
 /**
