@@ -8,6 +8,7 @@ import {
 	connectSources,
 	contentSecurityPolicy,
 	CspConfigError,
+	headerPolicy,
 	inlineScriptHashes,
 	METAMASK_SDK_CONNECT_SOURCES,
 	multiaddrSource,
@@ -192,5 +193,18 @@ describe('inlineScriptHashes and applyCsp', () => {
 
 	test('a config whose endpoint cannot be expressed is refused', () => {
 		expect(() => applyCsp(PAGE, { ...CONFIG, ipfsPeers: ['/dnsaddr/x.example'] })).toThrow(CspConfigError);
+	});
+});
+
+describe('headerPolicy', () => {
+	test('is the page\'s own policy, unescaped, plus frame-ancestors \'none\'; null without one; an existing frame-ancestors is kept', () => {
+		const page = applyCsp('<!doctype html><html><head><title>x</title></head><body><script>boot()</script></body></html>', CONFIG);
+		const policy = headerPolicy(page);
+		expect(policy).toBe(`${contentSecurityPolicy(CONFIG, { scriptHashes: inlineScriptHashes(page) })}; frame-ancestors 'none'`);
+		expect(headerPolicy('<!doctype html><title>x</title>')).toBeNull();
+		expect(headerPolicy(`<meta http-equiv="content-security-policy" content="default-src &apos;self&apos;; frame-ancestors https://a.example">`)).toBe(
+			"default-src &apos;self&apos;; frame-ancestors https://a.example"
+		);
+		expect(headerPolicy('<meta http-equiv="content-security-policy" content="img-src data: &amp; x">')).toBe("img-src data: & x; frame-ancestors 'none'");
 	});
 });
