@@ -188,8 +188,8 @@ async function blockServer(car, root) {
 	if (!roots.includes(root)) throw new PinError(`The CAR's root is ${roots.join(', ') || 'missing'}, not ${root}.`);
 	const blockstore = new MemoryBlockstore();
 	for await (const { cid, bytes } of reader.blocks()) {
-		if (cid.multihash.code !== sha256.code || !Buffer.from((await sha256.digest(bytes)).bytes).equals(Buffer.from(cid.multihash.bytes)))
-			throw new PinError(`The CAR holds a block that does not match its CID (${cid}).`);
+		if (cid.multihash.code !== sha256.code) throw new PinError(`The CAR holds a block hashed with another function than sha2-256 (${cid}); publish.mjs writes sha2-256 only.`);
+		if (!Buffer.from((await sha256.digest(bytes)).bytes).equals(Buffer.from(cid.multihash.bytes))) throw new PinError(`The CAR holds a block that does not match its CID (${cid}).`);
 		await blockstore.put(cid, bytes);
 	}
 	const helia = withBitswap(
