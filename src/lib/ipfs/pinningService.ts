@@ -52,14 +52,15 @@ export function pinningServiceClient(remote: Pick<RemoteCopy, 'endpoint' | 'toke
 			const all = signal ? AbortSignal.any([signal, timeout]) : timeout;
 			try {
 				const known = await call(() => api.pinsGet({ cid: [cid], status: [Status.Pinned, Status.Pinning, Status.Queued], limit: 1 }, { signal: all }));
-				let status: PinStatus | undefined = known.results.values().next().value;
-				if (status?.status === Status.Pinned) return;
+				const found: PinStatus | undefined = [...known.results][0];
+				if (found?.status === Status.Pinned) return;
 				const origins = options.origins?.() ?? [];
-				status ??= await call(() => api.pinsPost({ pin: { cid, ...(name ? { name } : {}), ...(origins.length > 0 ? { origins } : {}) } }, { signal: all }));
+				let status: PinStatus =
+					found ?? (await call(() => api.pinsPost({ pin: { cid, ...(name ? { name } : {}), ...(origins.length > 0 ? { origins } : {}) } }, { signal: all })));
 				if (status.delegates.length > 0 && options.connect) await options.connect([...status.delegates], all).catch(() => {});
 				while (status.status === Status.Queued || status.status === Status.Pinning) {
 					await sleep(pollMs, all);
-					const requestid = status.requestid;
+					const requestid: string = status.requestid;
 					status = await call(() => api.pinsRequestidGet({ requestid }, { signal: all }));
 				}
 				if (status.status === Status.Failed) throw new RemoteCopyFailedError(remote.endpoint, status.info?.status_details ?? 'the service reported the pin as failed');

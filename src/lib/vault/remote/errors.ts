@@ -50,3 +50,11 @@ export class RemoteCopySettingsCorruptError extends CarevaultError {
 		super('The saved list of remote copies on this device cannot be read with this vault’s keys. Add your remote copies again.', options);
 	}
 }
+
+/** This page has no IPFS node to copy from (it should not happen in a browser tab). */
+export class RemoteCopyUnavailableError extends CarevaultError {
+	override name = 'RemoteCopyUnavailableError' as const;
+	constructor() {
+		super('Remote copies are not available on this page: it runs no IPFS node. Reload the page and try again.');
+	}
+}
