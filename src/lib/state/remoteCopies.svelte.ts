@@ -1,4 +1,5 @@
 import type { OpenVault, Ports } from '../vault/deps';
+import type { VaultAccess } from './vault.svelte';
 import type { VaultRecord } from '../records/model';
 import type { RemoteCopy } from '../vault/remote/ports';
 import { CopyQueue, type CopyState } from '../vault/remote/queue';
@@ -26,7 +27,7 @@ export interface RemoteCopyView {
 
 export interface RemoteCopiesSources {
 	ports: () => Promise<Ports>;
-	vault: { get(): Promise<OpenVault> };
+	vault: Pick<VaultAccess, 'get' | 'change'>;
 	/** The site config's suggested Pinning Service API endpoint (pinning.endpoint), or null. */
 	suggested: string | null;
 }
@@ -132,23 +133,20 @@ export class RemoteCopiesState {
 	async add(input: { name?: string; endpoint: string; token: string }): Promise<boolean> {
 		return this.#ui.run('Saving the remote copy…', async () => {
 			const remote = newRemoteCopy(input);
-			const vault = await this.#sources.vault.get();
-			const queue = await this.#load(vault);
-			const next = [...this.#remotes, remote];
-			await saveRemoteCopies(await this.#sources.ports(), vault.keys, next);
-			this.#remotes = next;
+			const queue = await this.#load(await this.#sources.vault.get());
+			await this.#save([...this.#remotes, remote]);
 			queue.enqueue(this.#roots);
-			this.#ui.notice = { kind: 'success', text: `${remote.name} added: your vault is being copied to it.` };
+			this.#ui.notice = {
+				kind: 'success',
+				text: `${remote.name} added: your vault is being copied to it. Your other devices learn of it with the next record you add.`
+			};
 		});
 	}
 
 	async remove(id: string): Promise<boolean> {
 		return this.#ui.run('Removing the remote copy…', async () => {
-			const vault = await this.#sources.vault.get();
-			const queue = await this.#load(vault);
-			const next = this.#remotes.filter((r) => r.id !== id);
-			await saveRemoteCopies(await this.#sources.ports(), vault.keys, next);
-			this.#remotes = next;
+			const queue = await this.#load(await this.#sources.vault.get());
+			await this.#save(this.#remotes.filter((r) => r.id !== id));
 			queue.forget(id);
 			this.#ui.notice = { kind: 'info', text: 'Removed. What it already holds stays there until you delete it at the service.' };
 		});
@@ -170,6 +168,18 @@ export class RemoteCopiesState {
 		this.#queue?.stop();
 	}
 
+	/** Keeps the sealed list on this device and on IPFS, and names it in the index (it travels with the next commit). */
+	async #save(next: RemoteCopy[]): Promise<void> {
+		const ports = await this.#sources.ports();
+		await this.#sources.vault.change(async (vault) => {
+			const cid = await saveRemoteCopies(ports, vault.keys, next);
+			return { vault: { ...vault, index: { ...vault.index, remotes: cid } }, added: [], value: null };
+		});
+		this.#remotes = next;
+		// The new sealed list is a root too: queued before this returns, so `idle` waits for it.
+		await this.track(await this.#sources.vault.get());
+	}
+
 	async #port() {
 		const ports = await this.#sources.ports();
 		if (!ports.remote) throw new RemoteCopyUnavailableError();
@@ -179,7 +189,7 @@ export class RemoteCopiesState {
 	#load(vault: OpenVault): Promise<CopyQueue> {
 		this.#ready ??= (async () => {
 			const ports = await this.#sources.ports();
-			this.#remotes = await loadRemoteCopies(ports, vault.keys);
+			this.#remotes = await loadRemoteCopies(ports, vault.keys, vault.index);
 			const queue = new CopyQueue({
 				local: ports.local,
 				address: ports.signer.address,

@@ -131,10 +131,17 @@ describe('remote copies through the app', () => {
 		expect(app.pages.home.copies.failed).toBeGreaterThan(0);
 
 		await remote.remove(remote.remotes.find((r) => r.name === 'bad token')!.id);
+		await remote.idle();
 		for (const record of app.vault.records) expect(remote.recordState(record)).toEqual({ kind: 'copied', to: ['local peer'] });
 		expect(app.pages.home.copies).toMatchObject({ remotes: 1, notCopied: 0, failed: 0 });
-		// header + 2 index batch blocks + 2 record files
-		expect(app.pages.home.copies.total).toBe(5);
+		// header + 2 index batch blocks + 2 record files + the sealed list of remote copies
+		expect(app.pages.home.copies.total).toBe(6);
+
+		// A record added now carries the changed list (one remote) to the patient's other devices.
+		const later = { title: 'Allergy note', body: 'penicillin: rash\n' };
+		expect(await app.vault.add([{ title: later.title, category: 'notes', date: '2025-03-05', kind: 'file', files: [file(later.title, later.body)] }])).toBe(true);
+		await remote.idle();
+		expect(app.pages.home.copies).toMatchObject({ notCopied: 0, failed: 0 });
 
 		// The token is never in clear on the device.
 		expect(local.values().some((v) => contains(v, utf8(peer.pinning.token)))).toBe(false);
@@ -149,8 +156,13 @@ describe('remote copies through the app', () => {
 		// A new device: empty store, the original device gone, only the peer to fetch from.
 		const fresh = await memoryNode({ peers: peer.multiaddrs });
 		const restored = await device(4, fresh);
-		expect(restored.vault.records.map((r) => r.title).sort()).toEqual(Object.keys(bodies).sort());
-		for (const record of restored.vault.records)
-			expect(await textOf(await restored.vault.open(record, record.attachments[0]))).toBe(bodies[record.title as keyof typeof bodies]);
+		const all: Record<string, string> = { ...bodies, [later.title]: later.body };
+		expect(restored.vault.records.map((r) => r.title).sort()).toEqual(Object.keys(all).sort());
+		for (const record of restored.vault.records) expect(await textOf(await restored.vault.open(record, record.attachments[0]))).toBe(all[record.title]);
+		// The remote copies travelled with the vault, sealed: the new device copies to them at once.
+		await restored.pages.remote.load();
+		expect(restored.pages.remote.remotes.map((r) => r.name)).toEqual(['local peer']);
+		await restored.pages.remote.idle();
+		expect(restored.pages.home.copies).toMatchObject({ remotes: 1, notCopied: 0, failed: 0 });
 	});
 });

@@ -1,6 +1,7 @@
 import { decryptBlob, encryptBlob } from '../../crypto/seal';
 import type { VaultKeys } from '../../crypto/keys';
-import type { Hex, LocalStore } from '../ports';
+import type { BlobStore, Hex, LocalStore } from '../ports';
+import type { VaultIndex } from '../../records/model';
 import { randomId } from '../random';
 import { RemoteCopyInputError, RemoteCopySettingsCorruptError } from './errors';
 import type { RemoteCopy } from './ports';
@@ -12,7 +13,7 @@ const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 const settingsAd = (address: Hex) => utf8.encode(`carevault/v2/remote-copies/${address.toLowerCase()}`);
 export const remoteCopiesKey = (address: Hex) => `remote-copies:${address.toLowerCase()}`;
 
-type SettingsDeps = { local: LocalStore; signer: { address: Hex } };
+type SettingsDeps = { local: LocalStore; signer: { address: Hex }; blobs: Pick<BlobStore, 'addBytes' | 'pin' | 'getBytes'> };
 
 /**
  * The patient's remote copies, tokens included, sealed with the vault's
@@ -39,14 +40,31 @@ export async function openRemoteCopies(keys: VaultKeys, address: Hex, sealed: Ui
 	}
 }
 
-/** This device's remote copies of the vault (none yet: an empty list). */
-export async function loadRemoteCopies(deps: SettingsDeps, keys: VaultKeys): Promise<RemoteCopy[]> {
-	const sealed = await deps.local.get(remoteCopiesKey(deps.signer.address));
+/**
+ * The vault's remote copies: this device's sealed list, or else the one the
+ * index names (saved on another device and committed with a batch there).
+ * None yet: an empty list.
+ */
+export async function loadRemoteCopies(deps: SettingsDeps, keys: VaultKeys, index: Pick<VaultIndex, 'remotes'>): Promise<RemoteCopy[]> {
+	let sealed = await deps.local.get(remoteCopiesKey(deps.signer.address));
+	if (!sealed && index.remotes) {
+		sealed = await deps.blobs.getBytes(index.remotes);
+		await deps.local.put(remoteCopiesKey(deps.signer.address), sealed);
+	}
 	return sealed ? openRemoteCopies(keys, deps.signer.address, sealed) : [];
 }
 
-export async function saveRemoteCopies(deps: SettingsDeps, keys: VaultKeys, remotes: readonly RemoteCopy[]): Promise<void> {
-	await deps.local.put(remoteCopiesKey(deps.signer.address), await sealRemoteCopies(keys, deps.signer.address, remotes));
+/**
+ * Seals the list, keeps it on this device and stores it on IPFS; returns its
+ * CID, which the caller puts in the index (VaultIndex.remotes) so the next
+ * commit carries it to the patient's other devices.
+ */
+export async function saveRemoteCopies(deps: SettingsDeps, keys: VaultKeys, remotes: readonly RemoteCopy[]): Promise<string> {
+	const sealed = await sealRemoteCopies(keys, deps.signer.address, remotes);
+	await deps.local.put(remoteCopiesKey(deps.signer.address), sealed);
+	const cid = await deps.blobs.addBytes(sealed);
+	await deps.blobs.pin(cid);
+	return cid;
 }
 
 /**
