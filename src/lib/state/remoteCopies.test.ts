@@ -53,8 +53,8 @@ afterAll(async () => {
 	for (const fn of cleanups.reverse()) await fn().catch(() => {});
 });
 
-/** One device: its own IPFS node and device store, a wallet over anvil key `key`. */
-async function device(key: number, node: MemoryNode, local: LocalStore = memoryLocal()) {
+/** One device: its own IPFS node and device store, a wallet over anvil key `key`; unlocked (or created) unless `unlock` is false. */
+async function device(key: number, node: MemoryNode, local: LocalStore = memoryLocal(), unlock = true) {
 	const { provider } = nodeProvider({ rpcUrl: chain.rpcUrl, privateKey: ANVIL_PRIVATE_KEYS[key] as Hex, chainId: chain.chain.id });
 	const target: WalletWindow = new EventTarget();
 	const info = { uuid: `u-${key}`, name: 'Carevault Test Wallet', icon: 'data:,', rdns: 'dev.carevault.testwallet' };
@@ -69,6 +69,7 @@ async function device(key: number, node: MemoryNode, local: LocalStore = memoryL
 	const app = new App({ config, wallet, env, siteUrl: 'https://carevault.test/', saveFile: async () => { throw new Error('no files in this test'); } });
 	await app.wallet.connect();
 	await until(() => app.vault.status !== 'idle' && app.vault.status !== 'checking');
+	if (!unlock) return app;
 	if (app.vault.status === 'no-vault') await app.vault.create();
 	else await app.vault.unlock();
 	expect(app.vault.notice?.kind === 'error' ? app.vault.notice.text : null).toBeNull();
@@ -164,5 +165,18 @@ describe('remote copies through the app', () => {
 		expect(restored.pages.remote.remotes.map((r) => r.name)).toEqual(['local peer']);
 		await restored.pages.remote.idle();
 		expect(restored.pages.home.copies).toMatchObject({ remotes: 1, notCopied: 0, failed: 0 });
+
+		// Nothing answers (the peer is gone too): the unlock ends, naming what it tried.
+		const gateway = peer.gateway;
+		const addrs = peer.multiaddrs;
+		await peer.stop();
+		const lost = await memoryNode({ peers: addrs, gateways: [gateway], blobStore: { timeoutMs: 3_000 } });
+		const stranded = await device(4, lost, memoryLocal(), false);
+		expect(stranded.vault.status).toBe('locked');
+		await stranded.vault.unlock();
+		expect(stranded.vault.status).toBe('locked');
+		const text = stranded.vault.notice?.text ?? '';
+		expect(text).toContain(`the IPFS peer ${addrs[0]}`);
+		expect(text).toContain(new URL(gateway).host);
 	});
 });
