@@ -166,15 +166,13 @@ describe('remote copies through the app', () => {
 		await restored.pages.remote.idle();
 		expect(restored.pages.home.copies).toMatchObject({ remotes: 1, notCopied: 0, failed: 0 });
 
-		// Nothing answers (the peer is gone too): the unlock ends, naming what it tried.
+		// Nothing answers (the peer is gone too): looking for the vault's key header ends, naming what it tried.
 		const gateway = peer.gateway;
 		const addrs = peer.multiaddrs;
 		await peer.stop();
 		const lost = await memoryNode({ peers: addrs, gateways: [gateway], blobStore: { timeoutMs: 3_000 } });
 		const stranded = await device(4, lost, memoryLocal(), false);
-		expect(stranded.vault.status).toBe('locked');
-		await stranded.vault.unlock();
-		expect(stranded.vault.status).toBe('locked');
+		expect(stranded.vault.status).toBe('error');
 		const text = stranded.vault.notice?.text ?? '';
 		expect(text).toContain(`the IPFS peer ${addrs[0]}`);
 		expect(text).toContain(new URL(gateway).host);
