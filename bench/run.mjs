@@ -273,12 +273,24 @@ async function indexLog() {
 	}
 }
 
+async function remoteCopy() {
+	const { createServer } = await import('vite');
+	const server = await createServer({ configFile: false, logLevel: 'silent', server: { middlewareMode: true, hmr: false, ws: false }, appType: 'custom' });
+	try {
+		const module = await server.ssrLoadModule(join(root, 'bench/remoteCopy.ts'));
+		Object.assign(results, await module.benchRemoteCopy(1024));
+	} finally {
+		await server.close();
+	}
+}
+
 if (want('cipher')) await browserCipher();
 if (want('backup')) await backupBench();
 if (want('app')) await appFlows();
 if (want('gas')) await anchorGas();
 if (want('index')) await indexLog();
 if (want('load')) await firstLoad();
+if (want('remote')) await remoteCopy();
 
 results._machine = undefined;
 writeFileSync(resultsFile, JSON.stringify(Object.fromEntries(Object.entries(results).filter(([, v]) => typeof v === 'number').sort()), null, 2) + '\n');

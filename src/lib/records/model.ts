@@ -125,6 +125,12 @@ export interface VaultIndex {
 	 */
 	grants?: GrantRecord[];
 	/**
+	 * CID of the patient's remote copies (services and access tokens) sealed
+	 * under the index key (vault/remote/settings.ts): written into every
+	 * batch, so the list travels to the patient's other devices with the vault.
+	 */
+	remotes?: string;
+	/**
 	 * Where this index stands in its log on IPFS (vault/vaultIndex.ts); absent
 	 * before the first commit. Kept in memory only: it is how the next commit
 	 * appends a batch without rewriting what is already stored.

@@ -20,6 +20,7 @@ import { ShlState, ShlViewerState } from './shl.svelte';
 import { BackupState } from './backup.svelte';
 import { StorageState } from './storage.svelte';
 import { FormDrafts } from './drafts.svelte';
+import { RemoteCopiesState } from './remoteCopies.svelte';
 import { BackupUnavailableError } from '../vault/backup/errors';
 
 export interface AppOptions {
@@ -66,7 +67,12 @@ export class App {
 		this.#env = options.env;
 		this.#siteUrl = options.siteUrl;
 		this.#saveFile = options.saveFile;
-		this.vault = new VaultState(() => this.ports(), { refusal: options.env.refusal, onOpen: options.env.onVaultOpen });
+		this.vault = new VaultState(() => this.ports(), {
+			refusal: options.env.refusal,
+			onOpen: options.env.onVaultOpen,
+			// Every new record, index block, key header and grant bundle goes to the remote copies, in the background.
+			onVault: (vault) => void this.#pages.remote.track(vault)
+		});
 		this.storage = new StorageState(
 			options.env.storage ?? { localStore: () => Promise.reject(new Error('This page keeps no blocks of its own.')) }
 		);
@@ -111,6 +117,7 @@ export class App {
 	/** Forgets the vault's keys and everything the pages opened with them. */
 	lock(): void {
 		this.vault.lock();
+		this.#pages.remote.stop();
 		this.#pages = this.#newPages();
 	}
 
@@ -137,11 +144,13 @@ function accountPages(app: App, ports: () => Promise<Ports>, siteUrl: string, sa
 	const trust = new TrustState(ports, vault, { schema: config.providerSchemaUid, attesters: config.trustedAttesters });
 	const share = new ShareState(ports, vault, siteUrl, { skip: trust.skipper });
 	const inbox = new InboxState(ports, vault, { skip: trust.skipper });
+	const remote = new RemoteCopiesState({ ports, vault, suggested: config.pinning?.endpoint ?? null });
 	return {
+		remote,
 		trust,
 		share,
 		inbox,
-		home: new HomeState({ lists: () => vault.currentLists(), inbox, share }),
+		home: new HomeState({ lists: () => vault.currentLists(), inbox, share, copies: remote }),
 		shared: new SharedState(ports, vault),
 		drafts: new FormDrafts(),
 		provider: new ProviderState(ports, vault),

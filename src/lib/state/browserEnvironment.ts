@@ -17,6 +17,10 @@ export function browserEnvironment(config: AppConfig): Environment {
 			const [{ helia }, { createCarBackup }] = await Promise.all([node(), import('../ipfs/carBackup')]);
 			return createCarBackup(helia);
 		},
+		remoteCopy: async () => {
+			const [n, { remoteCopyPort }] = await Promise.all([node(), import('../ipfs/pinningService')]);
+			return remoteCopyPort(n);
+		},
 		local: createIdbLocalStore(),
 		encryptor: async () => (await import('../workers/encryptor')).browserEncryptor,
 		refusal: origin.ok ? null : origin.error,

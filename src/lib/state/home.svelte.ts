@@ -9,6 +9,8 @@ export interface HomeSources {
 	lists(): Promise<{ lists: CurrentLists; unreadable: UnreadableRecord[] }>;
 	inbox: { load(): Promise<unknown>; readonly items: ReadonlyArray<{ status: string }> };
 	share: { load(): Promise<unknown>; readonly grants: readonly MyGrant[]; readonly requests: ReadonlyArray<{ status: string }> };
+	/** Parts of the vault not yet on every remote copy (state/remoteCopies). */
+	copies?: { readonly pending: { notCopied: number; failed: number; total: number }; readonly remotes: readonly unknown[] };
 }
 
 /**
@@ -41,6 +43,15 @@ export class HomeState {
 	get activeShares(): MyGrant[] {
 		const end = (g: MyGrant) => g.state?.expiresAt || Number.MAX_SAFE_INTEGER;
 		return this.#sources.share.grants.filter((g) => grantStatusOf(g.state) === 'active').sort((a, b) => end(a) - end(b));
+	}
+
+	/**
+	 * What is not yet safe beyond this device: `none` when no remote copy is
+	 * set up, else how many parts of the vault are not copied (and failed).
+	 */
+	get copies(): { remotes: number; notCopied: number; failed: number; total: number } {
+		const c = this.#sources.copies;
+		return c ? { remotes: c.remotes.length, ...c.pending } : { remotes: 0, notCopied: 0, failed: 0, total: 0 };
 	}
 
 	async load(): Promise<void> {

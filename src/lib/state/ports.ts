@@ -3,6 +3,7 @@ import type { WalletSession } from '../wallet/session.svelte';
 import type { Encryptor, Ports, ViewerPorts } from '../vault/deps';
 import type { BlobStore, LocalStore } from '../vault/ports';
 import type { BackupBlocks } from '../vault/backup/ports';
+import type { RemoteCopyPort } from '../vault/remote/ports';
 import type { ScanProgress } from '../chain/scanLogs';
 import type { StoragePorts } from './storage.svelte';
 import { WalletNotConnectedError } from '../wallet/errors';
@@ -21,6 +22,8 @@ export interface Environment {
 	encryptor?(): Promise<Encryptor>;
 	/** CAR backups over this device's blockstore; absent where there is none to back up (a node test without one). */
 	backupBlocks?(): Promise<BackupBlocks>;
+	/** Pinning Service API clients over this page's IPFS node (origins, delegates); absent without one. */
+	remoteCopy?(): Promise<RemoteCopyPort>;
 	/** Why this page may hold no vault (a shared gateway origin: vault/originCheck), or null. */
 	refusal: Error | null;
 	/** Which local block store holds this device's blocks, and the browser's storage promises (Settings). */
@@ -56,7 +59,7 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 	if (!walletClient || !address || chainId === null) throw new WalletNotConnectedError();
 	// No vault adapter at all on a shared path gateway: another site there shares this origin.
 	if (env.refusal) throw env.refusal;
-	const [publicClient, { verifyMessage }, { createVaultChain }, { createGrantChain }, { createProviderChain }, { createAttestationReader }, blobs, encrypt, backup] =
+	const [publicClient, { verifyMessage }, { createVaultChain }, { createGrantChain }, { createProviderChain }, { createAttestationReader }, blobs, encrypt, backup, remote] =
 		await Promise.all([
 			readClient(config),
 			import('viem'),
@@ -66,7 +69,8 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 			import('../chain/attestationChain'),
 			env.blobs(),
 			env.encryptor?.(),
-			env.backupBlocks?.()
+			env.backupBlocks?.(),
+			env.remoteCopy?.()
 		]);
 	const fromBlock = BigInt(config.deployBlock);
 	const clients = {
@@ -100,7 +104,8 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 		uri: config.appUri,
 		verifySignature: (p) => verifyMessage(p),
 		...(encrypt ? { encrypt } : {}),
-		...(backup ? { backup } : {})
+		...(backup ? { backup } : {}),
+		...(remote ? { remote } : {})
 	};
 }
 

@@ -71,15 +71,23 @@ export class VaultState implements VaultAccess {
 	#refusal: Error | null;
 	#address = $state<string | null>(null);
 	#onOpen: (() => void) | null;
+	#onVault: ((vault: OpenVault) => void) | null;
 
 	/**
 	 * `refusal`: why no vault may be created or unlocked on this page (see
 	 * vault/originCheck), or null. When set, nothing asks the wallet for a signature.
 	 */
-	constructor(ports: () => Promise<Ports>, options: { refusal?: Error | null; onOpen?: () => void } = {}) {
+	constructor(ports: () => Promise<Ports>, options: { refusal?: Error | null; onOpen?: () => void; onVault?: (vault: OpenVault) => void } = {}) {
 		this.#ports = ports;
 		this.#refusal = options.refusal ?? null;
 		this.#onOpen = options.onOpen ?? null;
+		this.#onVault = options.onVault ?? null;
+	}
+
+	/** Keeps `vault` as the open vault and tells the app (remote copies follow every change). */
+	#set(vault: OpenVault): void {
+		this.#vault = vault;
+		this.#onVault?.(vault);
 	}
 
 	get status(): VaultStatus { return this.#refusal ? 'refused' : this.#status; }
@@ -103,7 +111,7 @@ export class VaultState implements VaultAccess {
 		const { vault, added, value } = await work(before);
 		// Locked (or another account) meanwhile: the keys are gone, keep nothing.
 		if (this.#vault !== before) return { value, problem: null };
-		this.#vault = vault;
+		this.#set(vault);
 		return { value, problem: await this.#shareAdded(before, vault, added) };
 	}
 
@@ -114,7 +122,7 @@ export class VaultState implements VaultAccess {
 		try {
 			const { shareNewRecords } = await sharing();
 			const next = await shareNewRecords(await this.#ports(), before, after, addedIds);
-			if (this.#vault === after) this.#vault = next;
+			if (this.#vault === after) this.#set(next);
 			return null;
 		} catch (err) {
 			return `Saved in your vault, but not yet sent to the people you share with: ${messageOf(err)}`;
@@ -168,7 +176,7 @@ export class VaultState implements VaultAccess {
 				return;
 			}
 			const { vault, recoveryCode } = created;
-			this.#vault = vault;
+			this.#set(vault);
 			this.#recoveryCode = recoveryCode;
 			this.#status = 'unlocked';
 			this.#onOpen?.();
@@ -188,13 +196,13 @@ export class VaultState implements VaultAccess {
 				const { syncGrants } = await sharing();
 				vault = await syncGrants(ports, vault);
 			} catch (err) {
-				this.#vault = vault;
+				this.#set(vault);
 				this.#status = 'unlocked';
 				this.#onOpen?.();
 				this.#ui.notice = { kind: 'info', text: `Your shares could not be checked on the chain (${noticeOf(err).text}). Sharing pages may be out of date.` };
 				return;
 			}
-			this.#vault = vault;
+			this.#set(vault);
 			this.#status = 'unlocked';
 			this.#onOpen?.();
 		});

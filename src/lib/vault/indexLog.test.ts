@@ -167,3 +167,26 @@ describe('the index log', () => {
 		await expect(unlockVault(other.deps, { kind: 'wallet' })).rejects.toBeInstanceOf(IndexCorruptError);
 	});
 });
+
+describe('the remote copies pointer in the index log', () => {
+	it('every batch carries the latest VaultIndex.remotes; another device reads it back; a batch that names none keeps the earlier one', async () => {
+		const d = await device(6);
+		let vault: OpenVault = (await createVault(d.deps)).vault;
+		const add = async (title: string) => {
+			const prepared = await encryptRecords(d.deps, vault, [note(title)]);
+			vault = await commitRecords(d.deps, vault, prepared);
+		};
+		vault = { ...vault, index: { ...vault.index, remotes: 'bafkreifirstlist' } };
+		await add('one');
+		vault = { ...vault, index: { ...vault.index, remotes: 'bafkreisecondlist' } };
+		await add('two');
+		const other = await device(6);
+		other.deps.blobs = d.node.blobStore;
+		expect((await unlockVault(other.deps, { kind: 'wallet' })).index.remotes).toBe('bafkreisecondlist');
+		// A batch written without one (an older version of the app) leaves the earlier list in force.
+		const { remotes: _, ...without } = vault.index;
+		vault = { ...vault, index: without };
+		await add('three');
+		expect((await unlockVault(other.deps, { kind: 'wallet' })).index.remotes).toBe('bafkreisecondlist');
+	});
+});

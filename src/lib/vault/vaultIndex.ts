@@ -61,10 +61,12 @@ export interface BatchBlock {
 	records: VaultRecord[];
 	epochs: Partial<Record<Category, number>>;
 	grants?: GrantRecord[];
+	/** The sealed remote copies list as of this batch (VaultIndex.remotes); the latest batch's wins. */
+	remotes?: string;
 }
 
 /** What a batch adds to the index: its block without the log links. */
-export type BatchBody = Pick<BatchBlock, 'records' | 'epochs' | 'grants'>;
+export type BatchBody = Pick<BatchBlock, 'records' | 'epochs' | 'grants' | 'remotes'>;
 
 interface NodeBlock {
 	v: 2;
@@ -115,6 +117,7 @@ function checkBody(b: BatchBody): void {
 			throw new Error(`bad record entry ${String(r?.id)}`);
 	}
 	if (b.grants !== undefined && (!Array.isArray(b.grants) || !b.grants.every((g) => typeof g?.id === 'string'))) throw new Error('bad grants');
+	if (b.remotes !== undefined && typeof b.remotes !== 'string') throw new Error('bad remote copies pointer');
 }
 
 /** Checks a decrypted batch block's shape; IndexCorruptError otherwise. */
@@ -260,7 +263,9 @@ function foldBatches(batches: BatchBody[], at: { head: string; prior: IndexLogPe
 	const records = new Map<string, VaultRecord>();
 	const epochs: Partial<Record<Category, number>> = {};
 	const grants = new Map<string, GrantRecord>();
+	let remotes: string | undefined;
 	batches.forEach((b, batch) => {
+		if (b.remotes !== undefined) remotes = b.remotes;
 		for (const r of b.records) {
 			const known = records.get(r.id);
 			if (!known) records.set(r.id, { ...r, batch });
@@ -284,6 +289,7 @@ function foldBatches(batches: BatchBody[], at: { head: string; prior: IndexLogPe
 		epochs,
 		batches: batches.length,
 		...(all.length > 0 ? { grants: all } : {}),
+		...(remotes ? { remotes } : {}),
 		log: { head: at.head, prior: at.prior, committedGrants: Object.fromEntries(all.map((g) => [g.id, canonicalJson(g)])) }
 	};
 }
@@ -298,7 +304,7 @@ async function pushPeak(deps: IndexDeps, keys: VaultKeys, peaks: readonly IndexL
 		const node: NodeBlock = { v: 2, kind: 'node', level: level + 1, children: tail.map((p) => p.cid) };
 		if (level === 0) {
 			// This device wrote most of them, so they are usually read from its local store.
-			const bodies = (await mapLimited(tail, (p) => readBatch(deps, keys, p.cid))).map(({ records, epochs, grants }) => ({ records, epochs, ...(grants ? { grants } : {}) }));
+			const bodies = (await mapLimited(tail, (p) => readBatch(deps, keys, p.cid))).map(({ records, epochs, grants, remotes }) => ({ records, epochs, ...(grants ? { grants } : {}), ...(remotes ? { remotes } : {}) }));
 			if (utf8.encode(JSON.stringify(bodies)).length <= NODE_CONTENT_LIMIT) node.batches = bodies;
 		}
 		const cid = await putSealed(deps, keys, node);
@@ -333,7 +339,8 @@ export async function appendBatch(
 		// The position in the log is the batch number: not stored, so it cannot disagree.
 		records: fresh.map(({ batch: _, ...r }) => r),
 		epochs: base.epochs,
-		...(changed.length > 0 ? { grants: changed } : {})
+		...(changed.length > 0 ? { grants: changed } : {}),
+		...(base.remotes ? { remotes: base.remotes } : {})
 	};
 	const head = await putSealed(deps, keys, block);
 	const encryptedPointer = await encryptBlob(keys.index, utf8.encode(head), pointerAd(address));

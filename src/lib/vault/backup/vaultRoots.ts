@@ -20,5 +20,6 @@ export function vaultRoots(parts: VaultParts): string[] {
 	const out = new Set<string>([parts.headerCid, ...parts.indexCids]);
 	for (const record of parts.index.records) for (const a of record.attachments) out.add(a.manifest.cid);
 	for (const grant of parts.index.grants ?? []) if (grant.bundleCid) out.add(grant.bundleCid);
+	if (parts.index.remotes) out.add(parts.index.remotes);
 	return [...out];
 }
