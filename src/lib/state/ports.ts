@@ -56,7 +56,7 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 	if (!walletClient || !address || chainId === null) throw new WalletNotConnectedError();
 	// No vault adapter at all on a shared path gateway: another site there shares this origin.
 	if (env.refusal) throw env.refusal;
-	const [publicClient, { verifyMessage }, { createVaultChain }, { createGrantChain }, { createProviderChain }, { createAttestationReader }, blobs, encrypt, backup] =
+	const [publicClient, { verifyMessage }, { createVaultChain }, { createGrantChain }, { createProviderChain }, { createAttestationReader }, blobs, encrypt, backup, research] =
 		await Promise.all([
 			readClient(config),
 			import('viem'),
@@ -66,7 +66,8 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 			import('../chain/attestationChain'),
 			env.blobs(),
 			env.encryptor?.(),
-			env.backupBlocks?.()
+			env.backupBlocks?.(),
+			config.contracts.researchConsent ? import('../chain/researchChain') : null
 		]);
 	const fromBlock = BigInt(config.deployBlock);
 	const clients = {
@@ -100,7 +101,8 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 		uri: config.appUri,
 		verifySignature: (p) => verifyMessage(p),
 		...(encrypt ? { encrypt } : {}),
-		...(backup ? { backup } : {})
+		...(backup ? { backup } : {}),
+		...(research ? { research: research.createResearchChain(clients) } : {})
 	};
 }
 

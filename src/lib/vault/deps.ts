@@ -6,6 +6,7 @@ import type { GrantChain } from './grantPorts';
 import type { ProviderChain } from './providerPorts';
 import type { AttestationReader } from './providers/ports';
 import type { BackupBlocks } from './backup/ports';
+import type { ResearchChain } from './research/ports';
 
 /** A file to add, as the browser's File gives it (any source of byte chunks works). */
 export interface FileInput {
@@ -53,6 +54,8 @@ export interface Ports extends VaultDeps {
 	attestations?: AttestationReader;
 	/** CAR backups over this device's blockstore (absent where there is none). */
 	backup?: BackupBlocks;
+	/** Research studies and consents; absent when the site names no ResearchConsent contract. */
+	research?: ResearchChain;
 }
 
 /** What a share link's viewer reaches: no wallet (the doctor with a link may have none), read-only chain. */

@@ -8,7 +8,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestClient, http } from 'viem';
+import { createTestClient, http, type Hex } from 'viem';
 import { memoryLocal } from '../../../../tests/setup/memoryLocal';
 import { startTestChain, type TestChain } from '../../../../tests/setup/anvil';
 import { createVaultChain } from '../../chain/vaultChain';
@@ -28,7 +28,7 @@ const FIXTURE = fileURLToPath(new URL('../../../../tests/fixtures/synthea-10/', 
 const PATIENT_ID = 'cbc86e51-9eca-3855-76ec-c058f72c5761';
 const source = parseFhirFiles(readdirSync(FIXTURE).filter((f) => f.endsWith('.ndjson')).map((name) => ({ name, text: readFileSync(FIXTURE + name, 'utf8') })));
 const resources = selectPatient(source, PATIENT_ID).resources;
-const patientResource = resources[0] as { name: Array<{ family: string; given: string[] }>; birthDate: string };
+const patientResource = resources[0] as unknown as { name: Array<{ family: string; given: string[] }>; birthDate: string };
 
 let chain: TestChain;
 let ipfs: MemoryNode;
@@ -47,7 +47,7 @@ afterAll(async () => {
 function person(index: number) {
 	const account = chain.account(index);
 	const walletClient = chain.walletClient(index);
-	const addresses = chain.config.contracts;
+	const addresses = chain.config.contracts as typeof chain.config.contracts & { proposals: Hex };
 	const clients = { publicClient: chain.publicClient, walletClient, account, addresses, chainId: chain.chain.id };
 	const blobs: BlobStore = {
 		...ipfs.blobStore,
