@@ -12,7 +12,7 @@ import { easArtifact } from './deploy.mjs';
 
 export const DEMO_ATTESTER_PRIVATE_KEY = ANVIL_PRIVATE_KEYS[9];
 /** Roles an attestation may name; the app shows them as given. */
-export const ATTESTED_ROLES = ['physician', 'lab', 'pharmacy', 'insurer', 'other'];
+export const ATTESTED_ROLES = ['physician', 'lab', 'pharmacy', 'insurer', 'other', 'researcher'];
 
 export class AttestError extends Error {
 	name = 'AttestError';

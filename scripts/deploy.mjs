@@ -1,5 +1,6 @@
 // Deploys KeyRegistry, VaultRegistry, Proposals and Grants (both read KeyRegistry), then the
-// Ethereum Attestation Service (SchemaRegistry + EAS, from its npm artifacts) with viem. The ABI and bytecode come
+// Ethereum Attestation Service (SchemaRegistry + EAS, from its npm artifacts), then
+// ResearchConsent (reads KeyRegistry) with viem. The ABI and bytecode come
 // from compiling contracts/src in process (the same compiler run that writes
 // src/lib/chain/contracts.generated.ts, which a test keeps in sync).
 // `node scripts/deploy.mjs --rpc http://127.0.0.1:8545 [--private-key 0x..]`
@@ -46,7 +47,7 @@ export function schemaUid(schema, resolver = zeroAddress, revocable = true) {
  * Attestation Service (SchemaRegistry, then EAS) comes after ours, and the
  * provider-identity schema (no resolver, revocable) is registered in it.
  * @param {{ rpcUrl: string, privateKey: `0x${string}` }} options
- * @returns {Promise<{ chainId: number, keyRegistry: `0x${string}`, vaultRegistry: `0x${string}`, proposals: `0x${string}`, grants: `0x${string}`, schemaRegistry: `0x${string}`, eas: `0x${string}`, providerSchemaUid: `0x${string}`, deployBlock: number }>}
+ * @returns {Promise<{ chainId: number, keyRegistry: `0x${string}`, vaultRegistry: `0x${string}`, proposals: `0x${string}`, grants: `0x${string}`, schemaRegistry: `0x${string}`, eas: `0x${string}`, providerSchemaUid: `0x${string}`, researchConsent: `0x${string}`, deployBlock: number }>}
  */
 export async function deployContracts({ rpcUrl, privateKey }) {
 	const account = privateKeyToAccount(privateKey);
@@ -66,9 +67,10 @@ export async function deployContracts({ rpcUrl, privateKey }) {
 		Proposals: () => [deployed.KeyRegistry],
 		Grants: () => [deployed.KeyRegistry],
 		SchemaRegistry: () => [],
-		EAS: () => [deployed.SchemaRegistry]
+		EAS: () => [deployed.SchemaRegistry],
+		ResearchConsent: () => [deployed.KeyRegistry]
 	};
-	for (const name of ['KeyRegistry', 'VaultRegistry', 'Proposals', 'Grants', 'SchemaRegistry', 'EAS']) {
+	for (const name of ['KeyRegistry', 'VaultRegistry', 'Proposals', 'Grants', 'SchemaRegistry', 'EAS', 'ResearchConsent']) {
 		const { abi, bytecode } = name === 'SchemaRegistry' || name === 'EAS' ? easArtifact(name) : artifact(name);
 		const hash = await walletClient.deployContract({ abi, bytecode, args: constructorArgs[name]() });
 		const receipt = await publicClient.waitForTransactionReceipt({ hash });
@@ -94,6 +96,7 @@ export async function deployContracts({ rpcUrl, privateKey }) {
 		schemaRegistry: deployed.SchemaRegistry,
 		eas: deployed.EAS,
 		providerSchemaUid: schemaUid(PROVIDER_SCHEMA),
+		researchConsent: deployed.ResearchConsent,
 		deployBlock
 	};
 }
@@ -103,8 +106,8 @@ export async function deployContracts({ rpcUrl, privateKey }) {
  * @param {Awaited<ReturnType<typeof deployContracts>>} deployed
  */
 export function contractsOf(deployed) {
-	const { keyRegistry, vaultRegistry, proposals, grants, eas, schemaRegistry } = deployed;
-	return { keyRegistry, vaultRegistry, proposals, grants, eas, schemaRegistry };
+	const { keyRegistry, vaultRegistry, proposals, grants, eas, schemaRegistry, researchConsent } = deployed;
+	return { keyRegistry, vaultRegistry, proposals, grants, eas, schemaRegistry, researchConsent };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

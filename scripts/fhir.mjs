@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run fhir -- summary <files...> [--patient <id>]`: runs the app's own
+// `npm run fhir -- summary|patients|deidentify <files...> [--patient <id>]`: runs the app's own
 // TypeScript import and reconciliation code (src/lib/records) through Vite's
 // module runner, so there is no second implementation to drift.
 import { readFile } from 'node:fs/promises';

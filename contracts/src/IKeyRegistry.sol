@@ -12,7 +12,8 @@ interface IKeyRegistry {
         Lab,
         Pharmacy,
         Insurer,
-        Other
+        Other,
+        Researcher
     }
 
     /// @notice An X25519 or Ed25519 key was all zero bytes.

@@ -16,6 +16,7 @@ afterAll(async () => {
 const PHYSICIAN = 0;
 const LAB = 1;
 const OTHER = 4;
+const RESEARCHER = 5;
 const fill = (byte: number, length: number) => bytesToHex(new Uint8Array(length).fill(byte));
 const utf8Length = (s: string) => new TextEncoder().encode(s).length;
 
@@ -104,7 +105,8 @@ describe('KeyRegistry: provider profiles', () => {
 		await expectRevert(simulateRegister(5, '', PHYSICIAN), 'KeyRegistryEmptyProviderName()', []);
 		await expectRevert(simulateRegister(5, 'y'.repeat(65), PHYSICIAN), 'KeyRegistryProviderNameTooLong(uint256,uint256)', [65n, 64n]);
 		await expectRevert(simulateRegister(5, 'é'.repeat(33), PHYSICIAN), 'KeyRegistryProviderNameTooLong(uint256,uint256)', [66n, 64n]);
-		for (const role of [5, 255]) await expectRevert(simulateRegister(5, 'Dr. Role', role), 'KeyRegistryInvalidProviderRole(uint8)', [role]);
+		await expect(simulateRegister(5, 'Study Centre', RESEARCHER)).resolves.toBeTruthy(); // the last role: researchers register like providers
+		for (const role of [6, 255]) await expectRevert(simulateRegister(5, 'Dr. Role', role), 'KeyRegistryInvalidProviderRole(uint8)', [role]);
 		expect(await view('isProvider', t.account(5).address)).toBe(false);
 	});
 

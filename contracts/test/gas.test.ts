@@ -9,7 +9,7 @@ import { CID as Cid } from 'multiformats/cid';
 import * as raw from 'multiformats/codecs/raw';
 import { sha256 } from 'multiformats/hashes/sha2';
 import { bytesToHex, hexToBytes, keccak256, toHex, zeroHash, type Abi, type Hex } from 'viem';
-import { grantsAbi, keyRegistryAbi, proposalsAbi, vaultRegistryAbi } from '../../src/lib/chain/contracts.generated';
+import { grantsAbi, keyRegistryAbi, proposalsAbi, researchConsentAbi, vaultRegistryAbi } from '../../src/lib/chain/contracts.generated';
 import { deriveVaultKeys } from '../../src/lib/crypto/keys';
 import { RECORD_CIPHER_ALG } from '../../src/lib/crypto/recordCipher';
 import { BUNDLE_VERSION, sealGrantPointer, storeBundle, type GrantBundle, type SharedRecord } from '../../src/lib/vault/sharing/bundle';
@@ -167,6 +167,17 @@ describe('gas report', () => {
 		calls['approveRequest (grant + answer, one call)'] = await gasOf(4, grants, grantsAbi, 'approveRequest', [1n, 0n, bytesToHex(one.sealedPointer), one.commitment]);
 		calls['declineRequest'] = await gasOf(4, grants, grantsAbi, 'declineRequest', [2n]);
 
+		// Research: account 5 registers as a researcher; account 4 (the patient) consents, releases again, withdraws.
+		const researchConsent = t.config.contracts.researchConsent as Hex;
+		await gasOf(5, keyRegistry, keyRegistryAbi, 'publishKeys', [fill(0x11, 32), fill(0x22, 32), fill(0x02, 33)]);
+		await gasOf(5, keyRegistry, keyRegistryAbi, 'registerProvider', ['Study Centre', 5]);
+		const endsAt = (await t.now()) + 365n * 86_400n;
+		calls['registerStudy (first of the contract, 64-byte purpose)'] = await gasOf(5, researchConsent, researchConsentAbi, 'registerStudy', ['p'.repeat(64), 0b111, endsAt]);
+		calls['registerStudy (64-byte purpose)'] = await gasOf(5, researchConsent, researchConsentAbi, 'registerStudy', ['p'.repeat(64), 0b111, endsAt]);
+		calls[`giveConsent (with the first release, ${one.sealedPointer.length}-byte sealed pointer)`] = await gasOf(4, researchConsent, researchConsentAbi, 'giveConsent', [1n, bytesToHex(one.sealedPointer)]);
+		calls['release (a later release)'] = await gasOf(4, researchConsent, researchConsentAbi, 'release', [1n, bytesToHex(one.sealedPointer)]);
+		calls['withdrawConsent'] = await gasOf(4, researchConsent, researchConsentAbi, 'withdrawConsent', [1n]);
+
 		const report = {
 			note: `gasUsed per transaction on anvil; index pointer ${POINTER_BYTES} bytes; proposal payload ${PAYLOAD_BYTES} bytes unless named. commitBatch rewrites one storage slot (accumulator, batch count, block of the latest event) and emits the Merkle root and the encrypted index pointer in BatchCommitted, so its gas does not depend on the record count. A proposal's payload lives only in its event.`,
 			calls,
@@ -198,6 +209,9 @@ describe('gas report', () => {
 		expect(g1000.gas - g1.gas).toBe(12 * (g1.zeroCalldataBytes - g1000.zeroCalldataBytes));
 		expect(Math.abs(g1000.gas - g1.gas)).toBeLessThan(300);
 		expect(calls['grant_gas_1']).toBeLessThan(80_000);
+		// Consent with its first release: one slot written, two events; withdrawal: one slot rewritten.
+		expect(calls[`giveConsent (with the first release, ${one.sealedPointer.length}-byte sealed pointer)`]).toBeLessThan(70_000);
+		expect(calls['withdrawConsent']).toBeLessThan(40_000);
 		expect(calls['grant_gas_1000']).toBeLessThan(80_000);
 		// An approval is a grant plus the answer, in one transaction: it stays under a grant's budget.
 		expect(calls['approveRequest (grant + answer, one call)']).toBeLessThan(80_000);

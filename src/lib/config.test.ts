@@ -78,3 +78,13 @@ describe('loadConfig', () => {
 		expect((err as ConfigInvalidError).shortMessage).toMatch(pattern);
 	});
 });
+
+describe('contracts.researchConsent', () => {
+	test('is kept when it is an address, and refused otherwise', async () => {
+		const researchConsent = '0x0165878A594ca255338adfa4d48449f69242Eb8F';
+		const withResearch = { ...good, contracts: { ...good.contracts, researchConsent } };
+		expect((await loadConfig(serving(JSON.stringify(withResearch)).fetchFn)).contracts.researchConsent).toBe(researchConsent);
+		const bad = { ...good, contracts: { ...good.contracts, researchConsent: '0x1234' } };
+		await expect(loadConfig(serving(JSON.stringify(bad)).fetchFn)).rejects.toThrow(/contracts\.researchConsent must be a 0x address/);
+	});
+});

@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { a11yViolations, connect, freshAccount, go, newProfile, waitForText } from './harness';
 
-const PAGES = ['#/', '#/timeline', '#/lists', '#/charts', '#/add', '#/import', '#/export', '#/inbox', '#/share', '#/trust', '#/provider', '#/shared'];
+const PAGES = ['#/', '#/timeline', '#/lists', '#/charts', '#/add', '#/import', '#/export', '#/inbox', '#/share', '#/trust', '#/provider', '#/shared', '#/research', '#/researcher'];
 
 /** Lets the page settle (loads finished, no busy line) before it is checked. */
 async function settle(page: Page) {

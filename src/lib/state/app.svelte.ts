@@ -21,6 +21,8 @@ import { BackupState } from './backup.svelte';
 import { StorageState } from './storage.svelte';
 import { FormDrafts } from './drafts.svelte';
 import { RemoteCopiesState } from './remoteCopies.svelte';
+import { ResearchState } from './research.svelte';
+import { ResearcherState } from './researcher.svelte';
 import { BackupUnavailableError } from '../vault/backup/errors';
 
 export interface AppOptions {
@@ -158,6 +160,8 @@ function accountPages(app: App, ports: () => Promise<Ports>, siteUrl: string, sa
 		export: new ExportState({ exportFhir: (kind, categories, onProgress) => vault.exportFhir(kind, categories, onProgress) }),
 		charts: new ChartsState({ records: () => vault.records, fhirContent: (records, onProgress) => vault.fhirContent(records, onProgress) }),
 		shl: new ShlState(ports, vault, siteUrl, config.gateways),
+		research: new ResearchState({ ports, vault, resources: async () => (await vault.fhirContent()).resources.map((r) => r.resource), identify: (a) => trust.identify(a) }),
+		researcher: new ResearcherState(ports, vault),
 		backup: new BackupState({
 			deps: async () => {
 				const all = await ports();

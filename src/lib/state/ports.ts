@@ -59,7 +59,7 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 	if (!walletClient || !address || chainId === null) throw new WalletNotConnectedError();
 	// No vault adapter at all on a shared path gateway: another site there shares this origin.
 	if (env.refusal) throw env.refusal;
-	const [publicClient, { verifyMessage }, { createVaultChain }, { createGrantChain }, { createProviderChain }, { createAttestationReader }, blobs, encrypt, backup, remote] =
+	const [publicClient, { verifyMessage }, { createVaultChain }, { createGrantChain }, { createProviderChain }, { createAttestationReader }, blobs, encrypt, backup, remote, research] =
 		await Promise.all([
 			readClient(config),
 			import('viem'),
@@ -70,7 +70,8 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 			env.blobs(),
 			env.encryptor?.(),
 			env.backupBlocks?.(),
-			env.remoteCopy?.()
+			env.remoteCopy?.(),
+			config.contracts.researchConsent ? import('../chain/researchChain') : null
 		]);
 	const fromBlock = BigInt(config.deployBlock);
 	const clients = {
@@ -105,7 +106,8 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 		verifySignature: (p) => verifyMessage(p),
 		...(encrypt ? { encrypt } : {}),
 		...(backup ? { backup } : {}),
-		...(remote ? { remote } : {})
+		...(remote ? { remote } : {}),
+		...(research ? { research: research.createResearchChain(clients) } : {})
 	};
 }
 

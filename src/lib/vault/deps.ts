@@ -7,6 +7,7 @@ import type { ProviderChain } from './providerPorts';
 import type { AttestationReader } from './providers/ports';
 import type { BackupBlocks } from './backup/ports';
 import type { RemoteCopyPort } from './remote/ports';
+import type { ResearchChain } from './research/ports';
 
 /** A file to add, as the browser's File gives it (any source of byte chunks works). */
 export interface FileInput {
@@ -56,6 +57,8 @@ export interface Ports extends VaultDeps {
 	backup?: BackupBlocks;
 	/** Pinning Service API clients for the patient's remote copies (absent where no IPFS node runs). */
 	remote?: RemoteCopyPort;
+	/** Research studies and consents; absent when the site names no ResearchConsent contract. */
+	research?: ResearchChain;
 }
 
 /** What a share link's viewer reaches: no wallet (the doctor with a link may have none), read-only chain. */

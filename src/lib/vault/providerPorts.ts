@@ -7,7 +7,7 @@
 import type { Hex } from './ports';
 
 /** Provider roles, in the order of the contract's `ProviderRole` enum (index = on-chain value). */
-export const PROVIDER_ROLES = ['physician', 'lab', 'pharmacy', 'insurer', 'other'] as const;
+export const PROVIDER_ROLES = ['physician', 'lab', 'pharmacy', 'insurer', 'other', 'researcher'] as const;
 export type ProviderRole = (typeof PROVIDER_ROLES)[number];
 
 /** Longest display name the registry accepts, in UTF-8 bytes (not characters). */

@@ -57,3 +57,30 @@ describe('npm run fhir -- summary', () => {
 		expect(stderr).toMatch(new RegExp(`^error: ${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} line 3: not valid JSON \\(.+\\)\\. Nothing was imported`));
 	});
 });
+
+describe('npm run fhir -- deidentify', () => {
+	it('prints the patient de-identified as an R4 collection Bundle: no name, identifier, address, phone or full date of the source', async () => {
+		const { code, stdout, stderr } = await run(['deidentify', ...paths, '--patient', PATIENT, '--categories', 'problems,medications']);
+		expect(code).toBe(0);
+		expect(stderr).toMatch(/note: \d+ resources left out: its category is not part of this study/);
+		const bundle = JSON.parse(stdout);
+		expect(bundle).toMatchObject({ resourceType: 'Bundle', type: 'collection' });
+		const types = new Set(bundle.entry.map((e: { resource: { resourceType: string } }) => e.resource.resourceType));
+		expect([...types].sort()).toEqual(['Condition', 'MedicationRequest', 'Patient', 'Practitioner']); // the prescriber, de-identified
+		const patient = readFileSync(join(FIXTURE, 'Patient.ndjson'), 'utf8').split('\n').find((l) => l.includes(`"id":"${PATIENT}"`))!;
+		const p = JSON.parse(patient);
+		for (const secret of [PATIENT, p.name[0].family, p.name[0].given[0], p.birthDate, p.telecom[0].value, p.address[0].line[0], p.address[0].city, p.identifier[2].value])
+			expect(stdout).not.toContain(secret);
+		// Born in 1927: the age is grouped and no birth year is printed.
+		expect(p.birthDate).toBe('1927-05-21');
+		expect(stdout).toContain('"valueString": "90 or older"');
+		expect(stdout).not.toContain('"birthDate"');
+	});
+
+	it('an unknown category is refused with the list of categories', async () => {
+		const { code, stdout, stderr } = await run(['deidentify', paths[0], '--categories', 'genome']);
+		expect(code).toBe(2);
+		expect(stdout).toBe('');
+		expect(stderr).toContain('not a category: genome');
+	});
+});
