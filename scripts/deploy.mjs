@@ -46,7 +46,7 @@ export function schemaUid(schema, resolver = zeroAddress, revocable = true) {
  * Attestation Service (SchemaRegistry, then EAS) comes after ours, and the
  * provider-identity schema (no resolver, revocable) is registered in it.
  * @param {{ rpcUrl: string, privateKey: `0x${string}` }} options
- * @returns {Promise<{ chainId: number, keyRegistry: `0x${string}`, vaultRegistry: `0x${string}`, proposals: `0x${string}`, grants: `0x${string}`, schemaRegistry: `0x${string}`, eas: `0x${string}`, providerSchemaUid: `0x${string}`, deployBlock: number }>}
+ * @returns {Promise<{ chainId: number, keyRegistry: `0x${string}`, vaultRegistry: `0x${string}`, proposals: `0x${string}`, grants: `0x${string}`, schemaRegistry: `0x${string}`, eas: `0x${string}`, providerSchemaUid: `0x${string}`, emergencyAccess: `0x${string}`, deployBlock: number }>}
  */
 export async function deployContracts({ rpcUrl, privateKey }) {
 	const account = privateKeyToAccount(privateKey);
@@ -66,9 +66,10 @@ export async function deployContracts({ rpcUrl, privateKey }) {
 		Proposals: () => [deployed.KeyRegistry],
 		Grants: () => [deployed.KeyRegistry],
 		SchemaRegistry: () => [],
-		EAS: () => [deployed.SchemaRegistry]
+		EAS: () => [deployed.SchemaRegistry],
+		EmergencyAccess: () => [deployed.KeyRegistry]
 	};
-	for (const name of ['KeyRegistry', 'VaultRegistry', 'Proposals', 'Grants', 'SchemaRegistry', 'EAS']) {
+	for (const name of ['KeyRegistry', 'VaultRegistry', 'Proposals', 'Grants', 'SchemaRegistry', 'EAS', 'EmergencyAccess']) {
 		const { abi, bytecode } = name === 'SchemaRegistry' || name === 'EAS' ? easArtifact(name) : artifact(name);
 		const hash = await walletClient.deployContract({ abi, bytecode, args: constructorArgs[name]() });
 		const receipt = await publicClient.waitForTransactionReceipt({ hash });
@@ -94,6 +95,7 @@ export async function deployContracts({ rpcUrl, privateKey }) {
 		schemaRegistry: deployed.SchemaRegistry,
 		eas: deployed.EAS,
 		providerSchemaUid: schemaUid(PROVIDER_SCHEMA),
+		emergencyAccess: deployed.EmergencyAccess,
 		deployBlock
 	};
 }
@@ -103,8 +105,8 @@ export async function deployContracts({ rpcUrl, privateKey }) {
  * @param {Awaited<ReturnType<typeof deployContracts>>} deployed
  */
 export function contractsOf(deployed) {
-	const { keyRegistry, vaultRegistry, proposals, grants, eas, schemaRegistry } = deployed;
-	return { keyRegistry, vaultRegistry, proposals, grants, eas, schemaRegistry };
+	const { keyRegistry, vaultRegistry, proposals, grants, eas, schemaRegistry, emergencyAccess } = deployed;
+	return { keyRegistry, vaultRegistry, proposals, grants, eas, schemaRegistry, emergencyAccess };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

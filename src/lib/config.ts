@@ -16,6 +16,8 @@ export interface AppConfig {
 		/** Ethereum Attestation Service on this chain; absent: no provider can be shown as verified. */
 		eas?: Address;
 		schemaRegistry?: Address;
+		/** EmergencyAccess (break-glass); absent: the emergency pages say the site offers none. */
+		emergencyAccess?: Address;
 	};
 	deployBlock: number;
 	ipfsPeers: string[];
@@ -105,7 +107,7 @@ export function parseConfig(raw: unknown): AppConfig {
 		if (!isAddress(value))
 			throw new ConfigInvalidError(`contracts.${key} must be a 0x address of 20 bytes, got ${JSON.stringify(value)}`);
 	}
-	for (const key of ['eas', 'schemaRegistry'] as const) {
+	for (const key of ['eas', 'schemaRegistry', 'emergencyAccess'] as const) {
 		const value = contracts[key];
 		if (value !== undefined && !isAddress(value))
 			throw new ConfigInvalidError(`contracts.${key} must be a 0x address of 20 bytes when set, got ${JSON.stringify(value)}`);
@@ -152,7 +154,8 @@ export function parseConfig(raw: unknown): AppConfig {
 			proposals: contracts.proposals as Address,
 			grants: contracts.grants as Address,
 			...(contracts.eas ? { eas: contracts.eas as Address } : {}),
-			...(contracts.schemaRegistry ? { schemaRegistry: contracts.schemaRegistry as Address } : {})
+			...(contracts.schemaRegistry ? { schemaRegistry: contracts.schemaRegistry as Address } : {}),
+			...(contracts.emergencyAccess ? { emergencyAccess: contracts.emergencyAccess as Address } : {})
 		},
 		deployBlock,
 		ipfsPeers: [...ipfsPeers] as string[],

@@ -2,6 +2,865 @@
 // solc 0.8.37+commit.f401782d.Emscripten.clang, evmVersion cancun, optimizer runs 10000.
 // contracts/test/generated.test.ts fails when this file is stale.
 
+/** ABI of EmergencyAccess (contracts/src/EmergencyAccess.sol). */
+export const emergencyAccessAbi = [
+	{
+		"inputs": [
+			{
+				"internalType": "contract IKeyRegistry",
+				"name": "registry",
+				"type": "address"
+			}
+		],
+		"stateMutability": "nonpayable",
+		"type": "constructor"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			},
+			{
+				"internalType": "address",
+				"name": "guardian",
+				"type": "address"
+			}
+		],
+		"name": "EmergencyAccessAlreadyApproved",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			},
+			{
+				"internalType": "address",
+				"name": "guardian",
+				"type": "address"
+			}
+		],
+		"name": "EmergencyAccessCannotRelease",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "address",
+				"name": "guardian",
+				"type": "address"
+			}
+		],
+		"name": "EmergencyAccessGuardianNotRegistered",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "address",
+				"name": "guardian",
+				"type": "address"
+			}
+		],
+		"name": "EmergencyAccessInvalidGuardian",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "length",
+				"type": "uint256"
+			},
+			{
+				"internalType": "uint256",
+				"name": "maxLength",
+				"type": "uint256"
+			}
+		],
+		"name": "EmergencyAccessInvalidPayload",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "index",
+				"type": "uint256"
+			}
+		],
+		"name": "EmergencyAccessInvalidSignature",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "threshold",
+				"type": "uint256"
+			},
+			{
+				"internalType": "uint256",
+				"name": "guardians",
+				"type": "uint256"
+			}
+		],
+		"name": "EmergencyAccessInvalidThreshold",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "address",
+				"name": "patient",
+				"type": "address"
+			}
+		],
+		"name": "EmergencyAccessNoGuardians",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			},
+			{
+				"internalType": "address",
+				"name": "account",
+				"type": "address"
+			}
+		],
+		"name": "EmergencyAccessNotGuardian",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			},
+			{
+				"internalType": "address",
+				"name": "caller",
+				"type": "address"
+			}
+		],
+		"name": "EmergencyAccessNotPatient",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "address",
+				"name": "caller",
+				"type": "address"
+			}
+		],
+		"name": "EmergencyAccessNotProvider",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "pointers",
+				"type": "uint256"
+			},
+			{
+				"internalType": "uint256",
+				"name": "guardians",
+				"type": "uint256"
+			}
+		],
+		"name": "EmergencyAccessSharesMismatch",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			},
+			{
+				"internalType": "uint32",
+				"name": "requestEpoch",
+				"type": "uint32"
+			},
+			{
+				"internalType": "uint32",
+				"name": "currentEpoch",
+				"type": "uint32"
+			}
+		],
+		"name": "EmergencyAccessStaleEpoch",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "count",
+				"type": "uint256"
+			},
+			{
+				"internalType": "uint256",
+				"name": "maxGuardians",
+				"type": "uint256"
+			}
+		],
+		"name": "EmergencyAccessTooManyGuardians",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			}
+		],
+		"name": "EmergencyAccessUnknownRequest",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			},
+			{
+				"internalType": "uint64",
+				"name": "readyAt",
+				"type": "uint64"
+			}
+		],
+		"name": "EmergencyAccessWaiting",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "waitingPeriod",
+				"type": "uint256"
+			},
+			{
+				"internalType": "uint256",
+				"name": "maxSeconds",
+				"type": "uint256"
+			}
+		],
+		"name": "EmergencyAccessWaitingPeriodTooLong",
+		"type": "error"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			},
+			{
+				"internalType": "enum IEmergencyAccess.Status",
+				"name": "status",
+				"type": "uint8"
+			}
+		],
+		"name": "EmergencyAccessWrongStatus",
+		"type": "error"
+	},
+	{
+		"anonymous": false,
+		"inputs": [
+			{
+				"indexed": true,
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			},
+			{
+				"indexed": true,
+				"internalType": "address",
+				"name": "guardian",
+				"type": "address"
+			},
+			{
+				"indexed": true,
+				"internalType": "address",
+				"name": "patient",
+				"type": "address"
+			},
+			{
+				"indexed": false,
+				"internalType": "uint8",
+				"name": "approvals",
+				"type": "uint8"
+			}
+		],
+		"name": "EmergencyApproved",
+		"type": "event"
+	},
+	{
+		"anonymous": false,
+		"inputs": [
+			{
+				"indexed": true,
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			},
+			{
+				"indexed": true,
+				"internalType": "address",
+				"name": "patient",
+				"type": "address"
+			}
+		],
+		"name": "EmergencyCancelled",
+		"type": "event"
+	},
+	{
+		"anonymous": false,
+		"inputs": [
+			{
+				"indexed": true,
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			},
+			{
+				"indexed": true,
+				"internalType": "address",
+				"name": "patient",
+				"type": "address"
+			},
+			{
+				"indexed": true,
+				"internalType": "address",
+				"name": "provider",
+				"type": "address"
+			}
+		],
+		"name": "EmergencyFinalized",
+		"type": "event"
+	},
+	{
+		"anonymous": false,
+		"inputs": [
+			{
+				"indexed": true,
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			},
+			{
+				"indexed": true,
+				"internalType": "address",
+				"name": "provider",
+				"type": "address"
+			},
+			{
+				"indexed": true,
+				"internalType": "address",
+				"name": "patient",
+				"type": "address"
+			},
+			{
+				"indexed": false,
+				"internalType": "uint32",
+				"name": "epoch",
+				"type": "uint32"
+			},
+			{
+				"indexed": false,
+				"internalType": "bytes",
+				"name": "sealedReason",
+				"type": "bytes"
+			}
+		],
+		"name": "EmergencyRequested",
+		"type": "event"
+	},
+	{
+		"anonymous": false,
+		"inputs": [
+			{
+				"indexed": true,
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			},
+			{
+				"indexed": true,
+				"internalType": "address",
+				"name": "guardian",
+				"type": "address"
+			},
+			{
+				"indexed": true,
+				"internalType": "address",
+				"name": "patient",
+				"type": "address"
+			},
+			{
+				"indexed": false,
+				"internalType": "bytes",
+				"name": "sealedPointer",
+				"type": "bytes"
+			}
+		],
+		"name": "EmergencyShareReleased",
+		"type": "event"
+	},
+	{
+		"anonymous": false,
+		"inputs": [
+			{
+				"indexed": true,
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			},
+			{
+				"indexed": true,
+				"internalType": "address",
+				"name": "patient",
+				"type": "address"
+			},
+			{
+				"indexed": false,
+				"internalType": "uint64",
+				"name": "readyAt",
+				"type": "uint64"
+			}
+		],
+		"name": "EmergencyThresholdReached",
+		"type": "event"
+	},
+	{
+		"anonymous": false,
+		"inputs": [
+			{
+				"indexed": true,
+				"internalType": "address",
+				"name": "patient",
+				"type": "address"
+			},
+			{
+				"indexed": true,
+				"internalType": "uint32",
+				"name": "epoch",
+				"type": "uint32"
+			},
+			{
+				"indexed": false,
+				"internalType": "address[]",
+				"name": "guardians",
+				"type": "address[]"
+			},
+			{
+				"indexed": false,
+				"internalType": "uint8",
+				"name": "threshold",
+				"type": "uint8"
+			},
+			{
+				"indexed": false,
+				"internalType": "uint32",
+				"name": "waitingPeriod",
+				"type": "uint32"
+			},
+			{
+				"indexed": false,
+				"internalType": "bytes32",
+				"name": "keyCommitment",
+				"type": "bytes32"
+			},
+			{
+				"indexed": false,
+				"internalType": "bytes[]",
+				"name": "sealedShares",
+				"type": "bytes[]"
+			},
+			{
+				"indexed": false,
+				"internalType": "bytes",
+				"name": "scopePointer",
+				"type": "bytes"
+			}
+		],
+		"name": "GuardiansSet",
+		"type": "event"
+	},
+	{
+		"anonymous": false,
+		"inputs": [
+			{
+				"indexed": true,
+				"internalType": "address",
+				"name": "patient",
+				"type": "address"
+			},
+			{
+				"indexed": true,
+				"internalType": "uint32",
+				"name": "epoch",
+				"type": "uint32"
+			},
+			{
+				"indexed": false,
+				"internalType": "bytes",
+				"name": "scopePointer",
+				"type": "bytes"
+			}
+		],
+		"name": "ScopeUpdated",
+		"type": "event"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			}
+		],
+		"name": "approvalDigest",
+		"outputs": [
+			{
+				"internalType": "bytes32",
+				"name": "digest",
+				"type": "bytes32"
+			}
+		],
+		"stateMutability": "view",
+		"type": "function"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			}
+		],
+		"name": "approve",
+		"outputs": [],
+		"stateMutability": "nonpayable",
+		"type": "function"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			},
+			{
+				"components": [
+					{
+						"internalType": "uint8",
+						"name": "v",
+						"type": "uint8"
+					},
+					{
+						"internalType": "bytes32",
+						"name": "r",
+						"type": "bytes32"
+					},
+					{
+						"internalType": "bytes32",
+						"name": "s",
+						"type": "bytes32"
+					}
+				],
+				"internalType": "struct IEmergencyAccess.Signature[]",
+				"name": "signatures",
+				"type": "tuple[]"
+			}
+		],
+		"name": "approveWithSignatures",
+		"outputs": [],
+		"stateMutability": "nonpayable",
+		"type": "function"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			}
+		],
+		"name": "cancel",
+		"outputs": [],
+		"stateMutability": "nonpayable",
+		"type": "function"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			}
+		],
+		"name": "finalize",
+		"outputs": [],
+		"stateMutability": "nonpayable",
+		"type": "function"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			},
+			{
+				"internalType": "address",
+				"name": "guardian",
+				"type": "address"
+			}
+		],
+		"name": "guardianStateOf",
+		"outputs": [
+			{
+				"internalType": "bool",
+				"name": "approved",
+				"type": "bool"
+			},
+			{
+				"internalType": "bool",
+				"name": "released",
+				"type": "bool"
+			}
+		],
+		"stateMutability": "view",
+		"type": "function"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "address",
+				"name": "patient",
+				"type": "address"
+			}
+		],
+		"name": "guardiansOf",
+		"outputs": [
+			{
+				"internalType": "address[]",
+				"name": "guardians",
+				"type": "address[]"
+			},
+			{
+				"internalType": "uint8",
+				"name": "threshold",
+				"type": "uint8"
+			},
+			{
+				"internalType": "uint32",
+				"name": "waitingPeriod",
+				"type": "uint32"
+			},
+			{
+				"internalType": "uint32",
+				"name": "epoch",
+				"type": "uint32"
+			},
+			{
+				"internalType": "bytes32",
+				"name": "keyCommitment",
+				"type": "bytes32"
+			}
+		],
+		"stateMutability": "view",
+		"type": "function"
+	},
+	{
+		"inputs": [],
+		"name": "keyRegistry",
+		"outputs": [
+			{
+				"internalType": "address",
+				"name": "registry",
+				"type": "address"
+			}
+		],
+		"stateMutability": "view",
+		"type": "function"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "address",
+				"name": "patient",
+				"type": "address"
+			},
+			{
+				"internalType": "bytes",
+				"name": "sealedReason",
+				"type": "bytes"
+			}
+		],
+		"name": "openRequest",
+		"outputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			}
+		],
+		"stateMutability": "nonpayable",
+		"type": "function"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			},
+			{
+				"internalType": "bytes",
+				"name": "sealedPointer",
+				"type": "bytes"
+			}
+		],
+		"name": "release",
+		"outputs": [],
+		"stateMutability": "nonpayable",
+		"type": "function"
+	},
+	{
+		"inputs": [],
+		"name": "requestCount",
+		"outputs": [
+			{
+				"internalType": "uint256",
+				"name": "count",
+				"type": "uint256"
+			}
+		],
+		"stateMutability": "view",
+		"type": "function"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "uint256",
+				"name": "id",
+				"type": "uint256"
+			}
+		],
+		"name": "requestOf",
+		"outputs": [
+			{
+				"internalType": "address",
+				"name": "provider",
+				"type": "address"
+			},
+			{
+				"internalType": "address",
+				"name": "patient",
+				"type": "address"
+			},
+			{
+				"internalType": "uint32",
+				"name": "epoch",
+				"type": "uint32"
+			},
+			{
+				"internalType": "uint8",
+				"name": "approvals",
+				"type": "uint8"
+			},
+			{
+				"internalType": "enum IEmergencyAccess.Status",
+				"name": "status",
+				"type": "uint8"
+			},
+			{
+				"internalType": "uint64",
+				"name": "readyAt",
+				"type": "uint64"
+			}
+		],
+		"stateMutability": "view",
+		"type": "function"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "address[]",
+				"name": "guardians",
+				"type": "address[]"
+			},
+			{
+				"internalType": "uint8",
+				"name": "threshold",
+				"type": "uint8"
+			},
+			{
+				"internalType": "uint32",
+				"name": "waitingPeriod",
+				"type": "uint32"
+			},
+			{
+				"internalType": "bytes32",
+				"name": "keyCommitment",
+				"type": "bytes32"
+			},
+			{
+				"internalType": "bytes[]",
+				"name": "sealedShares",
+				"type": "bytes[]"
+			},
+			{
+				"internalType": "bytes",
+				"name": "scopePointer",
+				"type": "bytes"
+			}
+		],
+		"name": "setGuardians",
+		"outputs": [
+			{
+				"internalType": "uint32",
+				"name": "epoch",
+				"type": "uint32"
+			}
+		],
+		"stateMutability": "nonpayable",
+		"type": "function"
+	},
+	{
+		"inputs": [
+			{
+				"internalType": "bytes",
+				"name": "scopePointer",
+				"type": "bytes"
+			}
+		],
+		"name": "updateScope",
+		"outputs": [],
+		"stateMutability": "nonpayable",
+		"type": "function"
+	}
+] as const;
+
+/** Creation bytecode of EmergencyAccess. */
+export const emergencyAccessBytecode = '0x60a0604052348015600e575f5ffd5b506040516128b53803806128b5833981016040819052602b91603b565b6001600160a01b03166080526066565b5f60208284031215604a575f5ffd5b81516001600160a01b0381168114605f575f5ffd5b9392505050565b60805161282961008c5f395f8181610118015281816106f301526115c201526128295ff3fe608060405234801561000f575f5ffd5b50600436106100e5575f3560e01c80636c72e0b21161008857806382a448471161006357806382a448471461028e578063af146d00146102b2578063b759f954146102da578063f72cd934146102ed575f5ffd5b80636c72e0b21461025557806374fed147146102685780637e31d7b81461027b575f5ffd5b806340e58ee5116100c357806340e58ee51461020b5780635badbe4c1461021e57806360dde9081461022f5780636377bffd14610242575f5ffd5b806305261aea146100e9578063086b5198146100fe578063324e03be14610147575b5f5ffd5b6100fc6100f7366004611f41565b610317565b005b60405173ffffffffffffffffffffffffffffffffffffffff7f00000000000000000000000000000000000000000000000000000000000000001681526020015b60405180910390f35b6101f9610155366004611f41565b5f908152600560205260409020805460019091015473ffffffffffffffffffffffffffffffffffffffff80831693908216927401000000000000000000000000000000000000000080820463ffffffff16937801000000000000000000000000000000000000000000000000830460ff90811694790100000000000000000000000000000000000000000000000000909404169291900467ffffffffffffffff1690565b60405161013e96959493929190611fbe565b6100fc610219366004611f41565b6104fe565b5f545b60405190815260200161013e565b61022161023d36600461207f565b6106bb565b610221610250366004611f41565b610ac3565b6100fc6102633660046120d0565b610c58565b6100fc61027636600461210f565b610d57565b6100fc61028936600461213e565b610f3d565b6102a161029c3660046121b8565b61120f565b60405161013e9594939291906121d3565b6102c56102c03660046122b0565b611319565b60405163ffffffff909116815260200161013e565b6100fc6102e8366004611f41565b6118ad565b6103006102fb366004612385565b6118d8565b60408051921515835290151560208301520161013e565b5f8181526005602052604081208054909179010000000000000000000000000000000000000000000000000090910460ff169081600481111561035c5761035c611f58565b0361039b576040517f7c330f90000000000000000000000000000000000000000000000000000000008152600481018490526024015b60405180910390fd5b60028160048111156103af576103af611f58565b146103ea5782816040517fe689ff4b0000000000000000000000000000000000000000000000000000000081526004016103929291906123b3565b6103f4838361191b565b50600182015474010000000000000000000000000000000000000000900467ffffffffffffffff1642811115610469576040517f280287f40000000000000000000000000000000000000000000000000000000081526004810185905267ffffffffffffffff82166024820152604401610392565b82547904000000000000000000000000000000000000000000000000007fffffffffffff00ffffffffffffffffffffffffffffffffffffffffffffffffff8216178455600184015460405173ffffffffffffffffffffffffffffffffffffffff928316929091169086907fd60799a3b65db18032cfaa878149d33d0cfe9f1963a4dfbe0b14e8225b37127e905f90a450505050565b5f8181526005602052604081208054909179010000000000000000000000000000000000000000000000000090910460ff169081600481111561054357610543611f58565b0361057d576040517f7c330f9000000000000000000000000000000000000000000000000000000000815260048101849052602401610392565b600182015473ffffffffffffffffffffffffffffffffffffffff1633146105d9576040517f612e7fd900000000000000000000000000000000000000000000000000000000815260048101849052336024820152604401610392565b60018160048111156105ed576105ed611f58565b1415801561060d5750600281600481111561060a5761060a611f58565b14155b156106485782816040517fe689ff4b0000000000000000000000000000000000000000000000000000000081526004016103929291906123b3565b81547fffffffffffff00ffffffffffffffffffffffffffffffffffffffffffffffffff16790300000000000000000000000000000000000000000000000000178255604051339084907f22a59c1ce58993fad7087722f6e3a34993f0bc6a33cb36765eeda54d24d3ea60905f90a3505050565b5f6106c582611a3e565b6040517f6b074a070000000000000000000000000000000000000000000000000000000081523360048201527f000000000000000000000000000000000000000000000000000000000000000073ffffffffffffffffffffffffffffffffffffffff1690636b074a0790602401602060405180830381865afa15801561074d573d5f5f3e3d5ffd5b505050506040513d601f19601f8201168201806040525081019061077191906123c7565b6107a9576040517fc0c21355000000000000000000000000000000000000000000000000000000008152336004820152602401610392565b73ffffffffffffffffffffffffffffffffffffffff84165f9081526001602090815260408083208151608081018352905463ffffffff808216835260ff640100000000830481169584019590955265010000000000820490941692820183905266010000000000009004909216606083015290910361086c576040517fe4bcb86200000000000000000000000000000000000000000000000000000000815273ffffffffffffffffffffffffffffffffffffffff86166004820152602401610392565b5f54915061087b826001612413565b5f9081556040805160c081018252338152835163ffffffff16602082015290810191909152606081016001815273ffffffffffffffffffffffffffffffffffffffff8088166020808401919091525f60409384018190528681526005825283902084518154928601519486015160ff167801000000000000000000000000000000000000000000000000027fffffffffffffff00ffffffffffffffffffffffffffffffffffffffffffffffff63ffffffff90961674010000000000000000000000000000000000000000027fffffffffffffffff0000000000000000000000000000000000000000000000009094169190941617919091179283168217815560608401519092909183917fffffffffffff00ffffffffffffffffffffffffffffffffffffffffffffffffff9091167fffffffffffff0000ffffffffffffffffffffffffffffffffffffffffffffffff909116177901000000000000000000000000000000000000000000000000008360048111156109fb576109fb611f58565b021790555060808201516001909101805460a09093015167ffffffffffffffff1674010000000000000000000000000000000000000000027fffffffff0000000000000000000000000000000000000000000000000000000090931673ffffffffffffffffffffffffffffffffffffffff9283161792909217909155815160405191871691339185917f597fb7519752cfe923e25540ea65f5c411820ea1c5f8e52962a2b27e0c4ac26691610ab3918a908a9061246d565b60405180910390a4509392505050565b5f8181526005602090815260408083206001810154815483517f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f818701527f429d615deaf05b32b848e76b677c93ebc68a9de4e1ad060546576b7f4c7c5f85818601527fc89efdaa54c0f20c7adf612882df0950f5a951637e0307cdcb4c672f298b8bc660608201524660808201523060a0808301919091528551808303909101815260c0820186528051908701207f3fd849c6d55350428fb260d3a0e3baac4c684f8890e41ca341f3ebf9d52718c860e0830152610100820189905273ffffffffffffffffffffffffffffffffffffffff9093166101208201527401000000000000000000000000000000000000000090910463ffffffff166101408083019190915284518083039091018152610160820185528051908601207f19010000000000000000000000000000000000000000000000000000000000006101808301526101828201929092526101a280820192909252835180820390920182526101c201909252815191909201205b9392505050565b335f9081526001602090815260408083208151608081018352905463ffffffff808216835260ff6401000000008304811695840195909552650100000000008204909416928201839052660100000000000090049092166060830152909103610cef576040517fe4bcb862000000000000000000000000000000000000000000000000000000008152336004820152602401610392565b610cf882611a3e565b805f015163ffffffff163373ffffffffffffffffffffffffffffffffffffffff167f8e2fe55729cf658edc92b37c17243243dda95b423a66329c87da1e6e8dbd0fcd8585604051610d4a929190612495565b60405180910390a3505050565b610d6081611a3e565b5f8381526005602052604081208054909179010000000000000000000000000000000000000000000000000090910460ff1690816004811115610da557610da5611f58565b03610ddf576040517f7c330f9000000000000000000000000000000000000000000000000000000000815260048101869052602401610392565b6004816004811115610df357610df3611f58565b14610e2e5784816040517fe689ff4b0000000000000000000000000000000000000000000000000000000081526004016103929291906123b3565b610e38858361191b565b505f85815260066020908152604080832033845290915290205460ff1660018114610e98576040517f13ccdb3700000000000000000000000000000000000000000000000000000000815260048101879052336024820152604401610392565b5f8681526006602090815260408083203380855292529182902080547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff001660031790556001850154915173ffffffffffffffffffffffffffffffffffffffff929092169188907f03ec9f677eb25515f6d6c109ed854d5c44456af73207337eb78cadedd369217e90610f2d908a908a90612495565b60405180910390a4505050505050565b5f83815260056020526040812090610f558583611a91565b60018301548354604080517f8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f6020808301919091527f429d615deaf05b32b848e76b677c93ebc68a9de4e1ad060546576b7f4c7c5f85828401527fc89efdaa54c0f20c7adf612882df0950f5a951637e0307cdcb4c672f298b8bc660608301524660808301523060a0808401919091528351808403909101815260c0830184528051908201207f3fd849c6d55350428fb260d3a0e3baac4c684f8890e41ca341f3ebf9d52718c860e084015261010083018c905273ffffffffffffffffffffffffffffffffffffffff9095166101208301527401000000000000000000000000000000000000000090930463ffffffff166101408083019190915282518083039091018152610160820183528051908401207f19010000000000000000000000000000000000000000000000000000000000006101808301526101828201949094526101a280820194909452815180820390940184526101c201905281519101209091505f5b8481101561120657368686838181106110f6576110f66124a8565b90506060020190505f7f7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a082604001355f1c1161119c5760018461113c60208501856124d5565b604080515f815260208181018084529490945260ff9092168282015291850135606082015290840135608082015260a0016020604051602081039080840390855afa15801561118d573d5f5f3e3d5ffd5b5050506020604051035161119e565b5f5b905073ffffffffffffffffffffffffffffffffffffffff81166111f0576040517f22db67fe00000000000000000000000000000000000000000000000000000000815260048101849052602401610392565b6111fc89878784611b84565b50506001016110db565b50505050505050565b73ffffffffffffffffffffffffffffffffffffffff81165f8181526001602090815260408083208151608081018352905463ffffffff808216835260ff6401000000008304811684870190815265010000000000840490911684860152660100000000000090920416606083810191825296865260028552838620915190518351600487528588205484548751818a0281018a0190985280885289988998899897969594939290918791908301828280156112fe57602002820191905f5260205f20905b815473ffffffffffffffffffffffffffffffffffffffff1681526001909101906020018083116112d3575b50505050509450955095509550955095505091939590929450565b5f886010811115611360576040517f7a1536230000000000000000000000000000000000000000000000000000000081526004810182905260106024820152604401610392565b801561137d5760ff891615806113785750808960ff16115b611384565b60ff891615155b156113c7576040517f4413861d00000000000000000000000000000000000000000000000000000000815260ff8a16600482015260248101829052604401610392565b84811461140a576040517f4b8e0f3f0000000000000000000000000000000000000000000000000000000081526004810186905260248101829052604401610392565b62278d008863ffffffff16111561145e576040517feecacdff00000000000000000000000000000000000000000000000000000000815263ffffffff8916600482015262278d006024820152604401610392565b801561146d5761146d83611a3e565b335f908152600160208190526040909120546114919163ffffffff909116906124ee565b335f90815260036020908152604080832063ffffffff8516845290915281209193505b828110156116fc575f8d8d838181106114cf576114cf6124a8565b90506020020160208101906114e491906121b8565b905073ffffffffffffffffffffffffffffffffffffffff811633148061152e575073ffffffffffffffffffffffffffffffffffffffff81165f9081526020849052604090205460ff165b1561157d576040517f2a3dd79600000000000000000000000000000000000000000000000000000000815273ffffffffffffffffffffffffffffffffffffffff82166004820152602401610392565b6040517fe4b170c400000000000000000000000000000000000000000000000000000000815273ffffffffffffffffffffffffffffffffffffffff82811660048301527f0000000000000000000000000000000000000000000000000000000000000000169063e4b170c490602401602060405180830381865afa158015611607573d5f5f3e3d5ffd5b505050506040513d601f19601f8201168201806040525081019061162b91906123c7565b611679576040517f1010af6f00000000000000000000000000000000000000000000000000000000815273ffffffffffffffffffffffffffffffffffffffff82166004820152602401610392565b6116a789898481811061168e5761168e6124a8565b90506020028101906116a0919061250a565b9050611a3e565b73ffffffffffffffffffffffffffffffffffffffff165f90815260208390526040902080547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff00166001908117909155016114b4565b506040805160808101825263ffffffff808616825260ff808e1660208085019182528783168587019081528f851660608701908152335f908152600184528881209751885495519351925188166601000000000000027fffffffffffffffffffffffffffffffffffffffffffff00000000ffffffffffff9388166501000000000002939093167fffffffffffffffffffffffffffffffffffffffffffff0000000000ffffffffff94909716640100000000027fffffffffffffffffffffffffffffffffffffffffffffffffffffff0000000000909616971696909617939093171692909217179092556002909152206117f68c8e836125a4565b508760045f3373ffffffffffffffffffffffffffffffffffffffff1673ffffffffffffffffffffffffffffffffffffffff1681526020019081526020015f20819055508263ffffffff163373ffffffffffffffffffffffffffffffffffffffff167f030dd6fcb565744728542a48ef30a7eb65460f378a76e9b19f76660ab2ae9fe58e8e8e8e8e8e8e8e8e60405161189699989796959493929190612716565b60405180910390a350509998505050505050505050565b5f818152600560205260408120906118c58383611a91565b90506118d383838333611b84565b505050565b5f82815260066020908152604080832073ffffffffffffffffffffffffffffffffffffffff851684529091529020546001811615159060021615155b9250929050565b60408051608080820183525f8083526020808401829052838501829052606093840182905260018681015473ffffffffffffffffffffffffffffffffffffffff168352815290849020845192830185525463ffffffff80821680855260ff6401000000008404811694860194909452650100000000008304909316958401959095526601000000000000900484169282019290925283549092740100000000000000000000000000000000000000009091041614611a3857815481516040517f4c97d432000000000000000000000000000000000000000000000000000000008152600481018690527401000000000000000000000000000000000000000090920463ffffffff9081166024840152166044820152606401610392565b92915050565b801580611a4c575061200081115b15611a8e576040517f6f5a8569000000000000000000000000000000000000000000000000000000008152600481018290526120006024820152604401610392565b50565b604080516080810182525f8082526020820181905291810182905260608101919091528154790100000000000000000000000000000000000000000000000000900460ff165f816004811115611ae957611ae9611f58565b03611b23576040517f7c330f9000000000000000000000000000000000000000000000000000000000815260048101859052602401610392565b6001816004811115611b3757611b37611f58565b14611b725783816040517fe689ff4b0000000000000000000000000000000000000000000000000000000081526004016103929291906123b3565b611b7c848461191b565b949350505050565b60018354790100000000000000000000000000000000000000000000000000900460ff166004811115611bb957611bb9611f58565b03611f3b57600183015473ffffffffffffffffffffffffffffffffffffffff9081165f908152600360209081526040808320875474010000000000000000000000000000000000000000900463ffffffff16845282528083209385168352929052205460ff16611c74576040517f7fc3af9f0000000000000000000000000000000000000000000000000000000081526004810185905273ffffffffffffffffffffffffffffffffffffffff82166024820152604401610392565b5f84815260066020908152604080832073ffffffffffffffffffffffffffffffffffffffff8516845290915290205460ff1615611cfc576040517fcd6bdab40000000000000000000000000000000000000000000000000000000081526004810185905273ffffffffffffffffffffffffffffffffffffffff82166024820152604401610392565b5f84815260066020908152604080832073ffffffffffffffffffffffffffffffffffffffff85168452909152812080547fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff001660019081179091558454611d8291780100000000000000000000000000000000000000000000000090910460ff16906127ba565b84547fffffffffffffff00ffffffffffffffffffffffffffffffffffffffffffffffff16780100000000000000000000000000000000000000000000000060ff8316908102919091178655600186015460405191825291925073ffffffffffffffffffffffffffffffffffffffff9182169184169087907fd6e5c9f17e9c3e89fc5b4d97e9d0dd5d075b2adddd257a5ea0fb7c23fc0d66119060200160405180910390a4826020015160ff168160ff1603611f39575f836060015163ffffffff1642611e4e91906127d3565b85547902000000000000000000000000000000000000000000000000007fffffffffffff00ffffffffffffffffffffffffffffffffffffffffffffffffff90911617865560018601805467ffffffffffffffff83167401000000000000000000000000000000000000000081027fffffffff0000000000000000ffffffffffffffffffffffffffffffffffffffff8316811790935560405190815292935073ffffffffffffffffffffffffffffffffffffffff9182169116179087907fc05dd290c59cdbf876941411d5f6ef43636293e89150554fee8d3e641e1d8b1d9060200160405180910390a3505b505b50505050565b5f60208284031215611f51575f5ffd5b5035919050565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b60058110611fba577f4e487b71000000000000000000000000000000000000000000000000000000005f52602160045260245ffd5b9052565b73ffffffffffffffffffffffffffffffffffffffff87811682528616602082015263ffffffff8516604082015260ff8416606082015260c081016120056080830185611f85565b67ffffffffffffffff831660a0830152979650505050505050565b73ffffffffffffffffffffffffffffffffffffffff81168114611a8e575f5ffd5b5f5f83601f840112612051575f5ffd5b50813567ffffffffffffffff811115612068575f5ffd5b602083019150836020828501011115611914575f5ffd5b5f5f5f60408486031215612091575f5ffd5b833561209c81612020565b9250602084013567ffffffffffffffff8111156120b7575f5ffd5b6120c386828701612041565b9497909650939450505050565b5f5f602083850312156120e1575f5ffd5b823567ffffffffffffffff8111156120f7575f5ffd5b61210385828601612041565b90969095509350505050565b5f5f5f60408486031215612121575f5ffd5b83359250602084013567ffffffffffffffff8111156120b7575f5ffd5b5f5f5f60408486031215612150575f5ffd5b83359250602084013567ffffffffffffffff81111561216d575f5ffd5b8401601f8101861361217d575f5ffd5b803567ffffffffffffffff811115612193575f5ffd5b8660206060830284010111156121a7575f5ffd5b939660209190910195509293505050565b5f602082840312156121c8575f5ffd5b8135610c5181612020565b60a080825286519082018190525f90602088019060c0840190835b8181101561222257835173ffffffffffffffffffffffffffffffffffffffff168352602093840193909201916001016121ee565b505060ff8816602085015263ffffffff878116604086015286166060850152915061224a9050565b8260808301529695505050505050565b5f5f83601f84011261226a575f5ffd5b50813567ffffffffffffffff811115612281575f5ffd5b6020830191508360208260051b8501011115611914575f5ffd5b803560ff811681146122ab575f5ffd5b919050565b5f5f5f5f5f5f5f5f5f60c08a8c0312156122c8575f5ffd5b893567ffffffffffffffff8111156122de575f5ffd5b6122ea8c828d0161225a565b909a5098506122fd905060208b0161229b565b965060408a013563ffffffff81168114612315575f5ffd5b955060608a0135945060808a013567ffffffffffffffff811115612337575f5ffd5b6123438c828d0161225a565b90955093505060a08a013567ffffffffffffffff811115612362575f5ffd5b61236e8c828d01612041565b915080935050809150509295985092959850929598565b5f5f60408385031215612396575f5ffd5b8235915060208301356123a881612020565b809150509250929050565b82815260408101610c516020830184611f85565b5f602082840312156123d7575f5ffd5b81518015158114610c51575f5ffd5b7f4e487b71000000000000000000000000000000000000000000000000000000005f52601160045260245ffd5b80820180821115611a3857611a386123e6565b81835281816020850137505f602082840101525f60207fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe0601f840116840101905092915050565b63ffffffff84168152604060208201525f61248c604083018486612426565b95945050505050565b602081525f611b7c602083018486612426565b7f4e487b71000000000000000000000000000000000000000000000000000000005f52603260045260245ffd5b5f602082840312156124e5575f5ffd5b610c518261229b565b63ffffffff8181168382160190811115611a3857611a386123e6565b5f5f83357fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe184360301811261253d575f5ffd5b83018035915067ffffffffffffffff821115612557575f5ffd5b602001915036819003821315611914575f5ffd5b7f4e487b71000000000000000000000000000000000000000000000000000000005f52604160045260245ffd5b5f8135611a3881612020565b67ffffffffffffffff8311156125bc576125bc61256b565b680100000000000000008311156125d5576125d561256b565b80548382558084101561260957815f528360205f20018482035f5b81811015612605575f838201556001016125f0565b5050505b505f8181526020812083915b858110156126395761262683612598565b8282015560209290920191600101612615565b505050505050565b5f8383855260208501945060208460051b820101835f7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe1863603015b87821015612709577fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe085850301895282358181126126b9575f5ffd5b870160208101903567ffffffffffffffff8111156126d5575f5ffd5b8036038213156126e3575f5ffd5b6126ee868284612426565b9550505060208301925060208901985060018201915061267d565b5091979650505050505050565b60c080825281018990525f8a60e08301825b8c81101561276557823561273b81612020565b73ffffffffffffffffffffffffffffffffffffffff16825260209283019290910190600101612728565b5060ff8b16602085015263ffffffff8a166040850152886060850152838103608085015261279481888a612641565b91505082810360a08401526127aa818587612426565b9c9b505050505050505050505050565b60ff8181168382160190811115611a3857611a386123e6565b67ffffffffffffffff8181168382160190811115611a3857611a386123e656fea2646970667358221220d9c26a6857c4bca614228edaf2178d368a70bda27331fd56303feb9e7a022cb264736f6c63430008250033' as const;
+
 /** ABI of Grants (contracts/src/Grants.sol). */
 export const grantsAbi = [
 	{
