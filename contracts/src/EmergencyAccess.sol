@@ -12,8 +12,6 @@ contract EmergencyAccess is IEmergencyAccess {
     uint256 private constant _MAX_GUARDIANS = 16;
     uint256 private constant _MAX_PAYLOAD = 8192;
     uint256 private constant _MAX_WAITING = 30 days;
-    uint8 private constant _APPROVED = 1;
-    uint8 private constant _RELEASED = 2;
     // secp256k1n / 2: signatures with a higher s are malleable copies.
     uint256 private constant _HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
     bytes32 private constant _DOMAIN_TYPEHASH =
@@ -30,12 +28,15 @@ contract EmergencyAccess is IEmergencyAccess {
         uint32 waitingPeriod;
     }
 
-    // Two slots: an approval rewrites the first only, the threshold the second once.
+    // Two slots: an approval or a release rewrites the first only (one bit per guardian,
+    // by its position in the epoch's list), the threshold writes the second once.
     struct Request {
         address provider;
         uint32 epoch;
         uint8 approvals;
         Status status;
+        uint16 approved;
+        uint16 released;
         address patient;
         uint64 readyAt;
     }
@@ -44,10 +45,10 @@ contract EmergencyAccess is IEmergencyAccess {
     uint256 private _count;
     mapping(address patient => Guardianship) private _guardianship;
     mapping(address patient => address[]) private _guardians;
-    mapping(address patient => mapping(uint32 epoch => mapping(address account => bool))) private _isGuardian;
+    // A guardian's position in its epoch's list, plus one (0: not a guardian of that epoch).
+    mapping(address patient => mapping(uint32 epoch => mapping(address account => uint256))) private _guardianSlot;
     mapping(address patient => bytes32) private _keyCommitment;
     mapping(uint256 id => Request) private _requests;
-    mapping(uint256 id => mapping(address guardian => uint8 flags)) private _flags;
 
     /// @param registry The key registry holding provider profiles and published keys.
     constructor(IKeyRegistry registry) {
@@ -71,13 +72,13 @@ contract EmergencyAccess is IEmergencyAccess {
         if (n != 0) _checkPayload(scopePointer.length);
 
         epoch = _guardianship[msg.sender].epoch + 1;
-        mapping(address => bool) storage isGuardian = _isGuardian[msg.sender][epoch];
+        mapping(address => uint256) storage slotOf = _guardianSlot[msg.sender][epoch];
         for (uint256 i; i < n; ++i) {
             address guardian = guardians[i];
-            if (guardian == msg.sender || isGuardian[guardian]) revert EmergencyAccessInvalidGuardian(guardian);
+            if (guardian == msg.sender || slotOf[guardian] != 0) revert EmergencyAccessInvalidGuardian(guardian);
             if (!_registry.hasKeys(guardian)) revert EmergencyAccessGuardianNotRegistered(guardian);
             _checkPayload(sealedShares[i].length);
-            isGuardian[guardian] = true;
+            slotOf[guardian] = i + 1;
         }
         _guardianship[msg.sender] =
             Guardianship({epoch: epoch, threshold: threshold, count: uint8(n), waitingPeriod: waitingPeriod});
@@ -104,7 +105,14 @@ contract EmergencyAccess is IEmergencyAccess {
         id = _count;
         _count = id + 1;
         _requests[id] = Request({
-            provider: msg.sender, epoch: g.epoch, approvals: 0, status: Status.Open, patient: patient, readyAt: 0
+            provider: msg.sender,
+            epoch: g.epoch,
+            approvals: 0,
+            status: Status.Open,
+            approved: 0,
+            released: 0,
+            patient: patient,
+            readyAt: 0
         });
         emit EmergencyRequested(id, msg.sender, patient, g.epoch, sealedReason);
     }
@@ -162,9 +170,9 @@ contract EmergencyAccess is IEmergencyAccess {
         if (status == Status.None) revert EmergencyAccessUnknownRequest(id);
         if (status != Status.Finalized) revert EmergencyAccessWrongStatus(id, status);
         _checkEpoch(id, request);
-        uint8 flags = _flags[id][msg.sender];
-        if (flags != _APPROVED) revert EmergencyAccessCannotRelease(id, msg.sender);
-        _flags[id][msg.sender] = _APPROVED | _RELEASED;
+        uint16 bit = _bitOf(request, msg.sender);
+        if (bit == 0 || request.approved & bit == 0 || request.released & bit != 0) revert EmergencyAccessCannotRelease(id, msg.sender);
+        request.released |= bit;
         emit EmergencyShareReleased(id, msg.sender, request.patient, sealedPointer);
     }
 
@@ -190,8 +198,9 @@ contract EmergencyAccess is IEmergencyAccess {
 
     /// @inheritdoc IEmergencyAccess
     function guardianStateOf(uint256 id, address guardian) external view returns (bool approved, bool released) {
-        uint8 flags = _flags[id][guardian];
-        return (flags & _APPROVED != 0, flags & _RELEASED != 0);
+        Request storage request = _requests[id];
+        uint16 bit = _bitOf(request, guardian);
+        return (request.approved & bit != 0, request.released & bit != 0);
     }
 
     /// @inheritdoc IEmergencyAccess
@@ -225,9 +234,10 @@ contract EmergencyAccess is IEmergencyAccess {
 
     function _approve(uint256 id, Request storage request, Guardianship memory g, address guardian) private {
         if (request.status != Status.Open) return;
-        if (!_isGuardian[request.patient][request.epoch][guardian]) revert EmergencyAccessNotGuardian(id, guardian);
-        if (_flags[id][guardian] != 0) revert EmergencyAccessAlreadyApproved(id, guardian);
-        _flags[id][guardian] = _APPROVED;
+        uint16 bit = _bitOf(request, guardian);
+        if (bit == 0) revert EmergencyAccessNotGuardian(id, guardian);
+        if (request.approved & bit != 0) revert EmergencyAccessAlreadyApproved(id, guardian);
+        request.approved |= bit;
         uint8 approvals = request.approvals + 1;
         request.approvals = approvals;
         emit EmergencyApproved(id, guardian, request.patient, approvals);
@@ -237,6 +247,12 @@ contract EmergencyAccess is IEmergencyAccess {
             request.readyAt = readyAt;
             emit EmergencyThresholdReached(id, request.patient, readyAt);
         }
+    }
+
+    /// The guardian's bit in the request's approved/released masks; 0 when not a guardian of its epoch.
+    function _bitOf(Request storage request, address account) private view returns (uint16) {
+        uint256 slot = _guardianSlot[request.patient][request.epoch][account];
+        return slot == 0 ? 0 : uint16(1 << (slot - 1));
     }
 
     function _approvalDigest(uint256 id, address patient, uint32 epoch) private view returns (bytes32) {
