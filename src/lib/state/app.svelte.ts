@@ -21,6 +21,9 @@ import { BackupState } from './backup.svelte';
 import { StorageState } from './storage.svelte';
 import { FormDrafts } from './drafts.svelte';
 import { BackupUnavailableError } from '../vault/backup/errors';
+import { EmergencyState } from './emergency.svelte';
+import { EmergencyRequestPageState } from './emergencyRequest.svelte';
+import { EmergencyUnavailableError } from '../vault/emergency/errors';
 
 export interface AppOptions {
 	config: AppConfig;
@@ -137,6 +140,11 @@ function accountPages(app: App, ports: () => Promise<Ports>, siteUrl: string, sa
 	const trust = new TrustState(ports, vault, { schema: config.providerSchemaUid, attesters: config.trustedAttesters });
 	const share = new ShareState(ports, vault, siteUrl, { skip: trust.skipper });
 	const inbox = new InboxState(ports, vault, { skip: trust.skipper });
+	const emergencyPorts = async () => {
+		const all = await ports();
+		if (!all.emergency) throw new EmergencyUnavailableError();
+		return { ...all, emergency: all.emergency };
+	};
 	return {
 		trust,
 		share,
@@ -149,6 +157,8 @@ function accountPages(app: App, ports: () => Promise<Ports>, siteUrl: string, sa
 		export: new ExportState({ exportFhir: (kind, categories, onProgress) => vault.exportFhir(kind, categories, onProgress) }),
 		charts: new ChartsState({ records: () => vault.records, fhirContent: (records, onProgress) => vault.fhirContent(records, onProgress) }),
 		shl: new ShlState(ports, vault, siteUrl, config.gateways),
+		emergency: new EmergencyState(emergencyPorts, vault, { lists: () => vault.currentLists(), identify: (address) => trust.identify(address) }),
+		emergencyRequest: new EmergencyRequestPageState(emergencyPorts, vault),
 		backup: new BackupState({
 			deps: async () => {
 				const all = await ports();

@@ -78,6 +78,10 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 		fromBlock,
 		logScan: { blockRange: config.logBlockRange, onProgress: onScanProgress }
 	};
+	const { emergencyAccess } = config.contracts;
+	const emergency = emergencyAccess
+		? (await import('../chain/emergencyChain')).createEmergencyChain({ ...clients, addresses: { ...config.contracts, emergencyAccess }, fromBlock })
+		: undefined;
 	return {
 		signer: { address, chainId, signMessage: (message) => wallet.signMessage(message) },
 		chain: createVaultChain(clients),
@@ -100,7 +104,8 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 		uri: config.appUri,
 		verifySignature: (p) => verifyMessage(p),
 		...(encrypt ? { encrypt } : {}),
-		...(backup ? { backup } : {})
+		...(backup ? { backup } : {}),
+		...(emergency ? { emergency } : {})
 	};
 }
 

@@ -6,6 +6,7 @@ import type { GrantChain } from './grantPorts';
 import type { ProviderChain } from './providerPorts';
 import type { AttestationReader } from './providers/ports';
 import type { BackupBlocks } from './backup/ports';
+import type { EmergencyChain } from './emergency/ports';
 
 /** A file to add, as the browser's File gives it (any source of byte chunks works). */
 export interface FileInput {
@@ -53,6 +54,8 @@ export interface Ports extends VaultDeps {
 	attestations?: AttestationReader;
 	/** CAR backups over this device's blockstore (absent where there is none). */
 	backup?: BackupBlocks;
+	/** Emergency access (break-glass); absent when the site names no EmergencyAccess contract. */
+	emergency?: EmergencyChain;
 }
 
 /** What a share link's viewer reaches: no wallet (the doctor with a link may have none), read-only chain. */

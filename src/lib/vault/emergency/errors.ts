@@ -53,3 +53,11 @@ export class EmergencyScopeInvalidError extends CarevaultError {
 		super(`The ${what} cannot be read: it was altered or was not made for this request. Nothing from it is shown.`, options);
 	}
 }
+
+/** The site's config names no EmergencyAccess contract. */
+export class EmergencyUnavailableError extends CarevaultError {
+	override name = 'EmergencyUnavailableError' as const;
+	constructor() {
+		super('This site has no emergency access contract on its chain, so emergency access is not available here.');
+	}
+}
