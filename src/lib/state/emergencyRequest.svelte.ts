@@ -63,6 +63,9 @@ export class EmergencyRequestPageState {
 
 	/** Tries to open the scope of request `id`; the result (scope or reason) is kept for the page. */
 	openScope(id: bigint): Promise<boolean> {
+		// The last answer goes at once: what shows next is this attempt's.
+		const { [id.toString()]: _previous, ...others } = this.#scopes;
+		this.#scopes = others;
 		return this.#ui.run(`Opening the emergency information of request #${id}…`, async () => {
 			const [{ openEmergencyScope }, ports, vault] = await Promise.all([useCases(), this.#ports(), this.#vault.get()]);
 			let result: ScopeResult;
