@@ -12,7 +12,6 @@ import { NotARegisteredProviderError } from '../vault/proposals/errors';
 /** Contract addresses emergency access needs: the vault's plus EmergencyAccess. */
 export type EmergencyChainClient = ChainClient & { addresses: ChainClient['addresses'] & { emergencyAccess: Hex } };
 
-const STATUS: Record<number, EmergencyStatus> = { 1: 'open', 2: 'waiting', 3: 'cancelled', 4: 'finalized' };
 const STATUS_TEXT: Record<number, string> = { 1: 'still open', 2: 'waiting', 3: 'cancelled', 4: 'already finalized' };
 
 /**
