@@ -52,6 +52,8 @@ interface Person {
 	profile: Profile;
 	page: Page;
 	address: string;
+	/** Emergency page loads seen so far (the page's state starts at 0). */
+	loads: number;
 }
 
 /** A new person on a fresh account with a vault (keys published). */
@@ -64,19 +66,31 @@ async function person(): Promise<Person> {
 	await page.getByTestId('create-vault-button').click();
 	await page.getByTestId('recovery-code-done').click({ timeout: 60_000 });
 	await page.getByTestId('no-records').waitFor({ timeout: 60_000 });
-	return { profile, page, address: account.address };
+	return { profile, page, address: account.address, loads: 0 };
 }
 
-/** Opens a page again (a new visit: the page state loads afresh) and waits for its load to finish. */
-async function visit(p: Person, hash: string, ready: string) {
+/**
+ * Opens the Emergency page again (a new visit: its state loads afresh) and waits until that
+ * load has finished: the page counts finished loads, and this person's last visit saw `loads`.
+ */
+async function visitEmergency(p: Person) {
+	// Away first, and wait until the page is gone: a navigation to the page already shown would not load it again.
 	await go(p.page, '#/');
-	await go(p.page, hash);
-	await p.page.getByTestId(ready).waitFor({ timeout: 60_000 });
-	await p.page.getByTestId('emergency-busy').waitFor({ state: 'hidden', timeout: 60_000 });
+	await p.page.getByTestId('emergency-requests').waitFor({ state: 'detached', timeout: 60_000 });
+	await go(p.page, '#/emergency');
+	const handle = await p.page.waitForFunction(
+		(before) => {
+			const n = Number(document.querySelector('[data-testid="emergency-requests"]')?.getAttribute('data-loads') ?? -1);
+			return n > before ? n : false;
+		},
+		p.loads,
+		{ timeout: 120_000 }
+	);
+	p.loads = (await handle.jsonValue()) as number;
 }
 
 async function guardianStep(g: Person, id: string, button: 'guardian-approve' | 'guardian-release', done: string) {
-	await visit(g, '#/emergency', 'guardian-requests');
+	await visitEmergency(g);
 	const card = g.page.locator(`[data-testid="guardian-request"][data-id="${id}"]`);
 	await card.getByTestId(button).click();
 	await waitForText(g.page.getByTestId('notice'), done, 120_000);
@@ -118,8 +132,8 @@ describe('emergency access', () => {
 		await pp.getByTestId('timeline-count').waitFor({ timeout: 120_000 });
 
 		// Guardians chosen from registered wallets, 2 needed, no waiting period.
-		await go(pp, '#/emergency');
-		await pp.getByTestId('guardian-none').waitFor({ timeout: 60_000 });
+		await visitEmergency(patient);
+		await pp.getByTestId('guardian-none').waitFor();
 		for (const g of guardians) await pp.getByTestId(`guardian-choose-${g.address.toLowerCase()}`).check();
 		await pp.getByTestId('guardian-threshold').fill('2');
 		await pp.getByTestId('guardian-wait').fill('0');
@@ -136,6 +150,13 @@ describe('emergency access', () => {
 		await dp.getByTestId('emergency-submit').click();
 		const sent = await waitForText(dp.getByTestId('notice'), 'Emergency request #', 120_000);
 		const id = /#(\d+)/.exec(sent)![1];
+
+		// The patient's and the first guardian's inboxes show the new request.
+		await go(pp, '#/');
+		await go(pp, '#/inbox');
+		expect(await waitForText(pp.getByTestId('inbox-emergency-request'), 'road accident', 60_000)).toContain(`#${id}`);
+		await go(g1.page, '#/inbox');
+		expect(await waitForText(g1.page.getByTestId('inbox-emergency-guardian'), 'waits for your approval', 60_000)).toContain(patient.address);
 
 		// One approval: the provider still sees nothing.
 		await guardianStep(g1, id, 'guardian-approve', `You approved request #${id}`);
@@ -156,7 +177,7 @@ describe('emergency access', () => {
 		expect(await card.getByTestId('emergency-open-refused').innerText()).toContain('1 of the 2 key shares');
 		expect(await dp.getByTestId('scope-item').count()).toBe(0);
 		// g3 never approved: it has nothing to release.
-		await visit(g3, '#/emergency', 'guardian-requests');
+		await visitEmergency(g3);
 		expect(await g3.page.locator(`[data-testid="guardian-request"][data-id="${id}"]`).getByTestId('guardian-release').count()).toBe(0);
 
 		await guardianStep(g2, id, 'guardian-release', 'was released to the provider');
@@ -171,12 +192,27 @@ describe('emergency access', () => {
 		expect(await dp.getByText('Moreau').count()).toBe(0);
 
 		// The patient sees the whole request: two approvals, two releases.
-		await visit(patient, '#/emergency', 'emergency-requests');
+		await visitEmergency(patient);
 		const mine = pp.locator(`[data-testid="emergency-request"][data-id="${id}"]`);
 		expect(await mine.getAttribute('data-status')).toBe('finalized');
 		expect(await mine.getByTestId('emergency-request-reason').innerText()).toContain('road accident');
 		expect(await mine.getByTestId('emergency-request-approvals').innerText()).toContain(`Approved by 2: ${g1.address}, ${g2.address}`);
 		expect(await mine.getByTestId('emergency-request-releases').innerText()).toContain('Shares released: 2');
+
+		// A new medication: the patient's next visit of the Emergency page publishes the refreshed scope.
+		await go(pp, '#/import');
+		const more = { ...BUNDLE, entry: [BUNDLE.entry[0], { resource: { ...BUNDLE.entry[2].resource, id: 'med-2', medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '860975', display: 'Metformin 500 MG Oral Tablet' }], text: 'Metformin 500 MG Oral Tablet' } } }] };
+		await pp.getByTestId('import-files').setInputFiles({ name: 'more.json', mimeType: 'application/fhir+json', buffer: Buffer.from(JSON.stringify(more)) });
+		await pp.getByTestId('import-submit').click({ timeout: 60_000 });
+		await pp.getByTestId('timeline-count').waitFor({ timeout: 120_000 });
+		await visitEmergency(patient);
+		await waitForText(pp.getByTestId('notice'), 'your emergency information was updated', 60_000);
+		card = await openAttempt(doctor, id);
+		await card.getByTestId('emergency-scope').waitFor({ timeout: 60_000 });
+		expect((await card.getByTestId('scope-medications').getByTestId('scope-item').allInnerTexts()).map((t) => t.split('\t')[0])).toEqual([
+			'Lisinopril 10 MG Oral Tablet',
+			'Metformin 500 MG Oral Tablet'
+		]);
 
 		// A second request, approved once, cancelled by the patient: nothing is ever revealed for it.
 		await go(dp, '#/emergency-request');
@@ -185,14 +221,14 @@ describe('emergency access', () => {
 		await dp.getByTestId('emergency-submit').click();
 		const second = /#(\d+)/.exec(await waitForText(dp.getByTestId('notice'), 'Emergency request #', 120_000))![1];
 		await guardianStep(g3, second, 'guardian-approve', `You approved request #${second}`);
-		await visit(patient, '#/emergency', 'emergency-requests');
+		await visitEmergency(patient);
 		await pp.locator(`[data-testid="emergency-request"][data-id="${second}"]`).getByTestId('emergency-cancel').click();
 		await waitForText(pp.getByTestId('notice'), `Request #${second} cancelled`, 120_000);
 		card = await providerCard(doctor, second);
 		expect(await card.getAttribute('data-status')).toBe('cancelled');
 		expect(await card.getByTestId('emergency-open').count()).toBe(0);
 		expect(await card.getByTestId('emergency-scope').count()).toBe(0);
-		await visit(g1, '#/emergency', 'guardian-requests');
+		await visitEmergency(g1);
 		const cancelled = g1.page.locator(`[data-testid="guardian-request"][data-id="${second}"]`);
 		expect(await cancelled.getAttribute('data-status')).toBe('cancelled');
 		expect(await cancelled.getByTestId('guardian-approve').count()).toBe(0);

@@ -48,6 +48,7 @@ export class EmergencyState {
 	#identities = $state.raw<Record<string, ProviderIdentity | null>>({});
 	#now = $state(0);
 	#refreshed = $state(false);
+	#loads = $state(0);
 
 	constructor(
 		ports: () => Promise<EmergencyPorts>,
@@ -61,6 +62,8 @@ export class EmergencyState {
 	}
 
 	get loaded() { return this.#loaded; }
+	/** How many loads finished (the page marks it, so a test knows a visit's data is in). */
+	get loads() { return this.#loads; }
 	get setup() { return this.#setup; }
 	get scope() { return this.#scope; }
 	/** Requests for me as a patient, newest first. */
@@ -94,7 +97,29 @@ export class EmergencyState {
 				}
 			}
 			this.#loaded = true;
+		}, () => this.#loads++);
+	}
+
+	/**
+	 * Reads only the requests (mine as a patient, and those I guard): what the
+	 * Inbox shows. Publishes nothing, so it never asks the wallet.
+	 */
+	loadRequests(): Promise<boolean> {
+		return this.#ui.run('Reading emergency requests…', async () => {
+			const [{ listGuardianRequests, openReason }, ports, vault] = await Promise.all([useCases(), this.#ports(), this.#vault.get()]);
+			const [requests, guarding] = await Promise.all([ports.emergency.listRequests({ patient: vault.address }), listGuardianRequests(ports, vault)]);
+			this.#requests = await Promise.all([...requests].reverse().map(async (r) => ({ ...r, reason: await openReason(vault, r.sealedReason) })));
+			this.#guarding = await Promise.all(guarding.map(async ({ setup, request }) => ({ ...request, setup, reason: await openReason(vault, request.sealedReason) })));
+			void this.#identifyAll([...this.#requests, ...this.#guarding].map((r) => r.provider));
 		});
+	}
+
+	/** Requests for patients I guard that wait for my approval or my share. */
+	toActOn(me: string): GuardianRequestView[] {
+		const is = (a: string) => a.toLowerCase() === me.toLowerCase();
+		return this.#guarding.filter(
+			(r) => (r.status === 'open' && !r.approvedBy.some(is)) || (r.status === 'finalized' && r.approvedBy.some(is) && !r.releases.some((x) => is(x.guardian)))
+		);
 	}
 
 	/** Names guardians (a new key epoch: earlier shares stop counting). */
