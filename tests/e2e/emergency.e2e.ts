@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { connect, freshAccount, go, newProfile, waitForText, type Profile } from './harness';
+import { a11yViolations, connect, freshAccount, go, newProfile, waitForText, type Profile } from './harness';
 
 const BUNDLE = {
 	resourceType: 'Bundle',
@@ -187,6 +187,7 @@ describe('emergency access', () => {
 		expect(await card.getByTestId('scope-medications').getByTestId('scope-item').allInnerTexts()).toEqual([expect.stringContaining('Lisinopril 10 MG Oral Tablet')]);
 		expect(await card.getByTestId('scope-problems').getByTestId('scope-item').count()).toBe(0);
 		expect(await card.getByTestId('scope-summary').innerText()).toContain('Blood group O+.');
+		expect(await a11yViolations(dp)).toEqual([]);
 		// Only the scope: the lab result and the patient's name are nowhere on the provider's page.
 		expect(await dp.getByText('Hemoglobin').count()).toBe(0);
 		expect(await dp.getByText('Moreau').count()).toBe(0);
@@ -198,6 +199,7 @@ describe('emergency access', () => {
 		expect(await mine.getByTestId('emergency-request-reason').innerText()).toContain('road accident');
 		expect(await mine.getByTestId('emergency-request-approvals').innerText()).toContain(`Approved by 2: ${g1.address}, ${g2.address}`);
 		expect(await mine.getByTestId('emergency-request-releases').innerText()).toContain('Shares released: 2');
+		expect(await a11yViolations(pp)).toEqual([]);
 
 		// A new medication: the patient's next visit of the Emergency page publishes the refreshed scope.
 		await go(pp, '#/import');
