@@ -162,6 +162,7 @@ async function anchorGas() {
 		const report = JSON.parse(readFileSync(join(root, 'contracts/gas-report.json'), 'utf8'));
 		results.grant_gas_1 = report.calls.grant_gas_1;
 		results.grant_gas_1000 = report.calls.grant_gas_1000;
+		results.emergency_release_gas_total = report.calls.emergency_release_gas_total;
 		console.log(`bench: anchor gas 1/10/100 = ${results.anchor_gas_1}/${results.anchor_gas_10}/${results.anchor_gas_100}`);
 	} finally {
 		await anvil.stop();

@@ -112,10 +112,10 @@ function zeroRuns(code) {
  * the deployed SchemaRegistry, which holds the provider schema. Throws DeployError naming the
  * first contract that does not match.
  * @param {import('viem').PublicClient} publicClient
- * @param {{ keyRegistry: `0x${string}`, vaultRegistry: `0x${string}`, proposals: `0x${string}`, grants: `0x${string}`, schemaRegistry: `0x${string}`, eas: `0x${string}`, providerSchemaUid: `0x${string}` }} deployed
+ * @param {{ keyRegistry: `0x${string}`, vaultRegistry: `0x${string}`, proposals: `0x${string}`, grants: `0x${string}`, schemaRegistry: `0x${string}`, eas: `0x${string}`, providerSchemaUid: `0x${string}`, researchConsent: `0x${string}`, emergencyAccess: `0x${string}` }} deployed
  */
 export async function verifyDeployment(publicClient, deployed) {
-	const ours = /** @type {const} */ ([['KeyRegistry', deployed.keyRegistry], ['VaultRegistry', deployed.vaultRegistry], ['Proposals', deployed.proposals], ['Grants', deployed.grants]]);
+	const ours = /** @type {const} */ ([['KeyRegistry', deployed.keyRegistry], ['VaultRegistry', deployed.vaultRegistry], ['Proposals', deployed.proposals], ['Grants', deployed.grants], ['ResearchConsent', deployed.researchConsent], ['EmergencyAccess', deployed.emergencyAccess]]);
 	for (const [name, address] of ours) {
 		const code = (await publicClient.getCode({ address })) ?? '0x';
 		const { deployedBytecode, immutables } = artifact(name);

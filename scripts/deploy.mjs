@@ -47,7 +47,7 @@ export function schemaUid(schema, resolver = zeroAddress, revocable = true) {
  * Attestation Service (SchemaRegistry, then EAS) comes after ours, and the
  * provider-identity schema (no resolver, revocable) is registered in it.
  * @param {{ rpcUrl: string, privateKey: `0x${string}` }} options
- * @returns {Promise<{ chainId: number, keyRegistry: `0x${string}`, vaultRegistry: `0x${string}`, proposals: `0x${string}`, grants: `0x${string}`, schemaRegistry: `0x${string}`, eas: `0x${string}`, providerSchemaUid: `0x${string}`, researchConsent: `0x${string}`, deployBlock: number }>}
+ * @returns {Promise<{ chainId: number, keyRegistry: `0x${string}`, vaultRegistry: `0x${string}`, proposals: `0x${string}`, grants: `0x${string}`, schemaRegistry: `0x${string}`, eas: `0x${string}`, providerSchemaUid: `0x${string}`, researchConsent: `0x${string}`, emergencyAccess: `0x${string}`, deployBlock: number }>}
  */
 export async function deployContracts({ rpcUrl, privateKey }) {
 	const account = privateKeyToAccount(privateKey);
@@ -68,9 +68,10 @@ export async function deployContracts({ rpcUrl, privateKey }) {
 		Grants: () => [deployed.KeyRegistry],
 		SchemaRegistry: () => [],
 		EAS: () => [deployed.SchemaRegistry],
-		ResearchConsent: () => [deployed.KeyRegistry]
+		ResearchConsent: () => [deployed.KeyRegistry],
+		EmergencyAccess: () => [deployed.KeyRegistry]
 	};
-	for (const name of ['KeyRegistry', 'VaultRegistry', 'Proposals', 'Grants', 'SchemaRegistry', 'EAS', 'ResearchConsent']) {
+	for (const name of ['KeyRegistry', 'VaultRegistry', 'Proposals', 'Grants', 'SchemaRegistry', 'EAS', 'ResearchConsent', 'EmergencyAccess']) {
 		const { abi, bytecode } = name === 'SchemaRegistry' || name === 'EAS' ? easArtifact(name) : artifact(name);
 		const hash = await walletClient.deployContract({ abi, bytecode, args: constructorArgs[name]() });
 		const receipt = await publicClient.waitForTransactionReceipt({ hash });
@@ -97,6 +98,7 @@ export async function deployContracts({ rpcUrl, privateKey }) {
 		eas: deployed.EAS,
 		providerSchemaUid: schemaUid(PROVIDER_SCHEMA),
 		researchConsent: deployed.ResearchConsent,
+		emergencyAccess: deployed.EmergencyAccess,
 		deployBlock
 	};
 }
@@ -106,8 +108,8 @@ export async function deployContracts({ rpcUrl, privateKey }) {
  * @param {Awaited<ReturnType<typeof deployContracts>>} deployed
  */
 export function contractsOf(deployed) {
-	const { keyRegistry, vaultRegistry, proposals, grants, eas, schemaRegistry, researchConsent } = deployed;
-	return { keyRegistry, vaultRegistry, proposals, grants, eas, schemaRegistry, researchConsent };
+	const { keyRegistry, vaultRegistry, proposals, grants, eas, schemaRegistry, researchConsent, emergencyAccess } = deployed;
+	return { keyRegistry, vaultRegistry, proposals, grants, eas, schemaRegistry, researchConsent, emergencyAccess };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

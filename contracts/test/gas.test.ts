@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CID as Cid } from 'multiformats/cid';
 import * as raw from 'multiformats/codecs/raw';
 import { sha256 } from 'multiformats/hashes/sha2';
-import { bytesToHex, hexToBytes, keccak256, toHex, zeroHash, type Abi, type Hex } from 'viem';
-import { grantsAbi, keyRegistryAbi, proposalsAbi, researchConsentAbi, vaultRegistryAbi } from '../../src/lib/chain/contracts.generated';
+import { bytesToHex, hexToBytes, keccak256, parseSignature, toHex, zeroHash, type Abi, type Hex } from 'viem';
+import { emergencyAccessAbi, grantsAbi, keyRegistryAbi, proposalsAbi, researchConsentAbi, vaultRegistryAbi } from '../../src/lib/chain/contracts.generated';
 import { deriveVaultKeys } from '../../src/lib/crypto/keys';
 import { RECORD_CIPHER_ALG } from '../../src/lib/crypto/recordCipher';
 import { BUNDLE_VERSION, sealGrantPointer, storeBundle, type GrantBundle, type SharedRecord } from '../../src/lib/vault/sharing/bundle';
@@ -32,6 +32,12 @@ const CID = 'bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy';
 const PAYLOAD_BYTES = 512;
 // A sealed access request: sealed-box overhead (48) + reason and categories as JSON.
 const REQUEST_BYTES = 256;
+// Emergency access: a share pointer sealed to a guardian (sealed-box overhead 48 + CIDv1), the scope
+// pointer encrypted under the scope key (nonce 24 + CIDv1 + tag 16), a reason sealed to the patient
+// and three guardians (4 sealed boxes of a 200-byte reason, length-prefixed).
+const SHARE_POINTER_BYTES = 48 + 59;
+const SCOPE_POINTER_BYTES = 24 + 59 + 16;
+const REASON_BYTES = 4 * (2 + 48 + 200);
 // Filled with one non-zero byte so calldata cost does not vary between calls.
 const fill = (byte: number, length: number) => bytesToHex(new Uint8Array(length).fill(byte));
 
@@ -177,6 +183,43 @@ describe('gas report', () => {
 		calls[`giveConsent (with the first release, ${one.sealedPointer.length}-byte sealed pointer)`] = await gasOf(4, researchConsent, researchConsentAbi, 'giveConsent', [1n, bytesToHex(one.sealedPointer)]);
 		calls['release (a later release)'] = await gasOf(4, researchConsent, researchConsentAbi, 'release', [1n, bytesToHex(one.sealedPointer)]);
 		calls['withdrawConsent'] = await gasOf(4, researchConsent, researchConsentAbi, 'withdrawConsent', [1n]);
+		// Emergency access: patient 4 names guardians 5, 6, 7 (threshold 2, one hour); provider 3 asks.
+		const emergency = t.config.contracts.emergencyAccess as Hex;
+		for (const g of [5, 6, 7]) await gasOf(g, keyRegistry, keyRegistryAbi, 'publishKeys', keys(0x50 + g));
+		const guardians = [5, 6, 7].map((g) => t.account(g).address);
+		const setUp = () =>
+			gasOf(4, emergency, emergencyAccessAbi, 'setGuardians', [guardians, 2, 3600, fill(0xc3, 32), guardians.map((_, i) => fill(0x60 + i, SHARE_POINTER_BYTES)), fill(0x6f, SCOPE_POINTER_BYTES)]);
+		calls['emergency setGuardians (first, 3 guardians)'] = await setUp();
+		calls['emergency setGuardians (new epoch, 3 guardians)'] = await setUp();
+		calls['emergency updateScope'] = await gasOf(4, emergency, emergencyAccessAbi, 'updateScope', [fill(0x70, SCOPE_POINTER_BYTES)]);
+		const openRequest = () => gasOf(3, emergency, emergencyAccessAbi, 'openRequest', [patient, fill(0x71, REASON_BYTES)]);
+		// The contract's very first request also sets its id counter from zero, once.
+		calls[`emergency openRequest (first of the contract, ${REASON_BYTES}-byte reason)`] = await openRequest();
+		const release = { open: await openRequest(), approve1: await gasOf(5, emergency, emergencyAccessAbi, 'approve', [1n]) };
+		const approve2 = await gasOf(6, emergency, emergencyAccessAbi, 'approve', [1n]);
+		await t.advanceTime(3600);
+		const finalize = await gasOf(3, emergency, emergencyAccessAbi, 'finalize', [1n]);
+		calls[`emergency openRequest (${REASON_BYTES}-byte reason)`] = release.open;
+		calls['emergency approve (first)'] = release.approve1;
+		calls['emergency approve (t-th: starts the waiting period)'] = approve2;
+		calls['emergency finalize'] = finalize;
+		calls['emergency release (share pointer sealed to the provider)'] = await gasOf(5, emergency, emergencyAccessAbi, 'release', [1n, fill(0x72, SHARE_POINTER_BYTES)]);
+		calls['emergency_release_gas_total'] = release.open + release.approve1 + approve2 + finalize;
+		// The same approvals as two EIP-712 signatures in one call, sent by the provider.
+		await openRequest();
+		const sign = async (g: number) => {
+			const { r, s, v } = parseSignature(
+				await t.account(g).signTypedData({
+					domain: { name: 'Carevault EmergencyAccess', version: '1', chainId: t.chain.id, verifyingContract: emergency },
+					types: { EmergencyApproval: [{ name: 'requestId', type: 'uint256' }, { name: 'patient', type: 'address' }, { name: 'epoch', type: 'uint32' }] },
+					primaryType: 'EmergencyApproval',
+					message: { requestId: 2n, patient, epoch: 2 }
+				})
+			);
+			return { r, s, v: Number(v) };
+		};
+		calls['emergency approveWithSignatures (2 signatures, one call)'] = await gasOf(3, emergency, emergencyAccessAbi, 'approveWithSignatures', [2n, [await sign(5), await sign(7)]]);
+		calls['emergency cancel'] = await gasOf(4, emergency, emergencyAccessAbi, 'cancel', [2n]);
 
 		const report = {
 			note: `gasUsed per transaction on anvil; index pointer ${POINTER_BYTES} bytes; proposal payload ${PAYLOAD_BYTES} bytes unless named. commitBatch rewrites one storage slot (accumulator, batch count, block of the latest event) and emits the Merkle root and the encrypted index pointer in BatchCommitted, so its gas does not depend on the record count. A proposal's payload lives only in its event.`,
@@ -216,5 +259,8 @@ describe('gas report', () => {
 		// An approval is a grant plus the answer, in one transaction: it stays under a grant's budget.
 		expect(calls['approveRequest (grant + answer, one call)']).toBeLessThan(80_000);
 		for (const call of ['updatePointer', 'revoke', 'declineRequest'] as const) expect(calls[call], call).toBeLessThan(50_000);
+		// Break-glass: request + 2 approvals + finalize, each a small fixed cost (the reason lives in the event only).
+		expect(calls['emergency_release_gas_total']).toBeLessThan(250_000);
+		expect(calls['emergency approveWithSignatures (2 signatures, one call)']).toBeLessThan(release.approve1 + approve2);
 	});
 });

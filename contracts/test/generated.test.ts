@@ -9,7 +9,7 @@ const read = (f: string) => readFileSync(join(ROOT, SOURCES_DIR, f), 'utf8');
 describe('compiled contracts', () => {
 	it('src/lib/chain/contracts.generated.ts is what the sources compile to (run `npm run contracts` if not)', () => {
 		const result = compiledContracts();
-		expect(result.contracts.map((c) => c.name)).toEqual(['Grants', 'KeyRegistry', 'Proposals', 'ResearchConsent', 'VaultRegistry']);
+		expect(result.contracts.map((c) => c.name)).toEqual(['EmergencyAccess', 'Grants', 'KeyRegistry', 'Proposals', 'ResearchConsent', 'VaultRegistry']);
 		expect(result.warnings).toEqual([]);
 		expect(readFileSync(join(ROOT, GENERATED_MODULE), 'utf8')).toBe(renderGeneratedModule(result));
 	});

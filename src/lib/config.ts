@@ -18,6 +18,8 @@ export interface AppConfig {
 		schemaRegistry?: Address;
 		/** Research studies and consents; absent: the Research pages say research is not offered here. */
 		researchConsent?: Address;
+		/** EmergencyAccess (break-glass); absent: the emergency pages say the site offers none. */
+		emergencyAccess?: Address;
 	};
 	deployBlock: number;
 	ipfsPeers: string[];
@@ -107,7 +109,7 @@ export function parseConfig(raw: unknown): AppConfig {
 		if (!isAddress(value))
 			throw new ConfigInvalidError(`contracts.${key} must be a 0x address of 20 bytes, got ${JSON.stringify(value)}`);
 	}
-	for (const key of ['eas', 'schemaRegistry', 'researchConsent'] as const) {
+	for (const key of ['eas', 'schemaRegistry', 'researchConsent', 'emergencyAccess'] as const) {
 		const value = contracts[key];
 		if (value !== undefined && !isAddress(value))
 			throw new ConfigInvalidError(`contracts.${key} must be a 0x address of 20 bytes when set, got ${JSON.stringify(value)}`);
@@ -155,7 +157,8 @@ export function parseConfig(raw: unknown): AppConfig {
 			grants: contracts.grants as Address,
 			...(contracts.eas ? { eas: contracts.eas as Address } : {}),
 			...(contracts.schemaRegistry ? { schemaRegistry: contracts.schemaRegistry as Address } : {}),
-			...(contracts.researchConsent ? { researchConsent: contracts.researchConsent as Address } : {})
+			...(contracts.researchConsent ? { researchConsent: contracts.researchConsent as Address } : {}),
+			...(contracts.emergencyAccess ? { emergencyAccess: contracts.emergencyAccess as Address } : {})
 		},
 		deployBlock,
 		ipfsPeers: [...ipfsPeers] as string[],

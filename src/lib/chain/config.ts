@@ -5,7 +5,7 @@ import type { Hex } from '../vault/ports';
 export interface ChainConfig {
 	chainId: number;
 	rpcUrl: string;
-	contracts: { keyRegistry: Hex; vaultRegistry: Hex; proposals?: Hex; grants?: Hex; eas?: Hex; schemaRegistry?: Hex; researchConsent?: Hex };
+	contracts: { keyRegistry: Hex; vaultRegistry: Hex; proposals?: Hex; grants?: Hex; eas?: Hex; schemaRegistry?: Hex; researchConsent?: Hex; emergencyAccess?: Hex };
 }
 
 /** Addresses of the deployed contracts. */

@@ -24,6 +24,9 @@ import { RemoteCopiesState } from './remoteCopies.svelte';
 import { ResearchState } from './research.svelte';
 import { ResearcherState } from './researcher.svelte';
 import { BackupUnavailableError } from '../vault/backup/errors';
+import { EmergencyState } from './emergency.svelte';
+import { EmergencyRequestPageState } from './emergencyRequest.svelte';
+import { EmergencyUnavailableError } from '../vault/emergency/errors';
 
 export interface AppOptions {
 	config: AppConfig;
@@ -147,6 +150,11 @@ function accountPages(app: App, ports: () => Promise<Ports>, siteUrl: string, sa
 	const share = new ShareState(ports, vault, siteUrl, { skip: trust.skipper });
 	const inbox = new InboxState(ports, vault, { skip: trust.skipper });
 	const remote = new RemoteCopiesState({ ports, vault, suggested: config.pinning?.endpoint ?? null });
+	const emergencyPorts = async () => {
+		const all = await ports();
+		if (!all.emergency) throw new EmergencyUnavailableError();
+		return { ...all, emergency: all.emergency };
+	};
 	return {
 		remote,
 		trust,
@@ -162,6 +170,8 @@ function accountPages(app: App, ports: () => Promise<Ports>, siteUrl: string, sa
 		shl: new ShlState(ports, vault, siteUrl, config.gateways),
 		research: new ResearchState({ ports, vault, resources: async () => (await vault.fhirContent()).resources.map((r) => r.resource), identify: (a) => trust.identify(a) }),
 		researcher: new ResearcherState(ports, vault),
+		emergency: new EmergencyState(emergencyPorts, vault, { lists: () => vault.currentLists(), identify: (address) => trust.identify(address) }),
+		emergencyRequest: new EmergencyRequestPageState(emergencyPorts, vault),
 		backup: new BackupState({
 			deps: async () => {
 				const all = await ports();

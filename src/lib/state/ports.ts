@@ -83,6 +83,10 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 		fromBlock,
 		logScan: { blockRange: config.logBlockRange, onProgress: onScanProgress }
 	};
+	const { emergencyAccess } = config.contracts;
+	const emergency = emergencyAccess
+		? (await import('../chain/emergencyChain')).createEmergencyChain({ ...clients, addresses: { ...config.contracts, emergencyAccess }, fromBlock })
+		: undefined;
 	return {
 		signer: { address, chainId, signMessage: (message) => wallet.signMessage(message) },
 		chain: createVaultChain(clients),
@@ -107,7 +111,8 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 		...(encrypt ? { encrypt } : {}),
 		...(backup ? { backup } : {}),
 		...(remote ? { remote } : {}),
-		...(research ? { research: research.createResearchChain(clients) } : {})
+		...(research ? { research: research.createResearchChain(clients) } : {}),
+		...(emergency ? { emergency } : {})
 	};
 }
 

@@ -8,6 +8,7 @@ import type { AttestationReader } from './providers/ports';
 import type { BackupBlocks } from './backup/ports';
 import type { RemoteCopyPort } from './remote/ports';
 import type { ResearchChain } from './research/ports';
+import type { EmergencyChain } from './emergency/ports';
 
 /** A file to add, as the browser's File gives it (any source of byte chunks works). */
 export interface FileInput {
@@ -59,6 +60,8 @@ export interface Ports extends VaultDeps {
 	remote?: RemoteCopyPort;
 	/** Research studies and consents; absent when the site names no ResearchConsent contract. */
 	research?: ResearchChain;
+	/** Emergency access (break-glass); absent when the site names no EmergencyAccess contract. */
+	emergency?: EmergencyChain;
 }
 
 /** What a share link's viewer reaches: no wallet (the doctor with a link may have none), read-only chain. */
