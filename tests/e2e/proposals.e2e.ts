@@ -146,7 +146,7 @@ describe('providers propose, patients decide', () => {
 		const sender = pa.getByTestId('grantee-sender').filter({ hasText: 'Dr. Ada Lovelace' });
 		await sender.waitFor({ timeout: 60_000 });
 		await sender.click();
-		expect((await pa.getByTestId('grantee-input').inputValue()).toLowerCase()).toBe(providerAccount.address.toLowerCase());
+		expect((await pa.getByTestId('grantee-chosen').getAttribute('data-address'))?.toLowerCase()).toBe(providerAccount.address.toLowerCase());
 		await pa.getByTestId('grantee-name').waitFor();
 
 		// The provider sees both decisions.
