@@ -15,7 +15,7 @@
 // --pinning-token a random token is made (and printed: stdout goes to whoever
 // started the peer).
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +74,9 @@ const [
 ]);
 
 export const PIN_PROTOCOL = '/carevault/pin/1.0.0';
+/** Unpins a blob pinned with an unpin tag (src/lib/ipfs/remotePin.ts UNPIN_PROTOCOL). */
+export const UNPIN_PROTOCOL = '/carevault/unpin/1.0.0';
+const UNPIN_TAG = /^[0-9a-f]{64}$/;
 const MAX_MESSAGE_BYTES = 4096;
 
 /**
@@ -127,29 +130,67 @@ export async function startIpfsPeer(options = {}) {
 	);
 	await helia.start();
 
-	await helia.libp2p.handle(PIN_PROTOCOL, async (stream) => {
-		const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES });
-		/** @type {{ ok: boolean, error?: string }} */
-		let reply;
-		try {
-			const request = JSON.parse(new TextDecoder().decode((await lp.read({ signal: AbortSignal.timeout(10_000) })).subarray()));
-			const cid = CID.parse(String(request?.cid));
+	// Who may unpin what: CID -> hex SHA-256 of the secret the pinner holds (kept beside the blocks).
+	const tagsFile = join(dataDir, 'unpin-tags.json');
+	/** @type {Map<string, string>} */
+	const unpinTags = new Map(Object.entries(await readFile(tagsFile, 'utf8').then((t) => JSON.parse(t), () => ({}))));
+	const saveTags = () => writeFile(tagsFile, JSON.stringify(Object.fromEntries(unpinTags)));
+
+	/**
+	 * One request, one JSON answer, for the pin and unpin protocols.
+	 * @param {string} protocol
+	 * @param {(request: any) => Promise<void>} act
+	 */
+	const answer = (protocol, act) =>
+		helia.libp2p.handle(protocol, async (stream) => {
+			const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES });
+			/** @type {{ ok: boolean, error?: string }} */
+			let reply;
 			try {
-				// Draining is what fetches every block (by bitswap, from the asker) and records the pin.
-				for await (const _ of helia.pins.add(cid, { signal: AbortSignal.timeout(pinTimeoutMs) }));
+				await act(JSON.parse(new TextDecoder().decode((await lp.read({ signal: AbortSignal.timeout(10_000) })).subarray())));
+				reply = { ok: true };
 			} catch (err) {
-				if (!(err instanceof Error && err.name === 'AlreadyPinnedError')) throw err;
+				reply = { ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
 			}
-			reply = { ok: true };
-		} catch (err) {
-			reply = { ok: false, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
-		}
+			try {
+				await lp.write(new TextEncoder().encode(JSON.stringify(reply)), { signal: AbortSignal.timeout(10_000) });
+				await stream.close({ signal: AbortSignal.timeout(10_000) });
+			} catch (err) {
+				stream.abort(err instanceof Error ? err : new Error(String(err)));
+			}
+		});
+
+	await answer(PIN_PROTOCOL, async (request) => {
+		const cid = CID.parse(String(request?.cid));
 		try {
-			await lp.write(new TextEncoder().encode(JSON.stringify(reply)), { signal: AbortSignal.timeout(10_000) });
-			await stream.close({ signal: AbortSignal.timeout(10_000) });
+			// Draining is what fetches every block (by bitswap, from the asker) and records the pin.
+			for await (const _ of helia.pins.add(cid, { signal: AbortSignal.timeout(pinTimeoutMs) }));
 		} catch (err) {
-			stream.abort(err instanceof Error ? err : new Error(String(err)));
+			if (!(err instanceof Error && err.name === 'AlreadyPinnedError')) throw err;
 		}
+		// The first tag wins: a later pinner cannot take over the right to unpin.
+		if (typeof request?.unpinTag === 'string' && UNPIN_TAG.test(request.unpinTag) && !unpinTags.has(cid.toString())) {
+			unpinTags.set(cid.toString(), request.unpinTag);
+			await saveTags();
+		}
+	});
+
+	await answer(UNPIN_PROTOCOL, async (request) => {
+		const cid = CID.parse(String(request?.cid));
+		const tag = unpinTags.get(cid.toString());
+		if (!tag) throw new Error('this peer holds no unpin tag for that CID');
+		const secret = Buffer.from(String(request?.secret ?? ''), 'base64url');
+		const given = createHash('sha256').update(secret).digest();
+		if (!timingSafeEqual(given, Buffer.from(tag, 'hex'))) throw new Error('the unpin secret does not match');
+		try {
+			for await (const _ of helia.pins.rm(cid));
+		} catch (err) {
+			if (!(err instanceof Error && err.name === 'NotFoundError')) throw err;
+		}
+		// Single raw blocks only (what SMART Health Links are): deleting a DAG's blocks could take shared ones.
+		if (cid.code === 0x55 && !(await helia.pins.isPinned(cid))) await blockstore.delete(cid);
+		unpinTags.delete(cid.toString());
+		await saveTags();
 	});
 
 	const multiaddrs = helia.libp2p.getMultiaddrs().map((ma) => ma.toString());

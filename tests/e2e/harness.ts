@@ -80,7 +80,7 @@ export function takeCspViolations(): string[] {
  * (a new person or device), or `dir` to reopen an earlier profile (a browser
  * restart: IndexedDB and site data survive).
  */
-export async function newProfile(options: { dir?: string; viewport?: { width: number; height: number } } = {}): Promise<Profile> {
+export async function newProfile(options: { dir?: string; viewport?: { width: number; height: number }; /** Extra Chromium flags (e.g. a fake camera). */ args?: string[] } = {}): Promise<Profile> {
 	const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'carevault-profile-'));
 	dirs.add(dir);
 	// Chromium locks a profile directory; reopening one still open (say, after a
@@ -89,7 +89,7 @@ export async function newProfile(options: { dir?: string; viewport?: { width: nu
 	const context = await chromium.launchPersistentContext(dir, {
 		executablePath: CHROMIUM,
 		headless: true,
-		args: CHROMIUM_ARGS,
+		args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
 		viewport: options.viewport ?? { width: 1280, height: 900 }
 	});
 	// Chromium's console message does not say where the blocked code came from; the event does.

@@ -219,6 +219,7 @@ describe('hostile attachments', () => {
 
 		// (c) The patient shares documents with the provider, who opens them in "Shared with me".
 		await go(pp, '#/share');
+		await pp.getByTestId('grantee-advanced-summary').click();
 		await pp.getByTestId('grantee-input').fill(providerAccount.address);
 		await waitForText(pp.getByTestId('grantee-name'), 'Dr. Mallory');
 		await pp.getByTestId('grant-category-documents').check();

@@ -100,6 +100,8 @@ describe('keyboard only', () => {
 		// Grant the notes to the provider.
 		await tabTo(page, 'nav-share');
 		await page.keyboard.press('Enter');
+		await tabTo(page, 'grantee-advanced-summary');
+		await page.keyboard.press('Enter');
 		await tabTo(page, 'grantee-input');
 		await page.keyboard.type(doctorAccount.address);
 		await waitForText(page.getByTestId('grantee-name'), DOCTOR, 60_000);

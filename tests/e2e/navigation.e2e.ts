@@ -69,6 +69,7 @@ describe('navigation keeps the vault and the forms', () => {
 
 		// The grant form too.
 		await go(page, '#/share');
+		await page.getByTestId('grantee-advanced-summary').click();
 		await page.getByTestId('grantee-input').fill(accounts[2].address);
 		await page.getByTestId('grant-category-labs').check();
 		await page.goBack();

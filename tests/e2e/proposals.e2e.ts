@@ -109,6 +109,10 @@ describe('providers propose, patients decide', () => {
 		expect(await pwned(pa)).toEqual([undefined, undefined, undefined]);
 		expect(await waitForText(pa.getByTestId('proposal-attachment-text'), '"resourceType": "MedicationRequest"')).toContain('onerror');
 
+		// Compared with the (empty) vault: new.
+		expect(await waitForText(pa.getByTestId('proposal-dedupe-summary'), '1 new', 60_000)).not.toContain('already present');
+		expect(await pa.getByTestId('proposal-resource').getAttribute('data-status')).toBe('new');
+
 		await pa.getByTestId('proposal-accept').click();
 		expect(await waitForText(pa.getByTestId('notice'), 'is now in your vault', 120_000)).toContain('Amoxicillin 500 mg');
 		await pa.getByTestId('proposal-status').filter({ hasText: 'Accepted' }).waitFor();
@@ -146,7 +150,7 @@ describe('providers propose, patients decide', () => {
 		const sender = pa.getByTestId('grantee-sender').filter({ hasText: 'Dr. Ada Lovelace' });
 		await sender.waitFor({ timeout: 60_000 });
 		await sender.click();
-		expect((await pa.getByTestId('grantee-input').inputValue()).toLowerCase()).toBe(providerAccount.address.toLowerCase());
+		expect((await pa.getByTestId('grantee-chosen').getAttribute('data-address'))?.toLowerCase()).toBe(providerAccount.address.toLowerCase());
 		await pa.getByTestId('grantee-name').waitFor();
 
 		// The provider sees both decisions.
@@ -156,6 +160,38 @@ describe('providers propose, patients decide', () => {
 		expect(await rows.filter({ hasText: 'Amoxicillin 500 mg' }).getByTestId('proposal-status').getAttribute('data-status')).toBe('accepted');
 		expect(await rows.filter({ hasText: 'Visit note' }).getByTestId('proposal-status').getAttribute('data-status')).toBe('rejected');
 		expect(await rows.first().getByTestId('sent-proposal-patient').innerText()).toBe(patientAccount.address);
+
+		// The provider sends the same medication again with a new problem: the patient sees, per resource, what is new
+		// and what is already in the vault, and accepting adds only the new one.
+		const CONDITION = {
+			resourceType: 'Condition',
+			id: 'sinusitis-1',
+			clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
+			code: { text: 'Acute sinusitis' },
+			onsetDateTime: '2024-05-01'
+		};
+		await pp.getByTestId('patient-input').fill(patientAccount.address);
+		await pp.getByTestId('proposal-source-fhir').check();
+		await pp.getByTestId('proposal-fhir-input').fill(JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: MEDICATION_REQUEST }, { resource: CONDITION }] }));
+		await pp.getByTestId('proposal-title-input').fill('Visit summary');
+		await pp.getByTestId('propose-submit').click();
+		await waitForText(pp.getByTestId('notice'), 'sent', 60_000);
+
+		await go(pa, '#/inbox');
+		await pa.getByTestId('inbox-refresh').click();
+		const again = pa.getByTestId('inbox-open').filter({ hasText: 'Visit summary' });
+		await again.waitFor({ timeout: 60_000 });
+		await again.click();
+		expect(await waitForText(pa.getByTestId('proposal-dedupe-summary'), 'already present', 60_000)).toContain('1 new, 1 already present. Accepting adds only the new and updated ones.');
+		const line = (id: string) => pa.locator(`[data-testid="proposal-resource"][data-id="${id}"]`);
+		expect(await line('amox-1').getAttribute('data-status')).toBe('present');
+		expect(await line('amox-1').innerText()).toContain('Already in your vault');
+		expect(await line('sinusitis-1').getAttribute('data-status')).toBe('new');
+		await pa.getByTestId('proposal-accept').click();
+		expect(await waitForText(pa.getByTestId('notice'), 'Only the new and updated', 120_000)).toContain('“Visit summary”: 1 new, 1 already present.');
+		await go(pa, '#/timeline');
+		await pa.getByTestId('timeline-entry').filter({ hasText: 'Acute sinusitis' }).waitFor({ timeout: 60_000 });
+		expect(await pa.getByTestId('timeline-entry').filter({ hasText: 'Amoxicillin 500 mg' }).count()).toBe(1);
 
 		await patient.close();
 		await provider.close();

@@ -95,6 +95,7 @@ describe('consent and sharing', () => {
 		// Grant medications + allergies to the doctor, picked by address, shown by registered name.
 		await go(pp, '#/share');
 		await pp.getByTestId('grant-form').waitFor();
+		await pp.getByTestId('grantee-advanced-summary').click();
 		await pp.getByTestId('grantee-input').fill(doctorAccount.address);
 		expect(await waitForText(pp.getByTestId('grantee-name'), DOCTOR)).toContain(DOCTOR);
 		await pp.getByTestId('grant-category-medications').check();

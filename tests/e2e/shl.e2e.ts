@@ -179,4 +179,37 @@ describe('SMART Health Links', () => {
 		expect(await v.page.getByTestId('fhir-row').count()).toBe(0);
 		await v.close();
 	});
+
+	test('the patient unpins the link: listed with its label and end; afterwards the gateway no longer serves the file, and the page says copies elsewhere may persist', async () => {
+		const pp = patient.page;
+		const payload = decodeShl(link);
+		const row = pp.getByTestId('shl-list-row');
+		await row.first().waitFor();
+		expect(await row.count()).toBe(1);
+		expect(await row.getByTestId('shl-list-label').innerText()).toBe('Asthma history for Dr. Lee');
+		expect(await row.getByTestId('shl-list-exp').innerText()).toMatch(/^until /);
+		expect(await row.getAttribute('data-status')).toBe('pinned');
+		expect(await pp.getByTestId('shl-list').innerText()).toContain('copies made elsewhere');
+		expect((await fetch(payload.url)).status).toBe(200);
+
+		await row.getByTestId('shl-unpin').click();
+		await pp.locator('[data-testid="shl-list-row"][data-status="unpinned"]').waitFor({ timeout: 60_000 });
+		const notice = await waitForText(pp.getByTestId('shl-form').getByTestId('notice'), 'Unpinned', 60_000);
+		expect(notice).toContain('Our IPFS peers (1) dropped it.');
+		expect(notice).toContain('Copies made elsewhere');
+		expect(await row.getByTestId('shl-unpin').count()).toBe(0);
+		expect((await fetch(payload.url)).status).not.toBe(200);
+
+		// A viewer now finds nothing to open.
+		const v = await viewer();
+		await v.page.goto(viewerUrl);
+		expect(await v.page.getByTestId('shl-refused').getAttribute('data-reason', { timeout: 120_000 })).toBe('ShlUnavailableError');
+		await v.close();
+
+		// The list survives a reload (stored encrypted on this device).
+		await pp.reload();
+		await pp.getByTestId('unlock-button').click();
+		await go(pp, '#/share');
+		await pp.locator('[data-testid="shl-list-row"][data-status="unpinned"]').waitFor({ timeout: 60_000 });
+	});
 });

@@ -29,6 +29,8 @@ export function createAttestationReader({ fromBlock = 0n, logBlockRange, ...para
 	return {
 		providerAttestations: ({ provider, attesters, schema }) =>
 			listProviderAttestations(client, { provider, attesters, schema, fromBlock, ...(logBlockRange ? { blockRange: logBlockRange } : {}) }),
+		attestationsBy: ({ attesters, schema }) =>
+			listProviderAttestations(client, { attesters, schema, fromBlock, ...(logBlockRange ? { blockRange: logBlockRange } : {}) }),
 		chainTime: () => readChainTime(client)
 	};
 }

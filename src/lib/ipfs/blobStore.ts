@@ -4,7 +4,7 @@ import { CID } from 'multiformats/cid';
 import type { Pins } from '@helia/interface';
 import type { Blockstore } from 'interface-blockstore';
 import type { BlobStore } from '../vault/ports';
-import { BlobNotFoundError, BlobWriteError, InvalidCidError } from './errors';
+import { BlobNotFoundError, BlobWriteError, InvalidCidError, UnpinNotPossibleError } from './errors';
 import type { RemotePinResult } from './remotePin';
 import { readAhead } from './readAhead';
 import { concatBytes } from '../crypto/encoding';
@@ -33,8 +33,8 @@ const BLOCK_WRITE_CONCURRENCY = 8;
 const READ_AHEAD = 4;
 
 export interface BlobStoreHelia {
-	blockstore: Pick<Blockstore, 'get' | 'put' | 'has'>;
-	pins: Pick<Pins, 'add'>;
+	blockstore: Pick<Blockstore, 'get' | 'put' | 'has'> & Partial<Pick<Blockstore, 'delete'>>;
+	pins: Pick<Pins, 'add'> & Partial<Pick<Pins, 'rm' | 'isPinned'>>;
 }
 
 export interface PinReport {
@@ -54,7 +54,15 @@ export interface CreateBlobStoreOptions {
 	 */
 	timeoutMs?: number;
 	/** Asks other nodes to keep a copy after the local pin (see remotePin.ts). */
-	remotePin?: (cid: CID, options: { signal?: AbortSignal }) => Promise<RemotePinResult[]>;
+	remotePin?: (cid: CID, options: { signal?: AbortSignal; unpinTag?: string }) => Promise<RemotePinResult[]>;
+	/**
+	 * Deletes a block from the store under Helia. Helia's own delete also
+	 * stops re-providing it, which a node without content routing (ours: no
+	 * DHT) refuses; without this option that one is used.
+	 */
+	deleteBlock?: (cid: CID, options: { signal?: AbortSignal }) => Promise<void>;
+	/** Asks the peers that pinned `cid` with the tag of `secret` to unpin it (see remotePin.ts UNPIN_PROTOCOL). */
+	remoteUnpin?: (cid: CID, secret: string, options: { signal?: AbortSignal }) => Promise<RemotePinResult[]>;
 	/** Receives each pin's outcome, so the UI can say whether a copy left this device. */
 	onPinReport?: (report: PinReport) => void;
 	/** Where blocks were looked for and what each source answered, put into BlobNotFoundError. */
@@ -95,7 +103,7 @@ export function createBlobStore(helia: BlobStoreHelia, options: CreateBlobStoreO
 		}
 	}
 
-	async function pinWithReport(cid: string, opts: { signal?: AbortSignal } = {}): Promise<PinReport> {
+	async function pinWithReport(cid: string, opts: { signal?: AbortSignal; unpinTag?: string } = {}): Promise<PinReport> {
 		const parsed = parseCid(cid);
 		let local: PinReport['local'] = 'pinned';
 		const idle = idleSignal(timeoutMs, opts.signal);
@@ -109,7 +117,7 @@ export function createBlobStore(helia: BlobStoreHelia, options: CreateBlobStoreO
 		} finally {
 			idle.clear();
 		}
-		const remote = options.remotePin ? await options.remotePin(parsed, { signal: opts.signal }) : [];
+		const remote = options.remotePin ? await options.remotePin(parsed, { signal: opts.signal, ...(opts.unpinTag ? { unpinTag: opts.unpinTag } : {}) }) : [];
 		const report: PinReport = { cid: parsed.toString(), local, remote };
 		options.onPinReport?.(report);
 		return report;
@@ -145,7 +153,26 @@ export function createBlobStore(helia: BlobStoreHelia, options: CreateBlobStoreO
 		async pin(cid, opts) {
 			await pinWithReport(cid, opts);
 		},
-		pinWithReport
+		pinWithReport,
+		async unpinBlock(cid, opts) {
+			const parsed = parseCid(cid);
+			// Only a single raw block: deleting the blocks of a larger DAG could take ones another blob shares.
+			if (parsed.code !== raw.code) throw new UnpinNotPossibleError('only a single-block file (a SMART Health Link’s) can be unpinned');
+			const pins = helia.pins;
+			const store = helia.blockstore;
+			const remove = options.deleteBlock ?? (store.delete ? (c: CID, o: { signal?: AbortSignal }) => store.delete!(c, o) : undefined);
+			if (!pins.rm || !pins.isPinned || !remove) throw new UnpinNotPossibleError('this device’s block store cannot remove blocks');
+			const had = await helia.blockstore.has(parsed);
+			try {
+				for await (const _ of pins.rm(parsed, { signal: opts.signal }));
+			} catch (err) {
+				// Not pinned (any more) is what we want.
+				if (errorName(err) !== 'NotFoundError') throw err;
+			}
+			if (had && !(await pins.isPinned(parsed))) await remove(parsed, { signal: opts.signal });
+			const remote = options.remoteUnpin ? await options.remoteUnpin(parsed, opts.secret, { signal: opts.signal }) : [];
+			return { local: had ? 'removed' : 'absent', remote };
+		}
 	};
 }
 

@@ -65,3 +65,11 @@ export class BlobWriteError extends CarevaultError {
 		this.quota = quota;
 	}
 }
+
+/** An unpin this store cannot do (a multi-block blob, or a store without unpinning). */
+export class UnpinNotPossibleError extends CarevaultError {
+	override name = 'UnpinNotPossibleError' as const;
+	constructor(reason: string, options: { cause?: unknown } = {}) {
+		super(`This file cannot be unpinned here: ${reason}.`, options);
+	}
+}

@@ -16,10 +16,18 @@ import type { CID } from 'multiformats/cid';
  *   response UTF-8 JSON {"ok":true} | {"ok":false,"error":"<text>"}
  */
 export const PIN_PROTOCOL = '/carevault/pin/1.0.0';
+/**
+ * The reverse, for a blob pinned with an unpin tag (a SMART Health Link's
+ * file): request {"cid":"…","secret":"<base64url>"}; the peer unpins and
+ * deletes the block only when SHA-256(secret) is the tag it was pinned with,
+ * so nobody else can make it drop what someone pinned. A separate protocol,
+ * so a peer that knows only pinning answers "unsupported" instead of pinning.
+ */
+export const UNPIN_PROTOCOL = '/carevault/unpin/1.0.0';
 
 const MAX_MESSAGE_BYTES = 4096;
 
-export type RemotePinStatus = 'pinned' | 'failed' | 'unsupported';
+export type RemotePinStatus = 'pinned' | 'unpinned' | 'failed' | 'unsupported';
 
 export interface RemotePinResult {
 	/** Peer id (base58 / base36 string). */
@@ -37,6 +45,8 @@ export interface AskPeersToPinOptions {
 	 * @default 300_000
 	 */
 	timeoutMs?: number;
+	/** Hex SHA-256 of a secret that can later unpin it (askPeersToUnpin); absent: nobody can. */
+	unpinTag?: string;
 }
 
 type PinLibp2p = Pick<Libp2p, 'getConnections' | 'dialProtocol'>;
@@ -59,18 +69,44 @@ export async function askPeersToPin(
 }
 
 /** Asks one peer to pin `cid`; see {@link askPeersToPin}. */
-export async function askPeerToPin(
+export function askPeerToPin(libp2p: PinLibp2p, peer: PeerId, cid: CID, options: AskPeersToPinOptions = {}): Promise<RemotePinResult> {
+	const request = { cid: cid.toString(), ...(options.unpinTag ? { unpinTag: options.unpinTag } : {}) };
+	return askPeer(libp2p, peer, PIN_PROTOCOL, request, 'pinned', options);
+}
+
+/**
+ * Asks every connected peer to unpin `cid` pinned with the tag of `secret`
+ * (base64url); see UNPIN_PROTOCOL. Never throws for a peer's failure.
+ */
+export async function askPeersToUnpin(
+	libp2p: PinLibp2p,
+	cid: CID,
+	secret: string,
+	options: Pick<AskPeersToPinOptions, 'signal' | 'timeoutMs'> = {}
+): Promise<RemotePinResult[]> {
+	const peers = new Map<string, PeerId>();
+	for (const connection of libp2p.getConnections()) {
+		if (connection.status === 'open') peers.set(connection.remotePeer.toString(), connection.remotePeer);
+	}
+	return Promise.all(
+		[...peers.values()].map((peer) => askPeer(libp2p, peer, UNPIN_PROTOCOL, { cid: cid.toString(), secret }, 'unpinned', { timeoutMs: 30_000, ...options }))
+	);
+}
+
+async function askPeer(
 	libp2p: PinLibp2p,
 	peer: PeerId,
-	cid: CID,
-	options: AskPeersToPinOptions = {}
+	protocol: string,
+	request: Record<string, string>,
+	done: 'pinned' | 'unpinned',
+	options: Pick<AskPeersToPinOptions, 'signal' | 'timeoutMs'>
 ): Promise<RemotePinResult> {
 	const timeout = AbortSignal.timeout(options.timeoutMs ?? 300_000);
 	const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
 	const id = peer.toString();
 	let stream;
 	try {
-		stream = await libp2p.dialProtocol(peer, PIN_PROTOCOL, { signal });
+		stream = await libp2p.dialProtocol(peer, protocol, { signal });
 	} catch (err) {
 		options.signal?.throwIfAborted();
 		if (errorName(err) === 'UnsupportedProtocolError') return { peer: id, status: 'unsupported' };
@@ -78,12 +114,12 @@ export async function askPeerToPin(
 	}
 	try {
 		const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES });
-		await lp.write(new TextEncoder().encode(JSON.stringify({ cid: cid.toString() })), { signal });
+		await lp.write(new TextEncoder().encode(JSON.stringify(request)), { signal });
 		const reply = parseReply((await lp.read({ signal })).subarray());
 		await stream.close({ signal }).catch(() => {});
 		return reply.ok
-			? { peer: id, status: 'pinned' }
-			: { peer: id, status: 'failed', error: reply.error ?? 'the peer refused to pin' };
+			? { peer: id, status: done }
+			: { peer: id, status: 'failed', error: reply.error ?? `the peer refused (${done === 'pinned' ? 'pin' : 'unpin'})` };
 	} catch (err) {
 		stream.abort(err instanceof Error ? err : new Error(String(err)));
 		options.signal?.throwIfAborted();
@@ -104,6 +140,6 @@ function errorName(err: unknown): string | undefined {
 }
 
 function describe(err: unknown, timeout: AbortSignal): string {
-	if (timeout.aborted) return 'the peer did not finish pinning in time';
+	if (timeout.aborted) return 'the peer did not answer in time';
 	return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }

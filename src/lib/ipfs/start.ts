@@ -13,7 +13,7 @@ import type { Datastore } from 'interface-datastore';
 import type { SourceAttempt } from '../errors';
 import { createBlobStore, type CreateBlobStoreOptions, type IpfsBlobStore } from './blobStore';
 import { gatewayBroker, type GatewayBrokerOptions } from './gatewayBroker';
-import { askPeersToPin, type AskPeersToPinOptions } from './remotePin';
+import { askPeersToPin, askPeersToUnpin, type AskPeersToPinOptions } from './remotePin';
 
 export interface PeerStatus {
 	/** The multiaddr as configured. */
@@ -107,8 +107,12 @@ export async function startNode(options: StartNodeOptions): Promise<IpfsNode> {
 		...options.blobStore,
 		attempts,
 		remotePin: libp2pHelia
-			? (cid, { signal }) => askPeersToPin(libp2pHelia.libp2p, cid, { ...options.remotePin, signal })
-			: undefined
+			? (cid, { signal, unpinTag }) => askPeersToPin(libp2pHelia.libp2p, cid, { ...options.remotePin, signal, ...(unpinTag ? { unpinTag } : {}) })
+			: undefined,
+		deleteBlock: async (cid, { signal }) => {
+			await blockstore.delete(cid, { signal });
+		},
+		remoteUnpin: libp2pHelia ? (cid, secret, { signal }) => askPeersToUnpin(libp2pHelia.libp2p, cid, secret, { signal }) : undefined
 	});
 
 	const reconnect = async (opts: { signal?: AbortSignal } = {}) => {

@@ -79,6 +79,14 @@ describe('planImport rules', () => {
 		expect(planImport(asKnown([a]), [cond({ meta: { source: 'https://ehr-b.example/fhir' } })]).fresh.length).toBe(1);
 	});
 
+	it('a provider is its account: the same resource id matches whatever name the provider was shown under', () => {
+		const address = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
+		const obs = { resourceType: 'Observation', id: 'o1', status: 'final', code: { text: 'HbA1c' } };
+		const known = asKnown([obs], `Unverified: “Dr. Ada” (${address})`);
+		expect(planImport(known, [{ ...obs }], `Dr. Ada Lovelace (${address.toLowerCase()})`).present).toHaveLength(1);
+		expect(planImport(known, [{ ...obs }], 'Dr. Ada Lovelace (0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC)').fresh).toHaveLength(1);
+	});
+
 	it('an older version (meta.lastUpdated or versionId) does not replace a newer one', () => {
 		const newer = cond({ meta: { lastUpdated: '2024-05-01T00:00:00Z', versionId: '3' }, note: [{ text: 'new' }] });
 		const older = cond({ meta: { lastUpdated: '2023-05-01T00:00:00Z', versionId: '2' }, note: [{ text: 'old' }] });

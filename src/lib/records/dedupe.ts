@@ -9,7 +9,8 @@
  * - The source system is `meta.source` (without a `#fragment`) when the resource
  *   names one; otherwise the way it reached the vault: every import counts as
  *   one source (a newer export of the same EHR has another file name), each
- *   provider is its own, and what the patient typed is "you". So `Observation/1`
+ *   provider is its own (its account address, whatever name it showed), and
+ *   what the patient typed is "you". So `Observation/1`
  *   from a provider never collides with `Observation/1` of an import.
  * - A match with the same content (JSON with keys sorted) is already present.
  *   A match with other content is a changed version and replaces the older one,
@@ -55,6 +56,9 @@ export function sourceSystem(resource: FhirResource, recordSource: string): stri
 	if (isObj(meta) && typeof meta.source === 'string' && meta.source.trim() !== '')
 		return `uri:${meta.source.trim().split('#', 1)[0]}`;
 	if (recordSource === 'import' || recordSource.startsWith('import:')) return 'import';
+	// A provider is its account, whatever name it is shown under (a name may change, or become verified).
+	const provider = /\((0x[0-9a-fA-F]{40})\)$/.exec(recordSource);
+	if (provider) return `provider:${provider[1]!.toLowerCase()}`;
 	return `from:${recordSource}`;
 }
 

@@ -148,7 +148,7 @@ function accountPages(app: App, ports: () => Promise<Ports>, siteUrl: string, sa
 	const { config, vault } = app;
 	const trust = new TrustState(ports, vault, { schema: config.providerSchemaUid, attesters: config.trustedAttesters });
 	const share = new ShareState(ports, vault, siteUrl, { skip: trust.skipper });
-	const inbox = new InboxState(ports, vault, { skip: trust.skipper });
+	const inbox = new InboxState(ports, vault, { skip: trust.skipper, content: () => vault.fhirContent() });
 	const remote = new RemoteCopiesState({ ports, vault, suggested: config.pinning?.endpoint ?? null });
 	const emergencyPorts = async () => {
 		const all = await ports();

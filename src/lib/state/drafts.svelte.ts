@@ -29,6 +29,8 @@ export class ProposalDraft {
 
 export class GrantDraft {
 	grantee = $state('');
+	/** Whether the raw address field ("Advanced") is open. */
+	advanced = $state(false);
 	mode = $state<'categories' | 'records'>('categories');
 	categories = $state<Category[]>([]);
 	recordIds = $state<string[]>([]);

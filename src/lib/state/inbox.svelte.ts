@@ -1,5 +1,7 @@
 import type { ProposalDeps } from '../vault/proposals/deps';
 import type { InboxItem } from '../vault/proposals/inbox';
+import type { ProposalDedupe } from '../vault/proposals/dedupe';
+import type { FhirRecordsContent } from '../vault/fhirRecords';
 import type { ProposalAttachment } from '../vault/proposals/payload';
 import type { Hex } from '../vault/ports';
 import type { VaultAccess } from './vault.svelte';
@@ -25,13 +27,46 @@ export class InboxState {
 	#fetches = $state<Record<string, PayloadFetch>>({});
 	#inFlight = new Map<string, Promise<InboxItem>>();
 
-	#skip: (() => Promise<(sender: Hex) => boolean>) | undefined;
+	/** Per item id: how a FHIR proposal compares with the vault (new / updated / already present), or why it could not be compared. */
+	#dedupes = $state<Record<string, ProposalDedupe | { error: string }>>({});
 
-	/** `skip` says which senders are blocked (TrustState.skipper): their proposals are never fetched or shown. */
-	constructor(ports: () => Promise<ProposalDeps>, vault: VaultAccess, options: { skip?: () => Promise<(sender: Hex) => boolean> } = {}) {
+	#skip: (() => Promise<(sender: Hex) => boolean>) | undefined;
+	#content: (() => Promise<FhirRecordsContent>) | undefined;
+
+	/**
+	 * `skip` says which senders are blocked (TrustState.skipper): their proposals are never fetched or shown.
+	 * `content` reads the vault's current FHIR content (VaultState.fhirContent, which keeps what it decrypted).
+	 */
+	constructor(
+		ports: () => Promise<ProposalDeps>,
+		vault: VaultAccess,
+		options: { skip?: () => Promise<(sender: Hex) => boolean>; content?: () => Promise<FhirRecordsContent> } = {}
+	) {
 		this.#ports = ports;
 		this.#vault = vault;
 		this.#skip = options.skip;
+		this.#content = options.content;
+	}
+
+	/** How a pending FHIR proposal compares with the vault, once `compare` ran. */
+	dedupeOf(item: InboxItem): ProposalDedupe | { error: string } | undefined {
+		return this.#dedupes[item.id.toString()];
+	}
+
+	/** Compares a pending, checked FHIR proposal with the vault: each resource new, updated or already present. Never throws. */
+	async compare(item: InboxItem): Promise<void> {
+		if (!item.payload || item.payload.kind !== 'fhir' || item.problem || item.status !== 'pending') return;
+		const key = item.id.toString();
+		try {
+			const { readProposalResources, planProposal, proposalSource } = await import('../vault/proposals/dedupe');
+			const { readFhirRecords } = await import('../vault/fhirRecords');
+			const deps = await this.#ports();
+			const incoming = await readProposalResources(deps, item.payload);
+			const content = this.#content ? await this.#content() : await readFhirRecords(deps, await this.#vault.get(), (await this.#vault.get()).index.records);
+			this.#dedupes = { ...this.#dedupes, [key]: planProposal(content, incoming, proposalSource(item.provider)) };
+		} catch (err) {
+			this.#dedupes = { ...this.#dedupes, [key]: { error: messageOf(err) } };
+		}
 	}
 
 	get items() { return this.#items; }
@@ -143,23 +178,34 @@ export class InboxState {
 			const { DecisionNotSentError } = await import('../vault/proposals/errors');
 			const ports = await this.#ports();
 			// The record may land while the answer does not: the vault keeps it either way, and Retry sends the answer.
-			const { value: notSent, problem } = await this.#vault.change(async (v) => {
+			type Outcome = { notSent: InstanceType<typeof DecisionNotSentError> } | { dedupe?: ProposalDedupe; added: boolean };
+			const { value: outcome, problem } = await this.#vault.change<Outcome>(async (v) => {
 				try {
-					const { vault, record } = await acceptProposal(ports, v, item);
-					return { vault, added: [record.id], value: null };
+					// Compared with the vault as it is now: only what is new or updated goes in.
+					const content = item.payload?.kind === 'fhir' && this.#content ? await this.#content() : undefined;
+					const { vault, record, dedupe } = await acceptProposal(ports, v, item, content ? { content } : {});
+					return { vault, added: record ? [record.id] : [], value: { ...(dedupe ? { dedupe } : {}), added: !!record } };
 				} catch (err) {
-					if (err instanceof DecisionNotSentError) return { vault: err.vault, value: err };
+					if (err instanceof DecisionNotSentError) return { vault: err.vault, value: { notSent: err } };
 					throw err;
 				}
 			});
-			if (notSent) {
+			if ('notSent' in outcome) {
+				const notSent = outcome.notSent;
 				this.#decisionPending = [...this.#decisionPending, item.id.toString()];
 				throw notSent;
 			}
 			this.#decisionPending = this.#decisionPending.filter((id) => id !== item.id.toString());
 			this.#replace({ ...item, status: 'accepted' });
 			await this.#remember({ ...item, status: 'accepted' });
-			const added = `“${item.payload?.title}” is now in your vault. The provider sees that you accepted it.`;
+			const { dedupeText } = await import('../vault/proposals/dedupe');
+			const title = `“${item.payload?.title}”`;
+			const added = !outcome.added
+				? `Everything in ${title} was already in your vault: nothing was added. The provider sees that you accepted it.`
+				: outcome.dedupe && outcome.dedupe.counts.present > 0
+					? `${title}: ${dedupeText(outcome.dedupe.counts)}. Only the new and updated resources were added to your vault. The provider sees that you accepted it.`
+					: `${title} is now in your vault. The provider sees that you accepted it.`;
+			if (outcome.dedupe) this.#dedupes = { ...this.#dedupes, [item.id.toString()]: outcome.dedupe };
 			this.#ui.notice = problem ? { kind: 'error', text: `${added} ${problem}` } : { kind: 'success', text: added };
 		});
 	}

@@ -4,12 +4,16 @@ import type { FhirResource } from '../records/fhir/validate';
 import type { VaultAccess } from './vault.svelte';
 import { messageOf } from '../errors';
 import { Busy } from './busy.svelte';
+import type { MyShl } from '../vault/shl/list';
 
 // jose and the SHL use cases are needed only on the share page and the SHL viewer.
 const useCases = () => import('../vault/shl');
 
 /** What the patient's SMART Health Link section reaches. */
-export type ShlPorts = Pick<Ports, 'blobs'>;
+export type ShlPorts = Pick<Ports, 'blobs' | 'local'>;
+
+// The list of links made on this device (libsodium): not needed by the viewer.
+const listCases = () => import('../vault/shl/list');
 
 /** A SMART Health Link the patient just made, shown with its viewer URL and QR code. */
 export interface MadeShlView {
@@ -37,6 +41,7 @@ export class ShlState {
 	#gateways: readonly string[];
 	#ui = new Busy();
 	#made = $state<MadeShlView | null>(null);
+	#list = $state<MyShl[] | null>(null);
 	#fetch: typeof globalThis.fetch;
 
 	/** `siteUrl`: everything before the hash (the viewer URL's prefix); `gateways`: config.gateways (the first serves the file). */
@@ -51,16 +56,53 @@ export class ShlState {
 	get busy() { return this.#ui.busy; }
 	get notice() { return this.#ui.notice; }
 	get made() { return this.#made; }
+	/** The links made on this device, newest first (null until loaded). */
+	get list() { return this.#list; }
 	/** Whether this site names a gateway to serve links from. */
 	get available() { return this.#gateways.length > 0; }
 	dismissNotice() { this.#ui.notice = null; }
 	dismiss() { this.#made = null; }
 
+	/** Reads the list of links made on this device (for loadWhenUnlocked). A list that does not open shows a notice and counts as empty. */
+	async load(): Promise<void> {
+		const [{ loadShlList }, ports, vault] = await Promise.all([listCases(), this.#ports(), this.#vault.get()]);
+		try {
+			this.#list = await loadShlList(ports.local, vault);
+		} catch (err) {
+			this.#list = [];
+			this.#ui.notice = { kind: 'error', text: messageOf(err) };
+		}
+	}
+
+	/**
+	 * Unpins a link's file: this device and our IPFS peers stop keeping and
+	 * serving it. Copies made elsewhere may persist; the notice says so.
+	 */
+	async unpin(cid: string): Promise<boolean> {
+		return this.#ui.run('Unpinning the link’s file here and on our IPFS peers…', async () => {
+			const [{ unpinShl }, ports, vault] = await Promise.all([listCases(), this.#ports(), this.#vault.get()]);
+			const { list, report } = await unpinShl(ports, vault, cid);
+			this.#list = list;
+			const peers = report.remote.filter((r) => r.status === 'unpinned').length;
+			const notReached = report.remote.length - peers;
+			const where = report.remote.length === 0 ? 'No IPFS peer was connected to ask: a peer that keeps a copy may still serve it.' : notReached > 0 ? `${peers} of ${report.remote.length} IPFS peers dropped it; the others may still serve it.` : `Our IPFS peers (${peers}) dropped it.`;
+			this.#ui.notice = {
+				kind: notReached > 0 || report.remote.length === 0 ? 'error' : 'success',
+				text: `Unpinned: this device no longer keeps the link’s file. ${where} Copies made elsewhere (a gateway’s cache, a doctor’s download, another IPFS node) may persist, and anyone holding such a copy and the link can still open it.`
+			};
+		});
+	}
+
 	async create(p: { scope: GrantScope; exp: number; label?: string }): Promise<boolean> {
 		this.#made = null;
 		return this.#ui.run('Encrypting the chosen records into a SMART Health Link…', async () => {
-			const [{ makeShl }, ports, vault] = await Promise.all([useCases(), this.#ports(), this.#vault.get()]);
+			const [{ makeShl }, { rememberShl }, ports, vault] = await Promise.all([useCases(), listCases(), this.#ports(), this.#vault.get()]);
 			const made = await makeShl(ports, vault, { ...p, gateway: this.#gateways[0] ?? '' });
+			try {
+				this.#list = await rememberShl(ports, vault, made);
+			} catch (err) {
+				this.#ui.notice = { kind: 'error', text: `The link was made, but this device could not add it to its list, so it cannot be unpinned from here: ${messageOf(err)}` };
+			}
 			this.#made = {
 				link: made.link,
 				viewerUrl: `${this.#siteUrl}#${made.link}`,

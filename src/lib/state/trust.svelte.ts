@@ -1,6 +1,7 @@
 import type { LocalStore, Hex } from '../vault/ports';
 import type { IdentifyDeps, ProviderIdentity, SiteTrust } from '../vault/providers/identify';
 import type { TrustPreferences } from '../vault/providers/preferences';
+import type { DirectoryEntry } from '../vault/providers/directory';
 import type { VaultAccess } from './vault.svelte';
 import { noticeOf } from './notice';
 import { messageOf } from '../errors';
@@ -23,6 +24,8 @@ export class TrustState {
 	#loading: Promise<TrustPreferences> | null = null;
 	#identities = $state<Record<string, ProviderIdentity>>({});
 	#pending = new Map<string, Promise<ProviderIdentity | null>>();
+	#directory = $state<{ entries: DirectoryEntry[] | null; problem: string | null }>({ entries: null, problem: null });
+	#directoryLoading: Promise<void> | null = null;
 	#ui = new Busy();
 
 	constructor(ports: () => Promise<TrustDeps>, vault: VaultAccess, site: SiteTrust) {
@@ -67,6 +70,24 @@ export class TrustState {
 		return (sender) => isBlocked(prefs, sender);
 	};
 
+	/** The verified providers a patient can search by name (null until read), and why they could not be read. */
+	get directory() { return this.#directory; }
+
+	/** Reads the verified providers once (again after the trust settings change or on `refresh`). */
+	loadDirectory(refresh = false): Promise<void> {
+		if (refresh) this.#directoryLoading = null;
+		this.#directoryLoading ??= (async () => {
+			try {
+				const [{ listVerifiedProviders }, deps, prefs] = await Promise.all([import('../vault/providers/directory'), this.#ports(), this.preferences()]);
+				this.#directory = { entries: await listVerifiedProviders(deps, this.#site, prefs), problem: null };
+			} catch (err) {
+				this.#directoryLoading = null;
+				this.#directory = { entries: this.#directory.entries, problem: `The list of verified providers could not be read: ${messageOf(err)}` };
+			}
+		})();
+		return this.#directoryLoading;
+	}
+
 	/** Who `address` is, once looked up (undefined until then). */
 	identityOf(address: string): ProviderIdentity | undefined {
 		return this.#identities[address.toLowerCase()];
@@ -75,6 +96,7 @@ export class TrustState {
 	/** Forgets who everyone is, so the next lookups read the chain again (a new or revoked attestation shows). */
 	forget(): void {
 		this.#identities = {};
+		this.#directoryLoading = null;
 	}
 
 	/** Looks up (once per settings change) who `address` is. */
@@ -134,6 +156,7 @@ export class TrustState {
 			const known = Object.values(this.#identities).map((i) => i.address);
 			this.#identities = {};
 			await Promise.all(known.map((a) => this.identify(a)));
+			if (this.#directory.entries) await this.loadDirectory(true);
 		});
 	}
 }

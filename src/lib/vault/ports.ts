@@ -17,8 +17,26 @@ export interface BlobStore {
 	cat(cid: string, options?: { signal?: AbortSignal }): AsyncIterable<Uint8Array>;
 	/** Reads a small blob whole. */
 	getBytes(cid: string, options?: { signal?: AbortSignal }): Promise<Uint8Array>;
-	/** Keeps the blob's blocks from garbage collection. */
-	pin(cid: string, options?: { signal?: AbortSignal }): Promise<void>;
+	/**
+	 * Keeps the blob's blocks from garbage collection. `unpinTag` (hex SHA-256
+	 * of a secret) lets whoever holds the secret unpin it later on the peers
+	 * asked to keep a copy (`unpinBlock`).
+	 */
+	pin(cid: string, options?: { signal?: AbortSignal; unpinTag?: string }): Promise<void>;
+	/**
+	 * Stops keeping a single-block blob (a SMART Health Link's file): unpinned
+	 * and deleted here, and the connected peers that pinned it with the tag of
+	 * `secret` (base64url) asked to do the same. Absent where the store cannot.
+	 */
+	unpinBlock?(cid: string, options: { secret: string; signal?: AbortSignal }): Promise<UnpinReport>;
+}
+
+/** What an unpin reached: this device, and each connected peer asked. */
+export interface UnpinReport {
+	/** 'removed': the block was here and is gone; 'absent': this device did not hold it. */
+	local: 'removed' | 'absent';
+	/** One entry per connected peer asked; 'unsupported': that peer cannot unpin (it may still serve the file). */
+	remote: Array<{ peer: string; status: 'unpinned' | 'failed' | 'unsupported' | 'pinned'; error?: string }>;
 }
 
 

@@ -6,7 +6,8 @@ import { InvalidChainInputError, type ChainError } from '../errors';
 import type { ProviderAttestation } from '../../vault/providers/ports';
 
 export type ListProviderAttestationsParameters = {
-	provider: Address;
+	/** The provider whose attestations are wanted; absent = every recipient (the directory of verified providers). */
+	provider?: Address;
 	/** Only attestations made by these accounts are looked up; none = nothing to look up. */
 	attesters: readonly Address[];
 	/** EAS schema UID of provider identity. */
@@ -21,7 +22,8 @@ export type ListProviderAttestationsReturnType = ProviderAttestation[];
 export type ListProviderAttestationsErrorType = ChainError;
 
 /**
- * Finds the provider-identity attestations `attesters` made to `provider`:
+ * Finds the provider-identity attestations `attesters` made to `provider`
+ * (or to anyone, when no provider is given):
  * the Attested events filtered by recipient, attester and schema, then each
  * attestation's current state from `getAttestation` (the event alone would
  * not show a later revocation). Attestations whose data is not the provider
@@ -48,7 +50,7 @@ export async function listProviderAttestations(
 			const logs = await getLogs(client.publicClient, {
 				address: eas,
 				event: easAbi[0],
-				args: { recipient: provider, attester: [...attesters], schemaUID: schema },
+				args: { ...(provider ? { recipient: provider } : {}), attester: [...attesters], schemaUID: schema },
 				fromBlock: from,
 				toBlock: to
 			});

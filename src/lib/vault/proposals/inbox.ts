@@ -15,7 +15,10 @@ import type { ProposalStatus, ProviderRole } from '../providerPorts';
 import { randomId } from '../random';
 import type { ProposalDeps } from './deps';
 import { DecisionNotSentError, ProposalAlreadyDecidedError, ProposalFlaggedError, ProposalInvalidFhirError } from './errors';
-import { fhirContentProblem } from '../fhirRecords';
+import { bytesFile, fhirContentProblem, FHIR_NDJSON, readFhirBytes, readFhirRecords, type FhirRecordsContent, type RecordContent } from '../fhirRecords';
+import { encryptRecords } from '../addRecords';
+import { summarizeResource } from '../../records/fhir/import';
+import { planProposal, proposalSource, type ProposalDedupe } from './dedupe';
 import { fetchPayload, type FetchPayloadOptions } from '../fetchPayload';
 import { PayloadTooLargeError, PayloadUnavailableError } from '../errors';
 import { forEachLimited } from '../limit';
@@ -286,87 +289,139 @@ function alreadyAccepted(vault: OpenVault, payload: ProposalPayload): VaultRecor
 
 export interface AcceptProposalReturnType {
 	vault: OpenVault;
-	record: VaultRecord;
-	/** The vault batch root named in the decision. */
-	anchorRoot: Hex;
+	/** The record added; null when every resource of a FHIR proposal was already in the vault (nothing added). */
+	record: VaultRecord | null;
+	/** For a FHIR proposal: what of it was new, updated or already present (only new and updated ones were added). */
+	dedupe?: ProposalDedupe;
+	/** The vault batch root named in the decision (absent when nothing was added). */
+	anchorRoot?: Hex;
 	hash: Hex;
 }
 
 /**
  * Accepts a verified proposal: every attachment is decrypted and checked
- * first (an altered ciphertext cannot get in), its ciphertext pinned here,
- * each data key re-sealed under the patient's category key, the record
- * committed to the vault (index + anchor, one transaction), and then the
- * decision sent (second transaction). If only the decision fails,
- * DecisionNotSentError carries the updated vault; calling again sends only
- * the decision.
+ * first (an altered ciphertext cannot get in). A FHIR proposal is compared
+ * with the vault (proposals/dedupe.ts): when all of it is new or updated, the
+ * provider's ciphertext is kept (pinned here, each data key re-sealed under
+ * the patient's category key) and updated resources mark the versions they
+ * replace; when some of it is already present, only the new and updated
+ * resources are stored, as a new NDJSON attachment encrypted here; when all
+ * of it is present, nothing is added. The record is committed to the vault
+ * (index + anchor, one transaction), and then the decision sent (second
+ * transaction). If only the decision fails, DecisionNotSentError carries the
+ * updated vault; calling again sends only the decision.
  */
 export async function acceptProposal(
 	deps: ProposalDeps,
 	vault: OpenVault,
 	item: InboxItem,
-	options: { signal?: AbortSignal; now?: Date } = {}
+	options: {
+		signal?: AbortSignal;
+		now?: Date;
+		/** The vault's current FHIR content, when the caller already read it (else read here). */
+		content?: FhirRecordsContent;
+		/** Decrypted record contents to reuse when reading the vault (VaultState's cache). */
+		cache?: Map<string, RecordContent>;
+	} = {}
 ): Promise<AcceptProposalReturnType> {
 	if (!item.verified || item.problem || !item.payload) throw new ProposalFlaggedError(item.problem ?? 'it could not be verified.');
 	await requirePending(deps, item.id);
 	const payload = item.payload;
 
 	let current = vault;
-	let record = alreadyAccepted(vault, payload);
-	let anchorRoot: Hex;
-	if (record) {
-		anchorRoot = (await batchRoot([record])).root;
-	} else {
-		const epoch = vault.index.epochs[payload.category] ?? 0;
-		const categoryKey = vault.keys.umbralKey(payload.category, epoch).publicKey;
-		const attachments: Attachment[] = [];
-		const resources: ResourceSummary[] = [];
+	let record: VaultRecord | null = alreadyAccepted(vault, payload) ?? null;
+	let dedupe: ProposalDedupe | undefined;
+	if (!record) {
+		// Everything is checked before anything is stored.
+		const plains: Uint8Array[] = [];
 		for (const a of payload.attachments) {
 			const plain = await readWhole(deps, a, options.signal);
 			const fhirProblem = payload.kind === 'fhir' ? fhirContentProblem(a.name, plain) : null;
 			if (fhirProblem) throw new ProposalInvalidFhirError(fhirProblem);
-			await deps.blobs.pin(a.cid, { signal: options.signal });
-			if (payload.kind === 'fhir') resources.push(...summaryOf(plain, a));
-			const dek = fromBase64(a.dek);
-			const sealed = await sealDataKey(categoryKey, dek);
-			(await getSodium()).memzero(dek);
-			attachments.push({
-				id: a.id,
-				name: a.name,
-				type: a.type,
-				manifest: {
-					v: 1,
-					alg: RECORD_CIPHER_ALG,
-					chunk: a.chunk,
-					id: a.id,
-					size: a.size,
-					cid: a.cid,
-					capsule: toBase64(sealed.capsule),
-					sealedKey: toBase64(sealed.ciphertext),
-					epoch
-				}
-			});
+			plains.push(plain);
 		}
-		const name = item.provider.name ?? 'Unknown provider';
-		record = {
-			id: randomId(),
+		const source = proposalSource(item.provider);
+		const base = {
 			title: payload.title,
 			category: payload.category,
 			date: payload.date,
-			addedAt: (options.now ?? new Date()).toISOString(),
 			kind: payload.kind,
 			...(payload.resourceType ? { resourceType: payload.resourceType } : {}),
-			source: `${name} (${item.provider.address})`,
-			...(resources.length > 0 ? { resources } : {}),
-			attachments
+			source
 		};
-		anchorRoot = (await batchRoot([record])).root;
-		current = await commitRecords(deps, vault, [record]);
-		record = current.index.records.find((r) => r.id === record!.id) ?? record;
+		if (payload.kind === 'fhir') {
+			const incoming = plains.flatMap((plain) => readFhirBytes(plain).resources);
+			const content = options.content ?? (await readFhirRecords(deps, vault, vault.index.records, { signal: options.signal, ...(options.cache ? { cache: options.cache } : {}) }));
+			dedupe = planProposal(content, incoming, source);
+		}
+		const supersedes = [...new Set(dedupe?.plan.updated.flatMap((u) => u.replaces) ?? [])];
+		if (!dedupe || dedupe.counts.present === 0) {
+			// All of it goes in: the provider's ciphertext is kept as it is.
+			const epoch = vault.index.epochs[payload.category] ?? 0;
+			const categoryKey = vault.keys.umbralKey(payload.category, epoch).publicKey;
+			const attachments: Attachment[] = [];
+			const resources: ResourceSummary[] = [];
+			for (const [i, a] of payload.attachments.entries()) {
+				await deps.blobs.pin(a.cid, { signal: options.signal });
+				if (payload.kind === 'fhir') resources.push(...summaryOf(plains[i]!, a));
+				const dek = fromBase64(a.dek);
+				const sealed = await sealDataKey(categoryKey, dek);
+				(await getSodium()).memzero(dek);
+				attachments.push({
+					id: a.id,
+					name: a.name,
+					type: a.type,
+					manifest: {
+						v: 1,
+						alg: RECORD_CIPHER_ALG,
+						chunk: a.chunk,
+						id: a.id,
+						size: a.size,
+						cid: a.cid,
+						capsule: toBase64(sealed.capsule),
+						sealedKey: toBase64(sealed.ciphertext),
+						epoch
+					}
+				});
+			}
+			record = {
+				id: randomId(),
+				...base,
+				addedAt: (options.now ?? new Date()).toISOString(),
+				...(resources.length > 0 ? { resources } : {}),
+				...(supersedes.length > 0 ? { supersedes } : {}),
+				attachments
+			};
+		} else if (dedupe.counts.new + dedupe.counts.updated > 0) {
+			// Part of it is already in the vault: only the new and updated resources are stored, encrypted here.
+			const keep = [...dedupe.plan.fresh, ...dedupe.plan.updated.map((u) => u.resource)];
+			const ndjson = utf8(keep.map((r) => JSON.stringify(r)).join('\n') + '\n');
+			const [encrypted] = await encryptRecords(
+				deps,
+				vault,
+				[
+					{
+						...base,
+						kind: 'fhir',
+						resources: keep.map((r, i) => summarizeResource(r, `${r.resourceType}-${i + 1}`)),
+						...(supersedes.length > 0 ? { supersedes } : {}),
+						files: [bytesFile('proposal.ndjson', FHIR_NDJSON, ndjson)]
+					}
+				],
+				{ signal: options.signal, ...(options.now ? { now: options.now } : {}) }
+			);
+			record = encrypted!;
+		}
+		if (record) {
+			current = await commitRecords(deps, vault, [record]);
+			const id = record.id;
+			record = current.index.records.find((r) => r.id === id) ?? record;
+		}
 	}
+	const anchorRoot = record ? (await batchRoot([record])).root : undefined;
 	try {
-		const hash = await deps.providers.accept({ id: item.id, anchorRoot });
-		return { vault: current, record, anchorRoot, hash };
+		const hash = await deps.providers.accept({ id: item.id, ...(anchorRoot ? { anchorRoot } : {}) });
+		return { vault: current, record, ...(dedupe ? { dedupe } : {}), ...(anchorRoot ? { anchorRoot } : {}), hash };
 	} catch (cause) {
 		throw new DecisionNotSentError(current, { cause });
 	}

@@ -136,8 +136,8 @@ describe('providers propose, patients decide (node, real chain)', () => {
 
 		const accepted = await acceptProposal(patient.deps, patientVault, item);
 		patientVault = accepted.vault;
-		expect(accepted.record.source).toBe(`Dr. Ada Lovelace (${provider.address})`);
-		expect(accepted.record.resources?.[0]).toMatchObject({ resourceType: 'MedicationRequest', title: 'Amoxicillin 500 mg' });
+		expect(accepted.record!.source).toBe(`Dr. Ada Lovelace (${provider.address})`);
+		expect(accepted.record!.resources?.[0]).toMatchObject({ resourceType: 'MedicationRequest', title: 'Amoxicillin 500 mg' });
 
 		// A fresh unlock (another device) finds it in the index and opens it with the patient's own category key.
 		const reopened = await unlockVault(patient.vaultDeps, { kind: 'passphrase', passphrase: 'patient passphrase 1' });
@@ -285,7 +285,8 @@ describe('providers propose, patients decide (node, real chain)', () => {
 	});
 
 	it('when only the decision transaction fails, the record stays and a retry sends just the decision', async () => {
-		const { id } = await propose('Retry me');
+		// A file (the medication resource is already in the vault: proposing it again would add nothing).
+		const { id } = await propose('Retry me', [bytesFile('retry.txt', 'text/plain', NOTE_BYTES)], 'notes');
 		const item = (await loadInbox(patient.deps, patientVault)).find((i) => i.id === id)!;
 		const before = patientVault.index.records.length;
 		// The anchor transaction goes through; the wallet then refuses the decision.

@@ -22,6 +22,8 @@ export interface ProviderAttestation {
 export interface AttestationReader {
 	/** Attestations of `schema` to `provider` made by any of `attesters`, oldest first. */
 	providerAttestations(params: { provider: Hex; attesters: readonly Hex[]; schema: Hex }): Promise<ProviderAttestation[]>;
+	/** Attestations of `schema` made by any of `attesters`, to anyone, oldest first (the directory of verified providers). */
+	attestationsBy(params: { attesters: readonly Hex[]; schema: Hex }): Promise<ProviderAttestation[]>;
 	/**
 	 * The chain's current time (latest block timestamp, Unix seconds). EAS stamps
 	 * and expires attestations by block time, so validity is judged by this

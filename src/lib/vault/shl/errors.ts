@@ -59,3 +59,19 @@ export class ShlCreateError extends CarevaultError {
 		super(`The SMART Health Link was not made: ${problem}`, options);
 	}
 }
+
+/** The list of links made on this device does not open (another vault's, or damaged). */
+export class ShlListUnreadableError extends CarevaultError {
+	override name = 'ShlListUnreadableError' as const;
+	constructor(options: { cause?: unknown } = {}) {
+		super('The list of SMART Health Links made on this device could not be read, so it is shown empty. The links themselves still work until they end.', options);
+	}
+}
+
+/** A link's file could not be unpinned. */
+export class ShlUnpinError extends CarevaultError {
+	override name = 'ShlUnpinError' as const;
+	constructor(problem: string, options: { cause?: unknown } = {}) {
+		super(`The SMART Health Link was not unpinned: ${problem}`, options);
+	}
+}

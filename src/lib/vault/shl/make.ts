@@ -59,6 +59,8 @@ export interface MakeShlParams {
 export interface MadeShl {
 	/** `shlink:/...` */
 	link: string;
+	/** base64url secret that unpins the file on the peers that keep it (unpinShl); only the patient keeps it. */
+	unpinSecret: string;
 	payload: ShlPayload;
 	cid: string;
 	/** Bytes of the JWE. */
@@ -175,13 +177,22 @@ export async function makeShl(
 	const cid = await deps.blobs.addBytes(jwe, { signal: options.signal });
 	// One raw block: what the gateway returns for ?format=raw is the file itself.
 	if (CID.parse(cid).code !== raw.code) throw new ShlCreateError('the file was not stored as a single block.');
-	// Pinned: kept here, and our peers are asked to keep and serve a copy.
-	await deps.blobs.pin(cid, { signal: options.signal });
+	// Pinned: kept here, and our peers are asked to keep and serve a copy,
+	// which only the holder of the unpin secret can ask them to drop.
+	const unpinSecret = randomBytes(32);
+	const unpinTag = await sha256Hex(unpinSecret);
+	await deps.blobs.pin(cid, { signal: options.signal, unpinTag });
 
 	const url = gatewayFileUrl(p.gateway, cid);
 	if (url.length > SHL_URL_MAX) throw new ShlCreateError(`the gateway address makes the link's url longer than ${SHL_URL_MAX} characters.`);
 	const label = p.label === undefined ? undefined : sanitizeLabel(p.label);
 	const payload: ShlPayload = { url, key: base64url.encode(key), exp: p.exp, flag: 'U', ...(label ? { label } : {}), v: 1 };
 	key.fill(0);
-	return { link: encodeShl(payload), payload, cid, size: jwe.length, resources: part.resources.length, documents: part.documents.length };
+	return { link: encodeShl(payload), unpinSecret: base64url.encode(unpinSecret), payload, cid, size: jwe.length, resources: part.resources.length, documents: part.documents.length };
+}
+
+/** Hex SHA-256: the unpin tag peers compare the secret with (scripts/ipfs-peer.mjs). */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+	const digest = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+	return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
