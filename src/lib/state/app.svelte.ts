@@ -66,7 +66,14 @@ export class App {
 		this.#env = options.env;
 		this.#siteUrl = options.siteUrl;
 		this.#saveFile = options.saveFile;
-		this.vault = new VaultState(() => this.ports(), { refusal: options.env.refusal, onOpen: options.env.onVaultOpen });
+		this.vault = new VaultState(() => this.ports(), {
+			refusal: options.env.refusal,
+			onOpen: () => {
+				options.env.onVaultOpen?.();
+				// Chain scans from now on are kept sealed under this vault (vault/audit/eventCache).
+				void Promise.all([this.ports(), this.vault.get()]).then(([ports, vault]) => ports.eventCache?.open(vault), () => {});
+			}
+		});
 		this.storage = new StorageState(
 			options.env.storage ?? { localStore: () => Promise.reject(new Error('This page keeps no blocks of its own.')) }
 		);

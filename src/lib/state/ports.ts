@@ -6,6 +6,7 @@ import type { BackupBlocks } from '../vault/backup/ports';
 import type { ScanProgress } from '../chain/scanLogs';
 import type { StoragePorts } from './storage.svelte';
 import { WalletNotConnectedError } from '../wallet/errors';
+import { sealedEventCache } from '../vault/audit/eventCache';
 
 /**
  * What differs between a browser tab and a node test: where blobs and local
@@ -69,6 +70,8 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 			env.backupBlocks?.()
 		]);
 	const fromBlock = BigInt(config.deployBlock);
+	// One cache for every reader of this account: what a visit scanned is not scanned again on the next.
+	const eventCache = sealedEventCache(env.local);
 	const clients = {
 		publicClient,
 		walletClient,
@@ -76,7 +79,7 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 		addresses: config.contracts,
 		chainId: config.chainId,
 		fromBlock,
-		logScan: { blockRange: config.logBlockRange, onProgress: onScanProgress }
+		logScan: { blockRange: config.logBlockRange, onProgress: onScanProgress, cache: eventCache }
 	};
 	return {
 		signer: { address, chainId, signMessage: (message) => wallet.signMessage(message) },
@@ -96,6 +99,7 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 			: {}),
 		blobs,
 		local: env.local,
+		eventCache,
 		domain: config.appDomain,
 		uri: config.appUri,
 		verifySignature: (p) => verifyMessage(p),

@@ -6,6 +6,7 @@ import type { GrantChain } from './grantPorts';
 import type { ProviderChain } from './providerPorts';
 import type { AttestationReader } from './providers/ports';
 import type { BackupBlocks } from './backup/ports';
+import type { EventCache } from './audit/ports';
 
 /** A file to add, as the browser's File gives it (any source of byte chunks works). */
 export interface FileInput {
@@ -53,6 +54,8 @@ export interface Ports extends VaultDeps {
 	attestations?: AttestationReader;
 	/** CAR backups over this device's blockstore (absent where there is none). */
 	backup?: BackupBlocks;
+	/** The chain-event cache every reader of this account uses: sealed under the vault once `open(vault)` is called (vault/audit/eventCache). */
+	eventCache?: EventCache & { open(vault: Pick<OpenVault, 'address' | 'keys'>): void };
 }
 
 /** What a share link's viewer reaches: no wallet (the doctor with a link may have none), read-only chain. */
