@@ -20,6 +20,7 @@ import { ShlState, ShlViewerState } from './shl.svelte';
 import { BackupState } from './backup.svelte';
 import { StorageState } from './storage.svelte';
 import { FormDrafts } from './drafts.svelte';
+import { AuditState } from './audit.svelte';
 import { BackupUnavailableError } from '../vault/backup/errors';
 
 export interface AppOptions {
@@ -150,6 +151,7 @@ function accountPages(app: App, ports: () => Promise<Ports>, siteUrl: string, sa
 		inbox,
 		home: new HomeState({ lists: () => vault.currentLists(), inbox, share }),
 		shared: new SharedState(ports, vault),
+		audit: new AuditState(ports, vault, trust),
 		drafts: new FormDrafts(),
 		provider: new ProviderState(ports, vault),
 		import: new ImportState({ fhirContent: (records, onProgress) => vault.fhirContent(records, onProgress), add: (records) => vault.add(records) }),

@@ -57,7 +57,7 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 	if (!walletClient || !address || chainId === null) throw new WalletNotConnectedError();
 	// No vault adapter at all on a shared path gateway: another site there shares this origin.
 	if (env.refusal) throw env.refusal;
-	const [publicClient, { verifyMessage }, { createVaultChain }, { createGrantChain }, { createProviderChain }, { createAttestationReader }, blobs, encrypt, backup] =
+	const [publicClient, { verifyMessage }, { createVaultChain }, { createGrantChain }, { createProviderChain }, { createAttestationReader }, auditChain, blobs, encrypt, backup] =
 		await Promise.all([
 			readClient(config),
 			import('viem'),
@@ -65,6 +65,7 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 			import('../chain/grantChain'),
 			import('../chain/providerChain'),
 			import('../chain/attestationChain'),
+			import('../chain/auditSources'),
 			env.blobs(),
 			env.encryptor?.(),
 			env.backupBlocks?.()
@@ -100,6 +101,12 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 		blobs,
 		local: env.local,
 		eventCache,
+		audit: {
+			// Emergency access and research consent add their AuditSource to this list.
+			sources: [...auditChain.coreAuditSources(clients)],
+			latestBlock: () => auditChain.latestBlock(clients),
+			chainId: config.chainId
+		},
 		domain: config.appDomain,
 		uri: config.appUri,
 		verifySignature: (p) => verifyMessage(p),
