@@ -21,6 +21,7 @@ import { BackupState } from './backup.svelte';
 import { StorageState } from './storage.svelte';
 import { FormDrafts } from './drafts.svelte';
 import { AuditState } from './audit.svelte';
+import { IntegrityState } from './integrity.svelte';
 import { BackupUnavailableError } from '../vault/backup/errors';
 
 export interface AppOptions {
@@ -152,6 +153,7 @@ function accountPages(app: App, ports: () => Promise<Ports>, siteUrl: string, sa
 		home: new HomeState({ lists: () => vault.currentLists(), inbox, share }),
 		shared: new SharedState(ports, vault),
 		audit: new AuditState(ports, vault, trust),
+		integrity: new IntegrityState(ports, vault),
 		drafts: new FormDrafts(),
 		provider: new ProviderState(ports, vault),
 		import: new ImportState({ fhirContent: (records, onProgress) => vault.fhirContent(records, onProgress), add: (records) => vault.add(records) }),
