@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { connect, freshAccount, go, newProfile, waitForText } from './harness';
+import { a11yViolations, connect, freshAccount, go, newProfile, waitForText } from './harness';
 
 const DOCTOR = 'Dr. Audit Lovelace';
 
@@ -102,6 +102,15 @@ describe('audit trail', () => {
 		expect(lines.length).toBe(4);
 		expect(lines.slice(1).map((l) => l.split('","')[1])).toEqual(['Access granted', 'Access reported by grantee', 'Grant revoked']);
 		for (const line of lines.slice(1)) expect(line.toLowerCase()).toContain(doctorAccount.address.toLowerCase());
+
+		expect(await a11yViolations(pp)).toEqual([]);
+
+		// A second visit after a reload (nothing in memory): the same trail, from the sealed cache and the blocks since.
+		await pp.reload();
+		await pp.getByTestId('unlock-button').click({ timeout: 60_000 });
+		await go(pp, '#/audit');
+		await pp.getByTestId('audit-entry').first().waitFor({ timeout: 60_000 });
+		expect(await auditKinds(pp)).toEqual(kinds);
 
 		await doctor.close();
 		await patient.close();

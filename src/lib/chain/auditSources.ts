@@ -1,4 +1,4 @@
-import { getBlockNumber, getContractEvents } from 'viem/actions';
+import { getBlock, getBlockNumber, getContractEvents } from 'viem/actions';
 import { grantsAbi, proposalsAbi, vaultRegistryAbi } from './contracts.generated';
 import { read, type ChainClient, type GrantsChainClient, type ProposalsChainClient } from './client';
 import { firstBlockAtOrAfter, readEvents, type TimedLog } from './events';
@@ -208,11 +208,15 @@ export function grantsAuditSource(client: GrantsChainClient, fromBlock = 0n): Au
 		range: { fromBlock: bigint; toBlock: bigint }
 	): Promise<AuditEntry[]> {
 		const out: AuditEntry[] = [];
+		let latestTime: number | undefined;
 		for (const [id, g] of granted) {
 			if (g.expiresAt === 0n) continue;
 			const key = `${id}`;
 			let at = expiries.get(key) ?? null;
 			if (!at) {
+				// One block read for all the grants still running at the range's end.
+				latestTime ??= Number((await getBlock(publicClient, { blockNumber: range.toBlock })).timestamp);
+				if (Number(g.expiresAt) > latestTime) continue;
 				at = await firstBlockAtOrAfter(publicClient, Number(g.expiresAt), { fromBlock: g.blockNumber, toBlock: range.toBlock });
 				// "Not yet" is only true up to this block: looked for again next time.
 				if (at) expiries.set(key, at);
