@@ -16,10 +16,16 @@ contract Grants is IGrants {
     // in the events only, which keeps a grant near 60,000 gas (a stored grantee
     // would add 22,100). A request keeps its requester (a second slot, paid by
     // the provider who asks) so that an approval can only grant to it.
+    // The slot's last 6 bytes hold a tag of the grantee (keccak256(grantee, id), first 48 bits),
+    // so that `reportAccess` can refuse anyone but the grantee at no extra storage cost. A tag
+    // is not the address: finding another key whose tag matches one grant takes about 2^48
+    // key generations, and readers of `AccessReported` compare the reporter with the grantee
+    // named in `Granted` anyway. Expiries fit in 40 bits (seconds until the year 36812).
     struct Grant {
         address patient;
-        uint64 expiresAt;
+        uint40 expiresAt;
         bool revoked;
+        bytes6 granteeTag;
     }
 
     struct Request {
@@ -62,6 +68,17 @@ contract Grants is IGrants {
         if (g.revoked) revert GrantsRevoked(id);
         _grants[id].revoked = true;
         emit Revoked(id, msg.sender);
+    }
+
+    /// @inheritdoc IGrants
+    function reportAccess(uint256 id, uint32 count) external {
+        Grant memory g = _grants[id];
+        if (g.patient == address(0)) revert GrantsUnknown(id);
+        if (g.granteeTag != _granteeTag(msg.sender, id)) revert GrantsNotGrantee(id, msg.sender);
+        if (g.revoked) revert GrantsRevoked(id);
+        if (_expired(g)) revert GrantsExpired(id);
+        if (count == 0) revert GrantsZeroCount();
+        emit AccessReported(id, g.patient, msg.sender, count);
     }
 
     /// @inheritdoc IGrants
@@ -140,10 +157,13 @@ contract Grants is IGrants {
         _checkPointer(sealedPointer, commitment);
         if (grantee == address(0)) revert GrantsZeroGrantee();
         if (expiresAt != 0 && expiresAt <= block.timestamp) revert GrantsExpiryInPast(expiresAt, block.timestamp);
+        if (expiresAt > type(uint40).max) revert GrantsExpiryTooLate(expiresAt, type(uint40).max);
 
         id = _grantCount + 1;
         _grantCount = id;
-        _grants[id] = Grant({patient: msg.sender, expiresAt: expiresAt, revoked: false});
+        _grants[id] = Grant({
+            patient: msg.sender, expiresAt: uint40(expiresAt), revoked: false, granteeTag: _granteeTag(grantee, id)
+        });
         emit Granted(id, msg.sender, grantee, expiresAt, commitment, sealedPointer);
     }
 
@@ -166,6 +186,10 @@ contract Grants is IGrants {
         g = _grants[id];
         if (g.patient == address(0)) revert GrantsUnknown(id);
         if (g.patient != msg.sender) revert GrantsNotPatient(id, msg.sender);
+    }
+
+    function _granteeTag(address grantee, uint256 id) private pure returns (bytes6) {
+        return bytes6(keccak256(abi.encodePacked(grantee, id)));
     }
 
     function _expired(Grant memory g) private view returns (bool) {

@@ -65,6 +65,19 @@ interface IGrants {
     /// @param patient The addressed patient.
     error GrantsPatientNotRegistered(address patient);
 
+    /// @notice The expiry was beyond the largest time a grant stores (uint40 seconds, the year 36812).
+    /// @param expiresAt The expiry that was given.
+    /// @param maxExpiresAt The largest expiry accepted.
+    error GrantsExpiryTooLate(uint64 expiresAt, uint64 maxExpiresAt);
+
+    /// @notice Only the grantee of grant `id` may report an access to it.
+    /// @param id The grant.
+    /// @param caller The caller.
+    error GrantsNotGrantee(uint256 id, address caller);
+
+    /// @notice An access report named no records (count 0).
+    error GrantsZeroCount();
+
     /// @notice The sealed request was empty.
     error GrantsEmptyRequest();
 
@@ -104,6 +117,10 @@ interface IGrants {
     ///         (not in storage, so that a grant stays cheap).
     event Revoked(uint256 indexed id, address indexed patient);
 
+    /// @notice The app of `grantee` reported that it opened `count` records of active grant `id`,
+    ///         which `patient` made. Reported by the grantee's own app: nothing can enforce it.
+    event AccessReported(uint256 indexed id, address indexed patient, address indexed grantee, uint32 count);
+
     /// @notice Provider `requester` asked `patient` for access; only `patient` can open `sealedRequest`.
     event AccessRequested(uint256 indexed id, address indexed requester, address indexed patient, bytes sealedRequest);
 
@@ -132,6 +149,14 @@ interface IGrants {
     /// @notice Revokes grant `id` for good. Only its patient, only once; an expired grant may be revoked.
     /// @param id The grant.
     function revoke(uint256 id) external;
+
+    /// @notice Records, for the patient's audit trail, that the caller's app opened `count`
+    ///         records of grant `id` (one report per opening of the shared view, not per file).
+    ///         Only the grant's grantee, only while the grant is active. No record ids: the
+    ///         count is all a chain observer learns. Emits `AccessReported`.
+    /// @param id The grant.
+    /// @param count How many records the opening showed, at least 1.
+    function reportAccess(uint256 id, uint32 count) external;
 
     /// @notice Whether grant `id` exists, is not revoked and has not expired at this block.
     /// @param id The grant.

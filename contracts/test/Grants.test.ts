@@ -40,7 +40,8 @@ type GrantsCall =
 	| { functionName: 'revoke'; args: readonly [bigint] }
 	| { functionName: 'requestAccess'; args: readonly [Address, Hex] }
 	| { functionName: 'approveRequest'; args: readonly [bigint, bigint, Hex, Hex] }
-	| { functionName: 'declineRequest'; args: readonly [bigint] };
+	| { functionName: 'declineRequest'; args: readonly [bigint] }
+	| { functionName: 'reportAccess'; args: readonly [bigint, number] };
 
 async function send(index: number, call: GrantsCall) {
 	const hash = await t.walletClient(index).writeContract({ address: t.addresses.grants, abi: grantsAbi, ...call } as never);
@@ -373,4 +374,46 @@ it('commitments are any non-zero 32 bytes: a keccak of text works as well as of 
 	const receipt = await send(PATIENT, { functionName: 'grant', args: [addr(PROVIDER), 0n, p, c] });
 	const [granted] = parseEventLogs({ abi: grantsAbi, logs: receipt.logs, eventName: 'Granted' });
 	expect(granted.args.commitment).toBe(c);
+});
+
+describe('Grants: reportAccess (the access log)', () => {
+	it("the grantee's app reports an opening of an active grant: AccessReported(id, patient, grantee, count), nothing stored", async () => {
+		const id = await grant(PATIENT, addr(PROVIDER));
+		const before = await grantOf(id);
+		const receipt = await send(PROVIDER, { functionName: 'reportAccess', args: [id, 3] });
+		const logs = parseEventLogs({ abi: grantsAbi, logs: receipt.logs });
+		expect(logs.map((l) => [l.eventName, l.args])).toEqual([['AccessReported', { id, patient: addr(PATIENT), grantee: addr(PROVIDER), count: 3 }]]);
+		expect(await grantOf(id)).toEqual(before);
+	});
+
+	it('nobody but the grantee reports (the patient, another provider, a stranger): GrantsNotGrantee(id, caller)', async () => {
+		const id = await grant(PATIENT, addr(PROVIDER));
+		for (const index of [PATIENT, PROVIDER_2, NOBODY, LINK])
+			await expectRevert(simulate(index, { functionName: 'reportAccess', args: [id, 1] }), 'GrantsNotGrantee(uint256,address)', [id, addr(index)]);
+		// The grantee of another grant of the same patient is not this grant's grantee either.
+		const other = await grant(PATIENT, addr(PROVIDER_2));
+		await expectRevert(simulate(PROVIDER_2, { functionName: 'reportAccess', args: [id, 1] }), 'GrantsNotGrantee(uint256,address)', [id, addr(PROVIDER_2)]);
+		await send(PROVIDER_2, { functionName: 'reportAccess', args: [other, 1] });
+	});
+
+	it('refuses unknown (GrantsUnknown), revoked (GrantsRevoked) and expired (GrantsExpired) grants, and a count of 0 (GrantsZeroCount)', async () => {
+		await expectRevert(simulate(PROVIDER, { functionName: 'reportAccess', args: [999_999n, 1] }), 'GrantsUnknown(uint256)', [999_999n]);
+		const id = await grant(PATIENT, addr(PROVIDER));
+		await expectRevert(simulate(PROVIDER, { functionName: 'reportAccess', args: [id, 0] }), 'GrantsZeroCount()', []);
+		await send(PATIENT, { functionName: 'revoke', args: [id] });
+		await expectRevert(simulate(PROVIDER, { functionName: 'reportAccess', args: [id, 1] }), 'GrantsRevoked(uint256)', [id]);
+		const expiring = await grant(PATIENT, addr(PROVIDER), (await t.now()) + BigInt(HOUR));
+		await send(PROVIDER, { functionName: 'reportAccess', args: [expiring, 1] });
+		await t.advanceTime(HOUR);
+		await expectRevert(simulate(PROVIDER, { functionName: 'reportAccess', args: [expiring, 1] }), 'GrantsExpired(uint256)', [expiring]);
+	});
+
+	it('the grantee tag shares the grant\'s one slot: expiries beyond 40 bits are refused (GrantsExpiryTooLate), the largest is kept exactly', async () => {
+		const p = sealed('far');
+		const max = 2n ** 40n - 1n;
+		await expectRevert(simulate(PATIENT, { functionName: 'grant', args: [addr(PROVIDER), max + 1n, p, commit(p)] }), 'GrantsExpiryTooLate(uint64,uint64)', [max + 1n, max]);
+		const id = await grant(PATIENT, addr(PROVIDER), max, p);
+		expect(await grantOf(id)).toEqual([addr(PATIENT), max, false, true]);
+		await send(PROVIDER, { functionName: 'reportAccess', args: [id, 1] });
+	});
 });

@@ -166,6 +166,7 @@ describe('gas report', () => {
 		calls['grant_gas_1'] = g1.gas;
 		calls['grant_gas_1000'] = g1000.gas;
 		calls['updatePointer'] = await gasOf(4, grants, grantsAbi, 'updatePointer', [1n, bytesToHex(thousand.sealedPointer), thousand.commitment]);
+		calls['reportAccess'] = await gasOf(3, grants, grantsAbi, 'reportAccess', [1n, 12]);
 		calls['revoke'] = await gasOf(4, grants, grantsAbi, 'revoke', [1n]);
 		const ask = () => gasOf(3, grants, grantsAbi, 'requestAccess', [patient, fill(0x5a, REQUEST_BYTES)]);
 		calls[`requestAccess (first of the contract, ${REQUEST_BYTES}-byte request)`] = await ask();
@@ -226,7 +227,7 @@ describe('gas report', () => {
 			calls,
 			commitBatchGasPerRecordAt100: Math.round((calls['commitBatch 100 records'] / 100) * 10) / 10,
 			grant: {
-				note: 'grant_gas_1 / grant_gas_1000: a grant whose bundle holds 1 or 1,000 records, pointer sealed by Core (storeBundle + sealGrantPointer). Only the pointer reaches the chain, in the Granted event; storage keeps one slot (patient, expiry, revoked bit). Gas differs only by calldata zero bytes (4 instead of 16 gas each) of the random ciphertext.',
+				note: 'grant_gas_1 / grant_gas_1000: a grant whose bundle holds 1 or 1,000 records, pointer sealed by Core (storeBundle + sealGrantPointer). Only the pointer reaches the chain, in the Granted event; storage keeps one slot (patient, expiry, revoked bit, grantee tag). Gas differs only by calldata zero bytes (4 instead of 16 gas each) of the random ciphertext.',
 				sealedPointerBytes: { records1: one.sealedPointer.length, records1000: thousand.sealedPointer.length },
 				bundleBytes: { records1: one.bundleBytes, records1000: thousand.bundleBytes }
 			}
@@ -262,5 +263,7 @@ describe('gas report', () => {
 		// Break-glass: request + 2 approvals + finalize, each a small fixed cost (the reason lives in the event only).
 		expect(calls['emergency_release_gas_total']).toBeLessThan(250_000);
 		expect(calls['emergency approveWithSignatures (2 signatures, one call)']).toBeLessThan(release.approve1 + approve2);
+		// An access report is one event and no storage write: cheap enough to send on every opening.
+		expect(calls['reportAccess']).toBeLessThan(35_000);
 	});
 });

@@ -11,6 +11,7 @@ import { listGrants } from './actions/listGrants';
 import { readGrant } from './actions/readGrant';
 import { requestAccess } from './actions/requestAccess';
 import { revokeGrant } from './actions/revokeGrant';
+import { reportAccess } from './actions/reportAccess';
 import { updateGrantPointer } from './actions/updateGrantPointer';
 
 export type { GrantsAddresses, GrantsChainClient } from './client';
@@ -33,19 +34,21 @@ export type CreateGrantChainParameters = GrantsChainClient & { fromBlock?: bigin
 export function createGrantChain({ fromBlock = 0n, ...parameters }: CreateGrantChainParameters): GrantChain {
 	const client: GrantsChainClient = { ...parameters };
 	const expiryInPast = {
-		GrantsExpiryInPast: (err: unknown) => new ShareInputError('The expiry is already past on the blockchain clock. Pick a later date.', { cause: err })
+		GrantsExpiryInPast: (err: unknown) => new ShareInputError('The expiry is already past on the blockchain clock. Pick a later date.', { cause: err }),
+		GrantsExpiryTooLate: (err: unknown) => new ShareInputError('That expiry is too far in the future. Pick an earlier date, or no expiry.', { cause: err })
 	};
+	const grantOver = (id: bigint) => ({
+		GrantsRevoked: (err: unknown) => new GrantRevokedError(id, { cause: err }),
+		GrantsExpired: async (err: unknown) => {
+			const state = await readGrant(client, { id, fromBlock }).catch(() => null);
+			return new GrantExpiredError(id, state?.expiresAt ?? 0, { cause: err });
+		}
+	});
 	return {
 		grant: (params) => translateReverts(grant(client, params), expiryInPast),
-		updatePointer: (params) =>
-			translateReverts(updateGrantPointer(client, params), {
-				GrantsRevoked: (err) => new GrantRevokedError(params.id, { cause: err }),
-				GrantsExpired: async (err) => {
-					const state = await readGrant(client, { id: params.id, fromBlock }).catch(() => null);
-					return new GrantExpiredError(params.id, state?.expiresAt ?? 0, { cause: err });
-				}
-			}),
+		updatePointer: (params) => translateReverts(updateGrantPointer(client, params), grantOver(params.id)),
 		revoke: (params) => revokeGrant(client, params),
+		reportAccess: (params) => translateReverts(reportAccess(client, params), grantOver(params.id)),
 		readGrant: (id) => readGrant(client, { id, fromBlock }),
 		listGrantsByPatient: (patient) => listGrants(client, { as: 'patient', account: patient, fromBlock }),
 		listGrantsForGrantee: (grantee) => listGrants(client, { as: 'grantee', account: grantee, fromBlock }),

@@ -1,6 +1,7 @@
 import { errorChain } from '../errors';
 import type { Chain, Client, Transport } from 'viem';
 import { getBlockNumber } from 'viem/actions';
+import type { EventCache } from '../vault/audit/ports';
 
 /** How far a scan has got: blocks scanned out of the blocks asked for. */
 export interface ScanProgress {
@@ -14,6 +15,11 @@ export interface LogScanOptions {
 	blockRange?: number;
 	/** Called after every range scanned, and once at the start (0 of total). */
 	onProgress?: (progress: ScanProgress) => void;
+	/**
+	 * Where cursors outlive the page (vault/audit/eventCache: sealed under the
+	 * vault's keys in this device's store): the next visit scans only newer blocks.
+	 */
+	cache?: EventCache;
 }
 
 export type ScanLogsParameters<L> = LogScanOptions & {
@@ -97,13 +103,20 @@ export async function scanLogs<L>(
 interface Cursor<L> {
 	lastBlock: bigint;
 	logs: L[];
+	/** The last block the persistent cache holds for this query (undefined: not saved there). */
+	savedBlock?: bigint;
 }
 
+// A cursor that only moved (no new logs) is saved again after this many blocks, not on every read.
+const RESAVE_BLOCKS = 1_000n;
+
 /**
- * A scan that remembers, per query, what it already read (in memory, for the
- * life of the adapter): the next visit scans only the blocks mined since.
+ * A scan that remembers, per query, what it already read: in memory for the
+ * life of the adapter, and in `options.cache` (sealed, on this device) when
+ * one is given, so the next visit scans only the blocks mined since.
  * Logs are final once read here, so the cached part needs no re-check (a deep
- * reorganisation of the chain would need a reload).
+ * reorganisation of the chain would need a reload). A cache that fails to
+ * read or write costs only a longer scan, never the result.
  */
 export function createLogScanner(options: LogScanOptions = {}, cursors = new Map<string, Cursor<unknown>>()) {
 	return async function scan<L>(
@@ -113,14 +126,30 @@ export function createLogScanner(options: LogScanOptions = {}, cursors = new Map
 	): Promise<ScanLogsReturnType<L>> {
 		key = `${key}@${params.fromBlock}`;
 		const to = params.toBlock ?? (await getBlockNumber(publicClient, { cacheTime: 0 }));
+		let saved = cursors.get(key) as Cursor<L> | undefined;
+		if (!saved && options.cache) {
+			const stored = await options.cache.get(key).catch(() => null);
+			if (stored) saved = { lastBlock: stored.lastBlock, logs: stored.logs as L[], savedBlock: stored.lastBlock };
+		}
 		// A cursor past `to` (an RPC behind another one) holds logs the caller's block does not have yet: start over.
-		const saved = cursors.get(key) as Cursor<L> | undefined;
 		const cached = saved && saved.lastBlock <= to ? saved : undefined;
-		if (cached && cached.lastBlock === to) return { logs: cached.logs.slice(), lastBlock: to };
+		if (cached && cached.lastBlock === to) {
+			cursors.set(key, cached);
+			return { logs: cached.logs.slice(), lastBlock: to };
+		}
 		const from = cached ? cached.lastBlock + 1n : params.fromBlock;
 		const fresh = await scanLogs(publicClient, { ...params, fromBlock: from, toBlock: to, blockRange: options.blockRange, onProgress: options.onProgress });
 		const logs = cached ? [...cached.logs, ...fresh.logs] : fresh.logs;
-		cursors.set(key, { lastBlock: fresh.lastBlock, logs });
+		const next: Cursor<L> = { lastBlock: fresh.lastBlock, logs, savedBlock: cached?.savedBlock };
+		if (options.cache && (fresh.logs.length > 0 || next.savedBlock === undefined || fresh.lastBlock - next.savedBlock >= RESAVE_BLOCKS)) {
+			try {
+				await options.cache.put(key, { lastBlock: fresh.lastBlock, logs });
+				next.savedBlock = fresh.lastBlock;
+			} catch {
+				// Not saved: the next visit scans these blocks again.
+			}
+		}
+		cursors.set(key, next);
 		return { logs: logs.slice(), lastBlock: fresh.lastBlock };
 	};
 }

@@ -121,8 +121,11 @@ describe('createVaultChain (viem, real anvil)', () => {
 		expect(await chain.readIndexPointer(owner)).toEqual(shorter);
 
 		// Each batch's root is found again from storage alone, walking back event by event.
-		expect(await chain.readBatchAnchor(owner, 0)).toEqual({ root: root('batch 0'), count: 100 });
-		expect(await chain.readBatchAnchor(owner, 1)).toEqual({ root: root('batch 1'), count: 1 });
+		// With the block whose BatchCommitted event holds the root ("anchored in batch N at block B").
+		const mined = async (h: `0x${string}`) => (await t.publicClient.getTransactionReceipt({ hash: h })).blockNumber;
+		expect(await chain.readBatchAnchor(owner, 0)).toEqual({ root: root('batch 0'), count: 100, block: await mined(hash) });
+		expect(await chain.readBatchAnchor(owner, 1)).toMatchObject({ root: root('batch 1'), count: 1 });
+		expect((await chain.readBatchAnchor(owner, 1))!.block).toBeGreaterThan(await mined(hash));
 		expect(await chain.readBatchAnchor(owner, 2)).toBeNull();
 		expect(await chain.readBatchAnchor(t.account(9).address, 0)).toBeNull();
 	});

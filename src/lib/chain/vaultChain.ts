@@ -37,7 +37,7 @@ export function createVaultChain(parameters: CreateVaultChainParameters): VaultC
 		commitBatch: (params) => commitBatch(client, params),
 		readBatchAnchor: async (owner, batch) => {
 			const found = await readBatchAnchor(client, { owner, batch });
-			return found && { root: found.root, count: found.count };
+			return found && { root: found.root, count: found.count, block: found.block };
 		},
 		publishKeys: (keys) => publishKeys(client, keys),
 		readKeys: async (owner): Promise<PublicKeys | null> => {

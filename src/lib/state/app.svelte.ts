@@ -23,6 +23,8 @@ import { FormDrafts } from './drafts.svelte';
 import { RemoteCopiesState } from './remoteCopies.svelte';
 import { ResearchState } from './research.svelte';
 import { ResearcherState } from './researcher.svelte';
+import { AuditState } from './audit.svelte';
+import { IntegrityState } from './integrity.svelte';
 import { BackupUnavailableError } from '../vault/backup/errors';
 import { EmergencyState } from './emergency.svelte';
 import { EmergencyRequestPageState } from './emergencyRequest.svelte';
@@ -74,7 +76,11 @@ export class App {
 		this.#saveFile = options.saveFile;
 		this.vault = new VaultState(() => this.ports(), {
 			refusal: options.env.refusal,
-			onOpen: options.env.onVaultOpen,
+			onOpen: () => {
+				options.env.onVaultOpen?.();
+				// Chain scans from now on are kept sealed under this vault (vault/audit/eventCache).
+				void Promise.all([this.ports(), this.vault.get()]).then(([ports, vault]) => ports.eventCache?.open(vault), () => {});
+			},
 			// Every new record, index block, key header and grant bundle goes to the remote copies, in the background.
 			onVault: (vault) => void this.#pages.remote.track(vault)
 		});
@@ -162,6 +168,8 @@ function accountPages(app: App, ports: () => Promise<Ports>, siteUrl: string, sa
 		inbox,
 		home: new HomeState({ lists: () => vault.currentLists(), inbox, share, copies: remote }),
 		shared: new SharedState(ports, vault),
+		audit: new AuditState(ports, vault, trust),
+		integrity: new IntegrityState(ports, vault),
 		drafts: new FormDrafts(),
 		provider: new ProviderState(ports, vault),
 		import: new ImportState({ fhirContent: (records, onProgress) => vault.fhirContent(records, onProgress), add: (records) => vault.add(records) }),

@@ -7,6 +7,7 @@ import type { RemoteCopyPort } from '../vault/remote/ports';
 import type { ScanProgress } from '../chain/scanLogs';
 import type { StoragePorts } from './storage.svelte';
 import { WalletNotConnectedError } from '../wallet/errors';
+import { sealedEventCache } from '../vault/audit/eventCache';
 
 /**
  * What differs between a browser tab and a node test: where blobs and local
@@ -59,7 +60,7 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 	if (!walletClient || !address || chainId === null) throw new WalletNotConnectedError();
 	// No vault adapter at all on a shared path gateway: another site there shares this origin.
 	if (env.refusal) throw env.refusal;
-	const [publicClient, { verifyMessage }, { createVaultChain }, { createGrantChain }, { createProviderChain }, { createAttestationReader }, blobs, encrypt, backup, remote, research] =
+	const [publicClient, { verifyMessage }, { createVaultChain }, { createGrantChain }, { createProviderChain }, { createAttestationReader }, auditChain, blobs, encrypt, backup, remote, research] =
 		await Promise.all([
 			readClient(config),
 			import('viem'),
@@ -67,6 +68,7 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 			import('../chain/grantChain'),
 			import('../chain/providerChain'),
 			import('../chain/attestationChain'),
+			import('../chain/auditSources'),
 			env.blobs(),
 			env.encryptor?.(),
 			env.backupBlocks?.(),
@@ -74,6 +76,8 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 			config.contracts.researchConsent ? import('../chain/researchChain') : null
 		]);
 	const fromBlock = BigInt(config.deployBlock);
+	// One cache for every reader of this account: what a visit scanned is not scanned again on the next.
+	const eventCache = sealedEventCache(env.local);
 	const clients = {
 		publicClient,
 		walletClient,
@@ -81,12 +85,13 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 		addresses: config.contracts,
 		chainId: config.chainId,
 		fromBlock,
-		logScan: { blockRange: config.logBlockRange, onProgress: onScanProgress }
+		logScan: { blockRange: config.logBlockRange, onProgress: onScanProgress, cache: eventCache }
 	};
 	const { emergencyAccess } = config.contracts;
 	const emergency = emergencyAccess
 		? (await import('../chain/emergencyChain')).createEmergencyChain({ ...clients, addresses: { ...config.contracts, emergencyAccess }, fromBlock })
 		: undefined;
+	const emergencyAudit = emergencyAccess ? await import('../chain/emergencyAudit') : null;
 	return {
 		signer: { address, chainId, signMessage: (message) => wallet.signMessage(message) },
 		chain: createVaultChain(clients),
@@ -105,6 +110,19 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 			: {}),
 		blobs,
 		local: env.local,
+		eventCache,
+		audit: {
+			// One source per contract: the core four, then emergency access and research consent where the site has them.
+			sources: [
+				...auditChain.coreAuditSources(clients),
+				...(emergencyAudit && emergencyAccess
+					? [emergencyAudit.emergencyAuditSource({ publicClient, address: emergencyAccess, logScan: { blockRange: config.logBlockRange } })]
+					: []),
+				...(research ? [research.createResearchAuditSource(clients)] : [])
+			],
+			latestBlock: () => auditChain.latestBlock(clients),
+			chainId: config.chainId
+		},
 		domain: config.appDomain,
 		uri: config.appUri,
 		verifySignature: (p) => verifyMessage(p),

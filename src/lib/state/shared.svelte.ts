@@ -31,6 +31,9 @@ export interface SharedView {
 
 const RETRYABLE = new Set(['PayloadUnavailableError', 'PayloadTooLargeError', 'ChainUnreachableError', 'ChainRequestFailedError']);
 
+/** Where the report of one opening stands (see SharedState.#report). */
+export type AccessReport = { status: 'sending' } | { status: 'reported'; count: number } | { status: 'declined' | 'failed'; text: string };
+
 /** Streamed plaintext as a Blob, chunk by chunk (never one copy of the whole file). The sender's type is never used: viewers decide from the bytes (records/fileKind.ts). */
 export async function plainBlob(parts: AsyncIterable<Uint8Array>): Promise<Blob> {
 	const chunks: Uint8Array[] = [];
@@ -47,6 +50,8 @@ export class SharedState {
 	#views = $state.raw<Record<string, SharedView>>({});
 	#requests = $state<AccessRequestState[]>([]);
 	#loaded = $state(false);
+	// Grants whose opening this page already reported: once per opening of the shared view, not per file.
+	#reports = $state<Record<string, AccessReport>>({});
 
 	constructor(ports: () => Promise<SharedPorts>, vault: VaultAccess) {
 		this.#ports = ports;
@@ -59,6 +64,8 @@ export class SharedState {
 	}
 	get requests() { return this.#requests; }
 	get loaded() { return this.#loaded; }
+	/** Whether this opening of grant `id` was recorded in the patient's audit trail. */
+	reportOf(id: bigint): AccessReport | undefined { return this.#reports[id.toString()]; }
 	get busy() { return this.#ui.busy; }
 	get notice() { return this.#ui.notice; }
 	dismissNotice() { this.#ui.notice = null; }
@@ -116,6 +123,27 @@ export class SharedState {
 		}
 		// A reload may have replaced the list meanwhile: only fill in a share it still shows.
 		if (this.#views[key]) this.#views = { ...this.#views, [key]: view };
+		if (view.share && view.share.records.length > 0 && !this.#reports[key]) await this.#report(g.id, view.share.records.length);
+	}
+
+	/**
+	 * Tells the patient's audit trail that this app opened the share: one
+	 * transaction (grant id and record count, no record ids) signed by this
+	 * provider's wallet, sent once per opening of "Shared with me" (a page
+	 * load or an unlock), not per attachment. Declining in the wallet leaves
+	 * the records open: the report is this app's promise, not a lock.
+	 */
+	async #report(id: bigint, count: number): Promise<void> {
+		const key = id.toString();
+		this.#reports = { ...this.#reports, [key]: { status: 'sending' } };
+		let report: AccessReport;
+		try {
+			await (await this.#ports()).grants.reportAccess({ id, count });
+			report = { status: 'reported', count };
+		} catch (err) {
+			report = { status: err instanceof Error && err.name === 'WalletCancelledError' ? 'declined' : 'failed', text: messageOf(err) };
+		}
+		this.#reports = { ...this.#reports, [key]: report };
 	}
 
 	/** Decrypts one shared attachment; the use case refuses it if the grant ended meanwhile. */

@@ -9,6 +9,8 @@ import type { BackupBlocks } from './backup/ports';
 import type { RemoteCopyPort } from './remote/ports';
 import type { ResearchChain } from './research/ports';
 import type { EmergencyChain } from './emergency/ports';
+import type { EventCache } from './audit/ports';
+import type { AuditSource } from './audit/entry';
 
 /** A file to add, as the browser's File gives it (any source of byte chunks works). */
 export interface FileInput {
@@ -62,6 +64,14 @@ export interface Ports extends VaultDeps {
 	research?: ResearchChain;
 	/** Emergency access (break-glass); absent when the site names no EmergencyAccess contract. */
 	emergency?: EmergencyChain;
+	/** The chain-event cache every reader of this account uses: sealed under the vault once `open(vault)` is called (vault/audit/eventCache). */
+	eventCache?: EventCache & { open(vault: Pick<OpenVault, 'address' | 'keys'>): void };
+	/**
+	 * The Audit page's event sources: one per contract or feature (built in state/ports.ts
+	 * buildPorts; a feature with a contract of its own adds its AuditSource to that list),
+	 * and the latest block, read once so every source ends at the same one.
+	 */
+	audit?: { sources: AuditSource[]; latestBlock(): Promise<bigint>; chainId: number };
 }
 
 /** What a share link's viewer reaches: no wallet (the doctor with a link may have none), read-only chain. */

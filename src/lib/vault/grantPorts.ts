@@ -45,6 +45,12 @@ export interface GrantChain {
 	updatePointer(p: { id: bigint; sealedPointer: Uint8Array; commitment: Hex }): Promise<Hex>;
 	/** Patient only. */
 	revoke(p: { id: bigint }): Promise<Hex>;
+	/**
+	 * Grantee only, active grants only (else GrantRevokedError / GrantExpiredError): records in the
+	 * patient's audit trail that this account's app opened `count` records of grant `id`. Sent by
+	 * the grantee's own app, signed by its wallet: the patient cannot enforce it.
+	 */
+	reportAccess(p: { id: bigint; count: number }): Promise<Hex>;
 	readGrant(id: bigint): Promise<GrantState | null>;
 	listGrantsByPatient(patient: Hex): Promise<GrantState[]>;
 	listGrantsForGrantee(grantee: Hex): Promise<GrantState[]>;

@@ -138,6 +138,11 @@ describe('the index log', () => {
 			expect(check.batch).toBe(i);
 			expect(check.root).toBe((await d.deps.chain.readBatchAnchor(d.deps.signer.address, i))?.root);
 			expect(check.proofs).toHaveLength(1);
+			// "anchored in batch N at block B": the block whose BatchCommitted event holds the root.
+			const events = await d.deps.chain.readBatchAnchor(d.deps.signer.address, i);
+			expect(check.block).toBe(events?.block);
+			expect(typeof check.block).toBe('bigint');
+			expect(check.problem).toBeNull();
 		}
 		const record = vault.index.records[3];
 		const altered = (patch: Partial<(typeof record.attachments)[0]['manifest']>) => ({
@@ -148,6 +153,9 @@ describe('the index log', () => {
 		expect((await verifyRecordAnchor(d.deps, vault, altered({ cid: vault.index.records[4].attachments[0].manifest.cid }))).verified).toBe(false);
 		expect((await verifyRecordAnchor(d.deps, vault, altered({ sealedKey: vault.index.records[4].attachments[0].manifest.sealedKey }))).verified).toBe(false);
 		expect((await verifyRecordAnchor(d.deps, vault, altered({ size: record.attachments[0].manifest.size + 1 }))).verified).toBe(false);
+		expect((await verifyRecordAnchor(d.deps, vault, altered({ size: record.attachments[0].manifest.size + 1 }))).problem).toBe('mismatch');
+		expect((await verifyRecordAnchor(d.deps, vault, { ...record, batch: 10_000 })).problem).toBe('no-anchor');
+		expect((await verifyRecordAnchor(d.deps, vault, { ...record, batch: undefined })).problem).toBe('not-anchored');
 		// An entry claiming another batch than the one that anchored it.
 		expect((await verifyRecordAnchor(d.deps, vault, { ...record, batch: 4 })).verified).toBe(false);
 		// A record the chain never anchored.

@@ -64,7 +64,7 @@ export interface VaultChain {
 	 * number `batch` (from 0), or null when there is no such batch: what a
 	 * record's proof is checked against.
 	 */
-	readBatchAnchor(owner: Hex, batch: number): Promise<{ root: Hex; count: number } | null>;
+	readBatchAnchor(owner: Hex, batch: number): Promise<{ root: Hex; count: number; /** The block that anchored it, when the adapter knows. */ block?: bigint } | null>;
 	publishKeys(keys: PublicKeys): Promise<Hex>;
 	readKeys(owner: Hex): Promise<PublicKeys | null>;
 }

@@ -14,7 +14,19 @@ export interface RecordAnchorCheck {
 	root: Hex | null;
 	/** One proof per attachment, in the record's order; null for an attachment its batch does not hold. */
 	proofs: Array<MerkleProof | null>;
+	/** The block whose BatchCommitted event holds the root, when found. */
+	block: bigint | null;
+	/** Why it did not verify (null when it did), in words for the patient. */
+	problem: AnchorProblem | null;
 }
+
+/**
+ * `not-anchored`: the record names no batch (added before anchoring, or not yet committed);
+ * `no-anchor`: the chain has no such batch for this vault; `batch-unreadable`: the sealed batch
+ * block is not in the vault's log; `mismatch`: the record as this vault lists it is not what
+ * the chain anchored (changed after it was committed).
+ */
+export type AnchorProblem = 'not-anchored' | 'no-anchor' | 'batch-unreadable' | 'mismatch';
 
 /**
  * Proves `record` against the chain: the Merkle proof of each of its
@@ -33,9 +45,11 @@ export async function verifyRecordAnchor(
 ): Promise<RecordAnchorCheck> {
 	const batch = record.batch ?? null;
 	const log = vault.index.log;
-	if (batch === null || !log) return { verified: false, batch, root: null, proofs: [] };
+	if (batch === null || !log) return { verified: false, batch, root: null, proofs: [], block: null, problem: 'not-anchored' };
 	const [anchor, cid] = await Promise.all([deps.chain.readBatchAnchor(vault.address, batch), batchCidAt(deps, vault.keys, log, batch)]);
-	if (!anchor || !cid) return { verified: false, batch, root: anchor?.root ?? null, proofs: [] };
+	const anchoredIn = anchor?.block ?? null;
+	if (!anchor) return { verified: false, batch, root: null, proofs: [], block: anchoredIn, problem: 'no-anchor' };
+	if (!cid) return { verified: false, batch, root: anchor.root, proofs: [], block: anchoredIn, problem: 'batch-unreadable' };
 
 	// The batch's leaves as committed, in order: the proof fixes the position as well as the value.
 	const block = await readBatch(deps, vault.keys, cid);
@@ -56,5 +70,5 @@ export async function verifyRecordAnchor(
 		// The entry as this vault lists it, not as the block says: an altered entry fails here.
 		if (!(await verifyMerkleProof(root, await manifestLeaf(a.manifest), proof))) verified = false;
 	}
-	return { verified, batch, root: anchor.root, proofs };
+	return { verified, batch, root: anchor.root, proofs, block: anchoredIn, problem: verified ? null : 'mismatch' };
 }

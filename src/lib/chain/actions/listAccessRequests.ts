@@ -2,7 +2,7 @@ import { hexToBytes, type Address } from 'viem';
 import { getBlockNumber, getContractEvents } from 'viem/actions';
 import { grantsAbi } from '../contracts.generated';
 import { read } from '../client';
-import { scanKey, scannerOf } from '../scanLogs';
+import { readEvents } from '../events';
 import type { ChainError } from '../errors';
 import type { GrantsChainClient } from '../client';
 import type { AccessRequestState } from '../../vault/grantPorts';
@@ -35,9 +35,8 @@ export function listAccessRequests(
 		const toBlock = await getBlockNumber(publicClient, { cacheTime: 0 });
 		if (toBlock < fromBlock) return [];
 		const address = client.addresses.grants;
-		const scan = scannerOf(client);
 		const requested = (
-			await scan(publicClient, scanKey(['requests', address, as, account]), {
+			await readEvents(client, ['requests', address, as, account], {
 				fromBlock,
 				toBlock,
 				getLogs: (range) =>
@@ -55,7 +54,7 @@ export function listAccessRequests(
 		// Answers are indexed by patient, not requester: filter by the ids found.
 		const ids = requested.map((log) => log.args.id);
 		const answered = (
-			await scan(publicClient, scanKey(['answers', address, ids]), {
+			await readEvents(client, ['answers', address, ids], {
 				fromBlock,
 				toBlock,
 				getLogs: (range) =>

@@ -2,7 +2,7 @@ import { hexToBytes, type Address } from 'viem';
 import { getBlockNumber, getContractEvents, readContract } from 'viem/actions';
 import { grantsAbi } from '../contracts.generated';
 import { read } from '../client';
-import { scanKey, scannerOf } from '../scanLogs';
+import { readEvents } from '../events';
 import type { ChainError } from '../errors';
 import type { GrantsChainClient } from '../client';
 import type { GrantState } from '../../vault/grantPorts';
@@ -38,7 +38,7 @@ export function listGrants(client: GrantsChainClient, { as, account, fromBlock }
 		if (toBlock < fromBlock) return [];
 		const address = client.addresses.grants;
 		const args = as === 'patient' ? { patient: account } : { grantee: account };
-		const { logs: granted } = await scannerOf(client)(client.publicClient, scanKey(['granted', address, as, account]), {
+		const { logs: granted } = await readEvents(client, ['granted', address, as, account], {
 			fromBlock,
 			toBlock,
 			getLogs: (range) => getContractEvents(client.publicClient, { address, abi: grantsAbi, eventName: 'Granted', args, ...range, strict: true })
@@ -64,7 +64,7 @@ export async function grantStates(
 	// An empty id list would be a wildcard topic: guarded above.
 	const [updates, states] = await Promise.all([
 		known ??
-			scannerOf(client)(publicClient, scanKey(['pointers', address, ids]), {
+			readEvents(client, ['pointers', address, ids], {
 				fromBlock,
 				toBlock,
 				getLogs: (range) => getContractEvents(publicClient, { address, abi: grantsAbi, eventName: 'GrantPointerUpdated', args: { id: ids }, ...range, strict: true })

@@ -2,7 +2,7 @@ import { hexToBytes, type Address, type Hex } from 'viem';
 import { getBlock, getBlockNumber, getContractEvents } from 'viem/actions';
 import { proposalsAbi } from '../contracts.generated';
 import { read } from '../client';
-import { scanKey, scannerOf } from '../scanLogs';
+import { readEvents } from '../events';
 import type { ProposalsChainClient } from '../client';
 import type { ProposalEntry } from '../../vault/providerPorts';
 
@@ -31,7 +31,7 @@ export async function listProposals(client: ProposalsChainClient, { as, account,
 		const address = client.addresses.proposals;
 		const args = as === 'patient' ? { patient: account } : { provider: account };
 		const query = { address, abi: proposalsAbi, args, strict: true } as const;
-		const { logs } = await scannerOf(client)(publicClient, scanKey(['proposals', address, as, account]), {
+		const { logs } = await readEvents(client, ['proposals', address, as, account], {
 			fromBlock,
 			toBlock,
 			getLogs: async (range) => {

@@ -1,7 +1,7 @@
 import { getBlockNumber, getContractEvents } from 'viem/actions';
 import { grantsAbi } from '../contracts.generated';
 import { read } from '../client';
-import { scanKey, scannerOf } from '../scanLogs';
+import { readEvents } from '../events';
 import type { ChainError } from '../errors';
 import type { GrantsChainClient } from '../client';
 import type { GrantState } from '../../vault/grantPorts';
@@ -34,7 +34,7 @@ export async function readGrant(client: GrantsChainClient, { id, fromBlock }: Re
 		const { publicClient } = client;
 		const address = client.addresses.grants;
 		// One scan for both events: a share-link viewer on a public RPC pays for the range once.
-		const { logs } = await scannerOf(client)(publicClient, scanKey(['grant', address, id]), {
+		const { logs } = await readEvents(client, ['grant', address, id], {
 			fromBlock,
 			toBlock,
 			getLogs: async (range) => {

@@ -39,11 +39,17 @@ export interface AuditEntry {
 	/** Plain words for the patient, without names (the page adds verified names): "3 records added". */
 	summary: string;
 	blockNumber: bigint;
-	/** Block time, seconds since the Unix epoch. */
+	/** Block time, seconds since the Unix epoch (for a derived entry such as an expiry: the moment it took effect). */
 	timestamp: number;
-	transactionHash: `0x${string}`;
-	/** Position of the log in its block: with blockNumber, the order of the trail. */
+	/** The transaction; absent for an entry no transaction made (a grant's expiry, derived from its end time). */
+	transactionHash?: `0x${string}`;
+	/** Position of the log in its block: with blockNumber, the order of the trail (-1: before the block's transactions). */
 	logIndex: number;
+	/**
+	 * What the entry is about, when it has an on-chain id ("grant" 4, "proposal" 2, "request" 1,
+	 * "batch" 0): lets the page add what only the patient's vault knows (a share link's label).
+	 */
+	subject?: { type: string; id: bigint };
 }
 
 /**

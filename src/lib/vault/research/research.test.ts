@@ -158,7 +158,7 @@ describe('research consent (node, real chain)', () => {
 		for (const e of entries) {
 			const block = await chain.publicClient.getBlock({ blockNumber: e.blockNumber });
 			expect(e.timestamp).toBe(Number(block.timestamp));
-			const receipt = await chain.publicClient.getTransactionReceipt({ hash: e.transactionHash });
+			const receipt = await chain.publicClient.getTransactionReceipt({ hash: e.transactionHash! });
 			expect(receipt.blockNumber).toBe(e.blockNumber);
 		}
 		expect(entries[0].summary).toContain(`#${study.id}`);
