@@ -2,6 +2,7 @@ import type { ViewerPorts } from '../vault/deps';
 import type { OpenedShare, SharedRecord, SharedAttachment } from '../vault/sharing';
 import { messageOf } from '../errors';
 import { plainBlob } from './shared.svelte';
+import { perfMark } from './perfMarks';
 
 // Sharing pulls Umbral and the grant use cases: loaded on first use, not in the first paint.
 const useCases = () => import('../vault/sharing');
@@ -27,8 +28,14 @@ export class LinkState {
 		this.#share = null;
 		this.#refusal = null;
 		try {
-			const [{ openShareLink }, ports] = await Promise.all([useCases(), this.#ports()]);
-			this.#share = await openShareLink(ports, fragment);
+			perfMark('link:open');
+			const [{ openShareLink }, ports] = await Promise.all([
+				useCases().finally(() => perfMark('link:code')),
+				this.#ports().finally(() => perfMark('link:ports'))
+			]);
+			const grants: ViewerPorts['grants'] = { readGrant: (id) => ports.grants.readGrant(id).finally(() => perfMark('link:grant')) };
+			this.#share = await openShareLink({ blobs: ports.blobs, grants }, fragment);
+			perfMark('link:opened');
 			return true;
 		} catch (err) {
 			this.#refuse(err);

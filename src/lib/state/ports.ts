@@ -6,6 +6,7 @@ import type { BackupBlocks } from '../vault/backup/ports';
 import type { ScanProgress } from '../chain/scanLogs';
 import type { StoragePorts } from './storage.svelte';
 import { WalletNotConnectedError } from '../wallet/errors';
+import { deferredCat } from '../ipfs/fallbackCat';
 
 /**
  * What differs between a browser tab and a node test: where blobs and local
@@ -15,6 +16,8 @@ import { WalletNotConnectedError } from '../wallet/errors';
 export interface Environment {
 	/** The IPFS blob store, started on first use (Helia is heavy: never in the first paint). */
 	blobs(): Promise<BlobStore>;
+	/** Where the share-link viewer reads from (read-only; the site's gateways first where it names any); absent: `blobs`. */
+	viewerBlobs?(): Promise<Pick<BlobStore, 'cat'>>;
 	/** This device's store of sealed values. */
 	local: LocalStore;
 	/** Record encryption on another thread; absent: on the page's thread. */
@@ -104,9 +107,13 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 	};
 }
 
-/** A share link's viewer: read-only chain and IPFS, no wallet (the doctor with a link may have none). */
-export async function buildViewerPorts(config: AppConfig, env: Pick<Environment, 'blobs'>, onScanProgress?: OnScanProgress): Promise<ViewerPorts> {
-	const [publicClient, { createGrantChain }, blobs] = await Promise.all([readClient(config), import('../chain/grantChain'), env.blobs()]);
+/**
+ * A share link's viewer: read-only chain and IPFS, no wallet (the doctor with a link may have none).
+ * The block source starts now but is not waited for: the chain check runs beside it.
+ */
+export async function buildViewerPorts(config: AppConfig, env: Pick<Environment, 'blobs' | 'viewerBlobs'>, onScanProgress?: OnScanProgress): Promise<ViewerPorts> {
+	const blobs = deferredCat(env.viewerBlobs ? env.viewerBlobs() : env.blobs());
+	const [publicClient, { createGrantChain }] = await Promise.all([readClient(config), import('../chain/grantChain')]);
 	const grants = createGrantChain({
 		publicClient,
 		addresses: config.contracts,
