@@ -208,7 +208,15 @@ async function openLinkTimes(link, runs) {
 	for (let i = 0; i < runs; i++) {
 		await withBrowser(async (viewerContext) => {
 			// The viewer's performance marks are written only with this flag (src/lib/state/perfMarks.ts).
-			await viewerContext.addInitScript(() => { globalThis.carevaultMarks = true; });
+			await viewerContext.addInitScript(() => {
+				globalThis.carevaultMarks = true;
+				// When the first shared record is in the document (what the bench waits for), as a mark too.
+				new MutationObserver((_, observer) => {
+					if (!document.querySelector('[data-testid="shared-record"]')) return;
+					performance.mark('carevault:link:shown');
+					observer.disconnect();
+				}).observe(document, { childList: true, subtree: true });
+			});
 			const viewer = viewerContext.pages()[0] ?? (await viewerContext.newPage());
 			const t = performance.now();
 			await viewer.goto(link);
@@ -234,6 +242,7 @@ function linkBreakdown() {
 		config: span(resources.filter((r) => r.name.endsWith('config.json'))),
 		rpc: span(resources.filter((r) => (r.initiatorType === 'fetch' || r.initiatorType === 'xmlhttprequest') && !r.name.includes('/ipfs/') && !r.name.endsWith('.json'))),
 		gateway: span(resources.filter((r) => r.name.includes('/ipfs/'))),
+		scriptList: resources.filter((r) => r.name.endsWith('.js')).map((r) => `${Math.round(r.startTime)}-${Math.round(r.responseEnd)} ${r.name.split('/').pop()} ${Math.round(r.encodedBodySize / 1024)}`),
 		scriptKiB: Math.round(resources.filter((r) => r.name.endsWith('.js')).reduce((n, r) => n + r.encodedBodySize, 0) / 1024),
 		marks
 	};
@@ -291,11 +300,28 @@ async function appFlows({ linkOnly = false } = {}) {
 			await page.getByTestId('link-submit').click();
 			await page.getByTestId('share-link-url').waitFor({ timeout: 120_000 });
 			const link = await page.getByTestId('share-link-url').inputValue();
+			// BENCH_COMPARE_BUILD=<dir>: another build of the site (e.g. an older commit's build/) opens the
+			// same link in alternating fresh profiles, so both are measured under the same machine load.
+			if (process.env.BENCH_COMPARE_BUILD) {
+				const other = await serveStatic({ dir: process.env.BENCH_COMPARE_BUILD, config: stack.config });
+				try {
+					const otherLink = new URL(new URL(link).hash, other.url).href;
+					const [mine, theirs] = [[], []];
+					for (let i = 0; i < 7; i++) {
+						mine.push((await openLinkTimes(link, 1)).median);
+						theirs.push((await openLinkTimes(otherLink, 1)).median);
+					}
+					console.log(`bench: compare: this build median ${median(mine)} ms (${mine.join(', ')}); ${process.env.BENCH_COMPARE_BUILD} median ${median(theirs)} ms (${theirs.join(', ')})`);
+				} finally {
+					await other.stop();
+				}
+			}
 			// Five fresh profiles: single opens vary by 20 to 40% on this shared machine.
 			const opened = await openLinkTimes(link, 5);
 			results.link_open_ms = opened.median;
 			console.log(`bench: link open median ${opened.median} ms; runs ${opened.times.join(', ')}`);
-			for (const b of opened.breakdowns) console.log(`bench: link open breakdown (ms since navigation: [start, end, count]) ${JSON.stringify(b)}`);
+			for (const { scriptList, ...b } of opened.breakdowns) console.log(`bench: link open breakdown (ms since navigation: [start, end, count]) ${JSON.stringify(b)}`);
+			if (process.env.BENCH_SCRIPTS) console.log(opened.breakdowns[0].scriptList.join('\n'));
 			if (linkOnly) return;
 			console.log(`bench: Synthea import ${results.synthea_import_s} s, ${results.synthea_import_tx} tx; timeline first paint ${results.timeline_first_paint_ms} ms`);
 		});

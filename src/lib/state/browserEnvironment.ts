@@ -16,13 +16,13 @@ export function browserEnvironment(config: AppConfig): Environment {
 	return {
 		blobs: async () => (await node()).blobStore,
 		// A doctor opening a link: the site's gateways first (no libp2p, no dial, no local store); the full node only if they fail.
-		viewerBlobs: async () =>
-			config.gateways.length === 0
-				? (await node()).blobStore
-				: catWithFallback(
-						() => (gatewayReader ??= import('../ipfs/gatewayReader').then(({ startGatewayReader }) => startGatewayReader({ gateways: config.gateways }))).then((r) => r.blobStore),
-						async () => (await node()).blobStore
-					),
+		viewerBlobs: async () => {
+			if (config.gateways.length === 0) return (await node()).blobStore;
+			// Started now, beside the chain check, not when the first read asks for it.
+			const reader = (gatewayReader ??= import('../ipfs/gatewayReader').then(({ startGatewayReader }) => startGatewayReader({ gateways: config.gateways })));
+			reader.catch(() => {});
+			return catWithFallback(async () => (await reader).blobStore, async () => (await node()).blobStore);
+		},
 		backupBlocks: async () => {
 			const [{ helia }, { createCarBackup }] = await Promise.all([node(), import('../ipfs/carBackup')]);
 			return createCarBackup(helia);

@@ -107,6 +107,11 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 	};
 }
 
+/** Loads the viewer's chain code ahead of `buildViewerPorts` (a page opened on a share link). */
+export async function warmViewerPorts(): Promise<void> {
+	await Promise.all([import('viem'), import('../chain/grantChain')]);
+}
+
 /**
  * A share link's viewer: read-only chain and IPFS, no wallet (the doctor with a link may have none).
  * The block source starts now but is not waited for: the chain check runs beside it.
