@@ -240,7 +240,7 @@ function linkBreakdown() {
 		scripts: span(resources.filter((r) => r.initiatorType === 'script' || r.name.endsWith('.js'))),
 		wasm: span(resources.filter((r) => r.name.endsWith('.wasm'))),
 		config: span(resources.filter((r) => r.name.endsWith('config.json'))),
-		rpc: span(resources.filter((r) => (r.initiatorType === 'fetch' || r.initiatorType === 'xmlhttprequest') && !r.name.includes('/ipfs/') && !r.name.endsWith('.json'))),
+		rpc: span(resources.filter((r) => (r.initiatorType === 'fetch' || r.initiatorType === 'xmlhttprequest') && !r.name.includes('/ipfs/') && !r.name.endsWith('.json') && !r.name.endsWith('.wasm'))),
 		gateway: span(resources.filter((r) => r.name.includes('/ipfs/'))),
 		scriptList: resources.filter((r) => r.name.endsWith('.js')).map((r) => `${Math.round(r.startTime)}-${Math.round(r.responseEnd)} ${r.name.split('/').pop()} ${Math.round(r.encodedBodySize / 1024)}`),
 		scriptKiB: Math.round(resources.filter((r) => r.name.endsWith('.js')).reduce((n, r) => n + r.encodedBodySize, 0) / 1024),
