@@ -101,6 +101,22 @@ describe('the share-link viewer reads gateways first', () => {
 		expect(empty.requests()).toBeGreaterThan(0);
 	});
 
+	it('gives up a gateway that accepts the request but never answers, and reads from the full node', async () => {
+		const data = randomBytes(4000);
+		const { node, cid } = await nodeWith(data);
+		let asked = 0;
+		const silent = createServer(() => void asked++);
+		await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+		servers.push(silent);
+		const hanging = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+		// Its own limits are far away (ten minutes): only the viewer's first-bytes limit can end the wait.
+		const patient = await startGatewayReader({ gateways: [hanging], gateway: { requestTimeoutMs: 600_000 }, blobStore: { timeoutMs: 600_000 } });
+		readers.push(patient);
+		const source = catWithFallback(async () => patient.blobStore, async () => node.blobStore, { firstBytesMs: 300 });
+		expect(Buffer.compare(await read(source, cid), data)).toBe(0);
+		expect(asked).toBe(1);
+	});
+
 	it("when neither has the blob, the full node's BlobNotFoundError (naming its sources) is what the viewer sees", async () => {
 		const { cid } = await nodeWith(randomBytes(100));
 		const elsewhere = await createMemoryNode({ blobStore: { timeoutMs: 500 } });
