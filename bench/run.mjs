@@ -197,7 +197,59 @@ async function firstLoad() {
 	}
 }
 
-async function appFlows() {
+/**
+ * Opens `link` in `runs` fresh profiles (a doctor's first visit each time) and returns the median
+ * time from navigation to the first shared record on screen, every run, and where each run's time
+ * went: the browser's navigation and resource timings (scripts, WebAssembly, JSON-RPC calls, IPFS
+ * gateway requests) and the viewer's `carevault:link:*` marks.
+ */
+async function openLinkTimes(link, runs) {
+	const times = [];
+	const breakdowns = [];
+	for (let i = 0; i < runs; i++) {
+		await withBrowser(async (viewerContext) => {
+			// The viewer's performance marks are written only with this flag (src/lib/state/perfMarks.ts).
+			await viewerContext.addInitScript(() => {
+				globalThis.carevaultMarks = true;
+				// When the first shared record is in the document (what the bench waits for), as a mark too.
+				new MutationObserver((_, observer) => {
+					if (!document.querySelector('[data-testid="shared-record"]')) return;
+					performance.mark('carevault:link:shown');
+					observer.disconnect();
+				}).observe(document, { childList: true, subtree: true });
+			});
+			const viewer = viewerContext.pages()[0] ?? (await viewerContext.newPage());
+			const t = performance.now();
+			await viewer.goto(link);
+			await viewer.getByTestId('shared-record').first().waitFor({ timeout: 60_000 });
+			times.push(Math.round(performance.now() - t));
+			breakdowns.push(await viewer.evaluate(linkBreakdown));
+		});
+	}
+	return { median: median(times), times, breakdowns };
+}
+
+/** Runs in the viewer page: when each kind of work started and ended, in ms since navigation. */
+function linkBreakdown() {
+	const span = (entries) => entries.length === 0 ? null : [Math.round(Math.min(...entries.map((e) => e.startTime))), Math.round(Math.max(...entries.map((e) => e.responseEnd ?? e.startTime + e.duration))), entries.length];
+	const resources = performance.getEntriesByType('resource');
+	const nav = performance.getEntriesByType('navigation')[0];
+	const marks = Object.fromEntries(performance.getEntriesByType('mark').filter((m) => m.name.startsWith('carevault:')).map((m) => [m.name.slice('carevault:'.length), Math.round(m.startTime)]));
+	return {
+		html: Math.round(nav.responseEnd),
+		domContentLoaded: Math.round(nav.domContentLoadedEventEnd),
+		scripts: span(resources.filter((r) => r.initiatorType === 'script' || r.name.endsWith('.js'))),
+		wasm: span(resources.filter((r) => r.name.endsWith('.wasm'))),
+		config: span(resources.filter((r) => r.name.endsWith('config.json'))),
+		rpc: span(resources.filter((r) => (r.initiatorType === 'fetch' || r.initiatorType === 'xmlhttprequest') && !r.name.includes('/ipfs/') && !r.name.endsWith('.json') && !r.name.endsWith('.wasm'))),
+		gateway: span(resources.filter((r) => r.name.includes('/ipfs/'))),
+		scriptList: resources.filter((r) => r.name.endsWith('.js')).map((r) => `${Math.round(r.startTime)}-${Math.round(r.responseEnd)} ${r.name.split('/').pop()} ${Math.round(r.encodedBodySize / 1024)}`),
+		scriptKiB: Math.round(resources.filter((r) => r.name.endsWith('.js')).reduce((n, r) => n + r.encodedBodySize, 0) / 1024),
+		marks
+	};
+}
+
+async function appFlows({ linkOnly = false } = {}) {
 	const { startStack, runBuild } = await import('../scripts/stack.mjs');
 	const { runnerImport } = await import('vite');
 	if (!existsSync(join(root, 'build/index.html'))) await runBuild();
@@ -227,18 +279,20 @@ async function appFlows() {
 			const t0 = performance.now();
 			await page.getByTestId('import-submit').click();
 			await page.getByTestId('timeline-entry').first().waitFor({ timeout: 300_000 });
-			results.synthea_import_s = round((performance.now() - t0) / 1000, 2);
-			results.synthea_import_tx = wallet.requests.filter((r) => r === 'eth_sendTransaction').length - sent;
-			results.synthea_import_resources = largest.resourceCount;
+			if (!linkOnly) {
+				results.synthea_import_s = round((performance.now() - t0) / 1000, 2);
+				results.synthea_import_tx = wallet.requests.filter((r) => r === 'eth_sendTransaction').length - sent;
+				results.synthea_import_resources = largest.resourceCount;
 
-			// A fresh page load on the timeline (the wallet reconnects by itself), then from the
-			// unlock click to the first painted entry: index from this device, Helia started lazily.
-			await page.reload();
-			await page.getByTestId('unlock-button').waitFor({ timeout: 60_000 });
-			const t1 = performance.now();
-			await page.getByTestId('unlock-button').click();
-			await page.getByTestId('timeline-entry').first().waitFor({ timeout: 60_000 });
-			results.timeline_first_paint_ms = Math.round(performance.now() - t1);
+				// A fresh page load on the timeline (the wallet reconnects by itself), then from the
+				// unlock click to the first painted entry: index from this device, Helia started lazily.
+				await page.reload();
+				await page.getByTestId('unlock-button').waitFor({ timeout: 60_000 });
+				const t1 = performance.now();
+				await page.getByTestId('unlock-button').click();
+				await page.getByTestId('timeline-entry').first().waitFor({ timeout: 60_000 });
+				results.timeline_first_paint_ms = Math.round(performance.now() - t1);
+			}
 			// A share link of the imported medications, opened by a doctor with no wallet in a
 			// fresh profile: from navigation to the first shared record on screen (local peer).
 			await page.getByTestId('nav-share').click();
@@ -247,14 +301,29 @@ async function appFlows() {
 			await page.getByTestId('link-submit').click();
 			await page.getByTestId('share-link-url').waitFor({ timeout: 120_000 });
 			const link = await page.getByTestId('share-link-url').inputValue();
-			await withBrowser(async (viewerContext) => {
-				const viewer = viewerContext.pages()[0] ?? (await viewerContext.newPage());
-				const t2 = performance.now();
-				await viewer.goto(link);
-				await viewer.getByTestId('shared-record').first().waitFor({ timeout: 60_000 });
-				results.link_open_ms = Math.round(performance.now() - t2);
-			});
-			console.log(`bench: link open ${results.link_open_ms} ms`);
+			// BENCH_COMPARE_BUILD=<dir>: another build of the site (e.g. an older commit's build/) opens the
+			// same link in alternating fresh profiles, so both are measured under the same machine load.
+			if (process.env.BENCH_COMPARE_BUILD) {
+				const other = await serveStatic({ dir: process.env.BENCH_COMPARE_BUILD, config: stack.config });
+				try {
+					const otherLink = new URL(new URL(link).hash, other.url).href;
+					const [mine, theirs] = [[], []];
+					for (let i = 0; i < 7; i++) {
+						mine.push((await openLinkTimes(link, 1)).median);
+						theirs.push((await openLinkTimes(otherLink, 1)).median);
+					}
+					console.log(`bench: compare: this build median ${median(mine)} ms (${mine.join(', ')}); ${process.env.BENCH_COMPARE_BUILD} median ${median(theirs)} ms (${theirs.join(', ')})`);
+				} finally {
+					await other.stop();
+				}
+			}
+			// Five fresh profiles: single opens vary by 20 to 40% on this shared machine.
+			const opened = await openLinkTimes(link, 5);
+			results.link_open_ms = opened.median;
+			console.log(`bench: link open median ${opened.median} ms; runs ${opened.times.join(', ')}`);
+			for (const b of opened.breakdowns) console.log(`bench: link open breakdown (ms since navigation: [start, end, count]) ${JSON.stringify({ ...b, scriptList: undefined })}`);
+			if (process.env.BENCH_SCRIPTS) console.log(opened.breakdowns[0].scriptList.join('\n'));
+			if (linkOnly) return;
 			console.log(`bench: Synthea import ${results.synthea_import_s} s, ${results.synthea_import_tx} tx; timeline first paint ${results.timeline_first_paint_ms} ms`);
 		});
 	} finally {
@@ -350,6 +419,8 @@ async function remoteCopy() {
 if (want('cipher')) await browserCipher();
 if (want('backup')) await backupBench();
 if (want('app')) await appFlows();
+// Only the share link's open time (its setup imports the same patient as `app`): `node bench/run.mjs link`.
+else if (only.includes('link')) await appFlows({ linkOnly: true });
 if (want('gas')) await anchorGas();
 if (want('index')) await indexLog();
 if (want('load')) await firstLoad();

@@ -180,6 +180,8 @@ describe('consent and sharing', () => {
 
 		const viewer = await newProfile();
 		const vp = viewer.page;
+		const viewerSockets: string[] = [];
+		vp.on('websocket', (ws) => viewerSockets.push(ws.url()));
 		// The doctor is on the site, then opens the link in the same tab: the link is a new history entry.
 		await vp.goto(url);
 		await vp.getByTestId('connect-wallet').waitFor({ timeout: 60_000 });
@@ -192,6 +194,8 @@ describe('consent and sharing', () => {
 		await vp.getByTestId('shared-record-open').filter({ hasText: 'Visit note' }).click();
 		expect(await waitForText(vp.getByTestId('shared-attachment-text'), 'Knee pain', 60_000)).toBe(RECORDS[2].text.trim());
 		expect(await vp.evaluate(() => 'ethereum' in window)).toBe(false);
+		// The site names a gateway: the viewer read through it, and never started libp2p to dial the peer.
+		expect(viewerSockets).toEqual([]);
 
 		// A doctor's browser on a site that names no IPFS peer, only the trustless gateway: the bundle and
 		// the records come over HTTP (GET /ipfs/<cid>?format=raw), each block checked against its CID.

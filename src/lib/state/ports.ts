@@ -8,6 +8,7 @@ import type { ScanProgress } from '../chain/scanLogs';
 import type { StoragePorts } from './storage.svelte';
 import { WalletNotConnectedError } from '../wallet/errors';
 import { sealedEventCache } from '../vault/audit/eventCache';
+import { deferredCat } from '../ipfs/fallbackCat';
 
 /**
  * What differs between a browser tab and a node test: where blobs and local
@@ -17,6 +18,8 @@ import { sealedEventCache } from '../vault/audit/eventCache';
 export interface Environment {
 	/** The IPFS blob store, started on first use (Helia is heavy: never in the first paint). */
 	blobs(): Promise<BlobStore>;
+	/** Where the share-link viewer reads from (read-only; the site's gateways first where it names any); absent: `blobs`. */
+	viewerBlobs?(): Promise<Pick<BlobStore, 'cat'>>;
 	/** This device's store of sealed values. */
 	local: LocalStore;
 	/** Record encryption on another thread; absent: on the page's thread. */
@@ -134,9 +137,18 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 	};
 }
 
-/** A share link's viewer: read-only chain and IPFS, no wallet (the doctor with a link may have none). */
-export async function buildViewerPorts(config: AppConfig, env: Pick<Environment, 'blobs'>, onScanProgress?: OnScanProgress): Promise<ViewerPorts> {
-	const [publicClient, { createGrantChain }, blobs] = await Promise.all([readClient(config), import('../chain/grantChain'), env.blobs()]);
+/** Loads the viewer's chain code ahead of `buildViewerPorts` (a page opened on a share link). */
+export async function warmViewerPorts(): Promise<void> {
+	await Promise.all([import('viem'), import('../chain/grantChain')]);
+}
+
+/**
+ * A share link's viewer: read-only chain and IPFS, no wallet (the doctor with a link may have none).
+ * The block source starts now but is not waited for: the chain check runs beside it.
+ */
+export async function buildViewerPorts(config: AppConfig, env: Pick<Environment, 'blobs' | 'viewerBlobs'>, onScanProgress?: OnScanProgress): Promise<ViewerPorts> {
+	const blobs = deferredCat(env.viewerBlobs ? env.viewerBlobs() : env.blobs());
+	const [publicClient, { createGrantChain }] = await Promise.all([readClient(config), import('../chain/grantChain')]);
 	const grants = createGrantChain({
 		publicClient,
 		addresses: config.contracts,

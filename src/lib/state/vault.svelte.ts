@@ -1,23 +1,23 @@
-import { createVault, type CreateVaultStep } from '../vault/createVault';
-import { findVaultHeader, unlockVault, type UnlockMethod } from '../vault/unlockVault';
-import { encryptRecords, type AddProgress, type NewRecord } from '../vault/addRecords';
-import { commitRecords } from '../vault/commitRecords';
-import { readAttachment, saveAttachment } from '../vault/openAttachment';
+import type { CreateVaultStep } from '../vault/createVault';
+import type { UnlockMethod } from '../vault/unlockVault';
+import type { AddProgress, NewRecord } from '../vault/addRecords';
 import type { ByteSink } from '../vault/backup/ports';
 import type { OpenVault, Ports } from '../vault/deps';
 import { VaultExistsError, VaultLockedError, VaultNotFoundError } from '../vault/errors';
 import { sortNewestFirst, type Attachment, type Category, type VaultRecord } from '../records/model';
-import { exportFhir, type ExportKind, type FhirExport } from '../vault/exportFhir';
+import type { ExportKind, FhirExport } from '../vault/exportFhir';
 import { wipeVaultKeys } from '../crypto/keys';
 import type { CurrentLists } from '../records/reconcile';
-import { readCurrentLists, readFhirRecords, type FhirRecordsContent, type RecordContent, type UnreadableRecord } from '../vault/fhirRecords';
+import type { FhirRecordsContent, RecordContent, UnreadableRecord } from '../vault/fhirRecords';
 import { noticeOf } from './notice';
 import { messageOf } from '../errors';
-import { passphraseStrength, type PassphraseStrength } from '../vault/passphraseStrength';
+import type { PassphraseStrength } from '../vault/passphraseStrength';
 import { Busy } from './busy.svelte';
 
 // Sharing pulls Umbral: loaded when records are added or the vault unlocks, never in the first paint.
 const sharing = () => import('../vault/sharing');
+// The vault's own use cases pull viem and the FHIR code: loaded on first use too.
+const useCases = () => import('./vaultUseCases');
 
 /** A use case's result on the vault: the vault it returns, the records it added, and its own value. */
 export interface VaultChange<T> {
@@ -147,6 +147,7 @@ export class VaultState implements VaultAccess {
 			try {
 				const ports = await this.#ports();
 				this.#address = ports.signer.address;
+				const { findVaultHeader } = await useCases();
 				await findVaultHeader(ports, ports.signer.address);
 				this.#status = 'locked';
 			} catch (err) {
@@ -162,6 +163,7 @@ export class VaultState implements VaultAccess {
 	async create(options: { passphrase?: string } = {}): Promise<void> {
 		await this.#ui.run(STEP_TEXT.signing, async () => {
 			if (this.#refusal) throw this.#refusal;
+			const { createVault } = await useCases();
 			let created;
 			try {
 				created = await createVault(await this.#ports(), {
@@ -188,7 +190,7 @@ export class VaultState implements VaultAccess {
 		const text = method.kind === 'wallet' ? 'Sign the unlock message in your wallet…' : 'Unlocking…';
 		await this.#ui.run(text, async () => {
 			if (this.#refusal) throw this.#refusal;
-			const ports = await this.#ports();
+			const [ports, { unlockVault }] = await Promise.all([this.#ports(), useCases()]);
 			let vault = await unlockVault(ports, method);
 			// Grants and key epochs live on-chain too: a revoke made since the index was last
 			// saved must still move new records to the next epoch.
@@ -210,7 +212,7 @@ export class VaultState implements VaultAccess {
 
 	/** zxcvbn's verdict and feedback on a passphrase being typed for a new vault. */
 	async passphraseStrength(passphrase: string): Promise<PassphraseStrength> {
-		return passphraseStrength(passphrase, this.address ? [this.address] : []);
+		return (await useCases()).passphraseStrength(passphrase, this.address ? [this.address] : []);
 	}
 
 	/** Forgets every key held in memory. */
@@ -228,7 +230,7 @@ export class VaultState implements VaultAccess {
 		let cancelled = false;
 		const ok = await this.#ui.run('Encrypting and storing…', async () => {
 			const vault = await this.get();
-			const ports = await this.#ports();
+			const [ports, { encryptRecords }] = await Promise.all([this.#ports(), useCases()]);
 			this.#progress = { done: 0, total: inputs.reduce((n, r) => n + r.files.reduce((m, f) => m + f.size, 0), 0), file: '' };
 			const adding = (this.#adding = new AbortController());
 			let prepared;
@@ -271,6 +273,7 @@ export class VaultState implements VaultAccess {
 	async #commit(ports: Ports): Promise<void> {
 		this.#ui.busy = 'Confirm the transaction in your wallet to save the records…';
 		const pending = this.#pending;
+		const { commitRecords } = await useCases();
 		const { problem } = await this.change(async (vault) => ({
 			vault: await commitRecords(ports, vault, pending),
 			added: pending.map((r) => r.id),
@@ -288,6 +291,7 @@ export class VaultState implements VaultAccess {
 	 * `unreadable`, never fails the lists.
 	 */
 	async currentLists(): Promise<{ lists: CurrentLists; unreadable: UnreadableRecord[] }> {
+		const { readCurrentLists } = await useCases();
 		return readCurrentLists(await this.#ports(), await this.get(), { cache: this.#contentCache });
 	}
 
@@ -298,16 +302,19 @@ export class VaultState implements VaultAccess {
 	 */
 	async fhirContent(records?: readonly VaultRecord[], onProgress?: (done: number, total: number) => void): Promise<FhirRecordsContent> {
 		const vault = await this.get();
+		const { readFhirRecords } = await useCases();
 		return readFhirRecords(await this.#ports(), vault, records ?? vault.index.records, { onProgress, cache: this.#contentCache });
 	}
 
 	/** A FHIR R4 export of the vault (decrypted records are reused for this unlock). */
 	async exportFhir(kind: ExportKind, categories: readonly Category[], onProgress?: (done: number, total: number) => void): Promise<FhirExport> {
+		const { exportFhir } = await useCases();
 		return exportFhir(await this.#ports(), await this.get(), { kind, categories, now: new Date(), cache: this.#contentCache, onProgress });
 	}
 
 	/** Decrypts one attachment into a Blob for viewing or download. */
 	async open(record: VaultRecord, attachment: Attachment): Promise<Blob> {
+		const { readAttachment } = await useCases();
 		const parts = await readAttachment(await this.#ports(), await this.get(), record, attachment);
 		// The sender's type is never used: viewers decide from the bytes (records/fileKind.ts).
 		return new Blob(parts as BlobPart[], { type: 'application/octet-stream' });
@@ -320,6 +327,7 @@ export class VaultState implements VaultAccess {
 		sink: ByteSink,
 		options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}
 	): Promise<void> {
+		const { saveAttachment } = await useCases();
 		await saveAttachment(await this.#ports(), await this.get(), record, attachment, sink, options);
 	}
 }

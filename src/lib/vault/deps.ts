@@ -75,7 +75,7 @@ export interface Ports extends VaultDeps {
 }
 
 /** What a share link's viewer reaches: no wallet (the doctor with a link may have none), read-only chain. */
-export type ViewerPorts = Pick<Ports, 'blobs'> & { grants: Pick<GrantChain, 'readGrant'> };
+export type ViewerPorts = { blobs: Pick<BlobStore, 'cat'>; grants: Pick<GrantChain, 'readGrant'> };
 
 export type Encryptor = (file: FileInput, options: EncryptStreamOptions & { signal?: AbortSignal }) => AsyncIterable<Uint8Array>;
 

@@ -6,7 +6,7 @@
 import { createWalletClient, custom, defineChain, getAddress, type Account, type Chain, type CustomTransport, type Hex, type WalletClient } from 'viem';
 import type { AppConfig } from '../config';
 import type { Eip1193Provider } from './discover';
-import { hasRpcCode, toWalletError, UNRECOGNIZED_CHAIN, WrongChainError } from './errors';
+import { hasRpcCode, toWalletError, UNRECOGNIZED_CHAIN } from './errors';
 
 export type ChainConfig = Pick<AppConfig, 'chainId' | 'chainName' | 'rpcUrl'>;
 
@@ -55,10 +55,10 @@ export async function readChainId(provider: Eip1193Provider): Promise<number> {
 	}
 }
 
-/** null when the wallet is on the configured chain, else the error to show. */
-export function checkChain(chainId: number, config: ChainConfig): WrongChainError | null {
-	return chainId === config.chainId ? null : new WrongChainError(chainId, config);
-}
+export { checkChain } from './errors';
+
+/** The EIP-55 checksummed form of an address the wallet reported. */
+export const checksumAddress = (address: string): Hex => getAddress(address);
 
 /**
  * Asks the wallet to switch to the configured chain; when the wallet does not

@@ -29,6 +29,11 @@ export class WrongChainError extends CarevaultError {
 	}
 }
 
+/** null when the wallet is on the configured chain, else the error to show (no viem: the first paint needs it). */
+export function checkChain(chainId: number, config: { chainId: number; chainName?: string }): WrongChainError | null {
+	return chainId === config.chainId ? null : new WrongChainError(chainId, config);
+}
+
 export class WalletRequestFailedError extends CarevaultError {
 	override name = 'WalletRequestFailedError' as const;
 	readonly method: string;

@@ -3,11 +3,12 @@
  * used for discovery, MetaMask Mobile) come in through the constructor, so a
  * node test drives this class with an EventTarget and a plain EIP-1193 object.
  */
-import { getAddress, isHex, type Hex } from 'viem';
+import type { Hex } from 'viem';
 import type { CarevaultError } from '../errors';
-import { checkChain, readAccounts, readChainId, requestAccounts, switchToChain, walletClientFor, type ChainConfig, type SessionWalletClient } from './connect';
+import type { ChainConfig, SessionWalletClient } from './connect';
 import { discoverWallets, type DiscoveredWallet, type Eip1193Provider, type WalletWindow } from './discover';
 import {
+	checkChain,
 	NoWalletError,
 	toWalletError,
 	WalletBadSignatureError,
@@ -46,6 +47,14 @@ export interface ConnectOptions {
 
 const defaultConnectMobile = async () => (await import('./metamask')).connectMetaMaskMobile();
 
+// viem (about 120 kB gzip) is needed only once there is a wallet to talk to: not in the first paint.
+type Connect = typeof import('./connect');
+let connectModule: Promise<Connect> | null = null;
+const loadConnect = (): Promise<Connect> => (connectModule ??= import('./connect'));
+
+// viem's isHex(x, { strict: true }), without loading viem for it.
+const isHex = (x: unknown): x is Hex => typeof x === 'string' && /^0x[0-9a-fA-F]*$/.test(x);
+
 export class WalletSession {
 	#config: ChainConfig;
 	#window: WalletWindow | null;
@@ -58,12 +67,14 @@ export class WalletSession {
 	#chainId = $state<number | null>(null);
 	#wallet = $state.raw<DiscoveredWallet | null>(null);
 	#error = $state.raw<CarevaultError | null>(null);
+	// Loaded before a wallet is attached, so everything that runs while one is attached has it.
+	#connect = $state.raw<Connect | null>(null);
 	#wrongChain = $derived.by(() =>
 		this.#address && this.#chainId !== null ? checkChain(this.#chainId, this.#config) : null
 	);
 	#client = $derived.by(() =>
-		this.#status === 'connected' && this.#wallet && this.#address
-			? walletClientFor(this.#wallet.provider, this.#config, this.#address)
+		this.#status === 'connected' && this.#wallet && this.#address && this.#connect
+			? this.#connect.walletClientFor(this.#wallet.provider, this.#config, this.#address)
 			: null
 	);
 
@@ -107,9 +118,10 @@ export class WalletSession {
 		this.#error = null;
 		try {
 			const wallet = options.mobile ? await this.#connectMobile() : await this.#pick(options.rdns);
-			const accounts = await requestAccounts(wallet.provider);
+			const connect = await this.#loadConnect();
+			const accounts = await connect.requestAccounts(wallet.provider);
 			if (accounts.length === 0) throw new WalletRequestFailedError('eth_requestAccounts');
-			const chainId = await readChainId(wallet.provider);
+			const chainId = await connect.readChainId(wallet.provider);
 			this.#attach(wallet);
 			this.#apply(accounts[0], chainId, 'connect');
 		} catch (err) {
@@ -130,9 +142,10 @@ export class WalletSession {
 			return false; // no wallet: nothing to restore, and nothing to complain about before a click
 		}
 		if (this.#status !== 'idle') return this.#address !== null;
-		const accounts = await readAccounts(wallet.provider).catch(() => []);
+		const connect = await this.#loadConnect();
+		const accounts = await connect.readAccounts(wallet.provider).catch(() => []);
 		if (accounts.length === 0 || this.#status !== 'idle') return false;
-		const chainId = await readChainId(wallet.provider);
+		const chainId = await connect.readChainId(wallet.provider);
 		this.#attach(wallet);
 		this.#apply(accounts[0], chainId, 'connect');
 		return true;
@@ -147,7 +160,7 @@ export class WalletSession {
 		}
 		this.#error = null;
 		try {
-			const chainId = await switchToChain(wallet.provider, this.#config);
+			const chainId = await (await this.#loadConnect()).switchToChain(wallet.provider, this.#config);
 			this.#apply(this.#address, chainId, 'chain');
 		} catch (err) {
 			this.#error = toWalletError('wallet_switchEthereumChain', err);
@@ -185,9 +198,13 @@ export class WalletSession {
 		} catch (err) {
 			throw toWalletError('personal_sign', err);
 		}
-		if (typeof signature !== 'string' || !isHex(signature, { strict: true }) || signature.length < 132 || signature.length % 2 !== 0)
+		if (!isHex(signature) || signature.length < 132 || signature.length % 2 !== 0)
 			throw new WalletBadSignatureError({ details: `got ${String(signature).slice(0, 20)}` });
 		return signature;
+	}
+
+	async #loadConnect(): Promise<Connect> {
+		return (this.#connect ??= await loadConnect());
 	}
 
 	async #pick(rdns?: string): Promise<DiscoveredWallet> {
@@ -210,7 +227,8 @@ export class WalletSession {
 			this.#emit('accounts');
 			return;
 		}
-		if (this.#chainId !== null) this.#apply(getAddress(list[0]), this.#chainId, 'accounts');
+		// #connect is set: a wallet is attached only after it loaded.
+		if (this.#chainId !== null && this.#connect) this.#apply(this.#connect.checksumAddress(list[0]), this.#chainId, 'accounts');
 	};
 
 	#onChain = (chainId: unknown) => {

@@ -191,13 +191,17 @@ export async function openShareLink(
 	fragment: string
 ): Promise<OpenedShare> {
 	const link = decodeLinkPayload(fragment);
+	// The chain read runs while the WebAssembly starts and the keys are derived (a doctor waits
+	// for both); malformed keys still win over whatever the chain answers.
+	const reading = deps.grants.readGrant(link.grantId);
+	reading.catch(() => {});
 	let t;
 	try {
 		t = await throwawayFromSecrets(link.inboxSecret, link.umbralSecret);
 	} catch (cause) {
 		throw new LinkInvalidError('its keys are malformed.', { cause });
 	}
-	const state = await deps.grants.readGrant(link.grantId);
+	const state = await reading;
 	if (!state) throw new LinkInvalidError('the share it points to does not exist on this network.');
 	if (state.patient.toLowerCase() !== link.patient.toLowerCase() || state.grantee.toLowerCase() !== t.address.toLowerCase())
 		throw new LinkInvalidError('it does not match its share on the blockchain.');
