@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { a11yViolations, connect, freshAccount, go, newProfile, waitForText } from './harness';
 
-const PAGES = ['#/', '#/timeline', '#/lists', '#/charts', '#/add', '#/import', '#/export', '#/inbox', '#/share', '#/trust', '#/provider', '#/shared', '#/research', '#/researcher'];
+const PAGES = ['#/', '#/timeline', '#/lists', '#/charts', '#/add', '#/import', '#/export', '#/inbox', '#/share', '#/trust', '#/provider', '#/shared', '#/research', '#/researcher', '#/emergency', '#/emergency-request', '#/audit', '#/settings', '#/backup'];
 
 /** Lets the page settle (loads finished, no busy line) before it is checked. */
 async function settle(page: Page) {
@@ -56,6 +56,10 @@ describe('accessibility and small screens', () => {
 		await page.evaluate(() => document.getElementById('axe-probe')?.remove());
 		const found = (await a11yViolations(page)).map((v) => `#/ (not connected): ${v}`);
 		await startVault(page);
+		// The patient's pages come in three labelled groups, not one long bar.
+		const nav = page.getByTestId('nav-patient-area-links');
+		for (const [group, link] of [['Records', 'nav-timeline'], ['Who sees what', 'nav-audit'], ['Emergency and research', 'nav-emergency']] as const)
+			expect(await nav.getByRole('group', { name: group, exact: true }).getByTestId(link).count(), group).toBe(1);
 		found.push(...(await checkAll(page, PAGES)));
 		await go(page, '#/');
 		await page.getByTestId('record-link').filter({ hasText: 'Visit note' }).click();
