@@ -295,6 +295,9 @@ describe('emergency access', () => {
 		expect(options).toEqual(expect.arrayContaining([[P, 'you'], [D, 'urgences nord'], [G1, G1], [G2, G2], [G3, G3]]));
 		await pp.getByTestId('audit-filter-person').selectOption(G3);
 		expect(await pp.getByTestId('audit-entry').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-kind')))).toEqual(['emergency-approved']);
+		// The provider: its requests and finalize, and every approval, release and cancellation of its requests.
+		await pp.getByTestId('audit-filter-person').selectOption(D);
+		expect(await pp.getByTestId('audit-entry').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-kind')))).toEqual(rows.slice(1).map((r) => r.kind));
 		await pp.getByTestId('audit-filter-clear').click();
 		expect(await a11yViolations(pp)).toEqual([]);
 	});
