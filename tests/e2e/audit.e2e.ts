@@ -59,6 +59,8 @@ describe('audit trail', () => {
 
 		await go(pp, '#/share');
 		await pp.getByTestId('grant-form').waitFor();
+		// The address field sits under "Advanced" since the provider search (issue 11).
+		await pp.getByTestId('grantee-advanced-summary').click();
 		await pp.getByTestId('grantee-input').fill(doctorAccount.address);
 		await waitForText(pp.getByTestId('grantee-name'), DOCTOR);
 		await pp.getByTestId('grant-category-medications').check();

@@ -5,7 +5,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { a11yViolations, connect, freshAccount, go, newProfile, waitForText, type Profile } from './harness';
+import { attestProvider, DEMO_ATTESTER_PRIVATE_KEY } from '../../scripts/attest.mjs';
+import { a11yViolations, config, connect, freshAccount, go, newProfile, rpcUrl, waitForText, type Profile } from './harness';
 
 const BUNDLE = {
 	resourceType: 'Bundle',
@@ -119,6 +120,17 @@ describe('emergency access', () => {
 		await doctor.page.getByTestId('provider-name-input').fill('Urgences Nord');
 		await doctor.page.getByTestId('provider-register').click();
 		await waitForText(doctor.page.getByTestId('provider-current-name'), 'Urgences Nord', 60_000);
+		// Verified by the site's demo attester: the patient's audit trail names it; the guardians stay addresses.
+		await attestProvider({
+			rpcUrl,
+			privateKey: DEMO_ATTESTER_PRIVATE_KEY,
+			eas: config.contracts.eas!,
+			schemaUid: config.providerSchemaUid!,
+			provider: doctor.address,
+			name: 'Urgences Nord',
+			role: 'physician',
+			licence: 'RPPS 10101010101'
+		});
 
 		const guardians = [await person(), await person(), await person()];
 		const [g1, g2, g3] = guardians;
@@ -235,5 +247,58 @@ describe('emergency access', () => {
 		expect(await cancelled.getAttribute('data-status')).toBe('cancelled');
 		expect(await cancelled.getByTestId('guardian-approve').count()).toBe(0);
 		expect(await cancelled.getByTestId('guardian-release').count()).toBe(0);
+
+		// The patient's Audit page: the whole emergency sequence in chain order, who did each (the verified
+		// provider by name, guardians by address, the patient as "You") and the transaction of each.
+		await go(pp, '#/audit');
+		await pp.getByTestId('audit-trail').waitFor({ timeout: 120_000 });
+		const emergencyRows = pp.locator('[data-testid="audit-entry"][data-kind^="emergency-"]');
+		const D = doctor.address.toLowerCase(), P = patient.address.toLowerCase();
+		const [G1, G2, G3] = guardians.map((g) => g.address.toLowerCase());
+		await pp.waitForFunction(() => document.querySelectorAll('[data-testid="audit-entry"] [data-testid="provider-identity"][data-status="checking"]').length === 0, null, { timeout: 60_000 });
+		const rows = await emergencyRows.evaluateAll((trs) =>
+			trs.map((tr) => ({
+				kind: tr.getAttribute('data-kind'),
+				actor: tr.querySelector('[data-testid="audit-entry-actor"]')!.getAttribute('data-address')!.toLowerCase(),
+				who: (tr.querySelector('[data-testid="audit-entry-actor"]') as HTMLElement).innerText,
+				summary: (tr.querySelector('[data-testid="audit-entry-summary"]') as HTMLElement).innerText,
+				tx: tr.querySelector('[data-testid="audit-entry-tx"]')!.getAttribute('data-tx')!
+			}))
+		);
+		expect(rows.map((r) => [r.kind, r.actor])).toEqual([
+			['emergency-guardians-set', P],
+			['emergency-requested', D],
+			['emergency-approved', G1],
+			['emergency-approved', G2],
+			['emergency-finalized', D],
+			['emergency-released', G1],
+			['emergency-released', G2],
+			['emergency-requested', D],
+			['emergency-approved', G3],
+			['emergency-cancelled', P]
+		]);
+		expect(rows.map((r) => /#(\d+)/.exec(r.summary)?.[1] ?? '')).toEqual(['', id, id, id, id, id, id, second, second, second]);
+		expect(rows[0].summary).toBe('Emergency guardians named: 3, 2 needed to approve, no waiting period (key epoch 1)');
+		expect(rows[3].summary).toMatch(/\(2 so far; threshold reached/);
+		for (const r of rows) expect(r.tx).toMatch(/^0x[0-9a-f]{64}$/);
+		// Two releases are two transactions; the guardians' set-up is the patient's own.
+		expect(new Set(rows.map((r) => r.tx)).size).toBe(rows.length);
+		expect(rows[0].who).toBe('You');
+		expect(rows[9].who).toBe('You');
+		for (const i of [1, 4, 7]) expect(rows[i].who).toContain('Verified: Urgences Nord');
+		for (const i of [2, 3, 5, 6, 8]) {
+			expect(rows[i].who).toContain('Unverified');
+			expect(rows[i].who.toLowerCase()).toContain(rows[i].actor.slice(0, 6));
+		}
+		// The person filter lists the provider by name and each guardian by address; choosing one shows only theirs.
+		const options = await pp.getByTestId('audit-filter-person').locator('option').evaluateAll((os) => os.map((o) => [(o as HTMLOptionElement).value, o.textContent?.trim().toLowerCase()]));
+		expect(options).toEqual(expect.arrayContaining([[P, 'you'], [D, 'urgences nord'], [G1, G1], [G2, G2], [G3, G3]]));
+		await pp.getByTestId('audit-filter-person').selectOption(G3);
+		expect(await pp.getByTestId('audit-entry').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-kind')))).toEqual(['emergency-approved']);
+		// The provider: its requests and finalize, and every approval, release and cancellation of its requests.
+		await pp.getByTestId('audit-filter-person').selectOption(D);
+		expect(await pp.getByTestId('audit-entry').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-kind')))).toEqual(rows.slice(1).map((r) => r.kind));
+		await pp.getByTestId('audit-filter-clear').click();
+		expect(await a11yViolations(pp)).toEqual([]);
 	});
 });

@@ -134,5 +134,23 @@ describe('research consent', () => {
 		expect(await gone.getByTestId('participant-status').innerText()).toContain('Withdrew on');
 		expect(await gone.getAttribute('data-releases')).toBe('1');
 		expect(await releasesBy(patient.address)).toBe(1);
+
+		// The patient's Audit page: consent given, then withdrawn, for that study, by the patient, concerning the verified researcher.
+		await go(pp, '#/audit');
+		await pp.getByTestId('audit-trail').waitFor({ timeout: 120_000 });
+		const auditRows = pp.locator('[data-testid="audit-entry"][data-kind^="research-"]');
+		expect(await auditRows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-kind')))).toEqual(['research-consent-given', 'research-consent-withdrawn']);
+		const summaries = await auditRows.getByTestId('audit-entry-summary').allInnerTexts();
+		const studyIds = summaries.map((t) => /research study #(\d+)/.exec(t)?.[1]);
+		expect(studyIds[0]).toMatch(/^\d+$/);
+		expect(studyIds[1]).toBe(studyIds[0]);
+		expect(summaries[1]).toContain('withdrawn');
+		for (const i of [0, 1]) {
+			const row = auditRows.nth(i);
+			expect(await row.getByTestId('audit-entry-actor').innerText()).toBe('You');
+			expect((await row.getByTestId('audit-entry-counterparty').getAttribute('data-address'))?.toLowerCase()).toBe(researcher.address.toLowerCase());
+			await waitForText(row.getByTestId('audit-entry-counterparty'), 'Allergy Research Institute', 60_000);
+			expect(await row.getByTestId('audit-entry-tx').getAttribute('data-tx')).toMatch(/^0x[0-9a-f]{64}$/);
+		}
 	});
 });

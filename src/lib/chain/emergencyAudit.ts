@@ -1,19 +1,23 @@
-import { getBlock, getContractEvents, getTransaction } from 'viem/actions';
+import { getContractEvents, getTransaction } from 'viem/actions';
 import { getAddress, hexToBytes, type Chain, type Client, type Hex, type Transport } from 'viem';
 import { emergencyAccessAbi } from './contracts.generated';
-import { scanLogs, type LogScanOptions } from './scanLogs';
+import { readEvents } from './events';
+import type { LogScanOptions } from './scanLogs';
 import type { AuditEntry, AuditKind, AuditSource, Address } from '../vault/audit/entry';
 
 export interface EmergencyAuditSourceParameters {
 	publicClient: Client<Transport, Chain | undefined>;
 	/** The EmergencyAccess contract (config.contracts.emergencyAccess). */
 	address: Hex;
-	logScan?: Pick<LogScanOptions, 'blockRange'>;
+	/** How to scan (the app's adapters' `logScan`: block range, progress, and the sealed cache, so a second visit reads only new blocks). */
+	logScan?: LogScanOptions;
+	/** The first block worth scanning (the deploy block). @default 0n */
+	fromBlock?: bigint;
 	/** Opens a request's sealed reason when it is sealed to the viewer (vault/emergency openReason); absent: no reason shown. */
 	openReason?: (sealedReason: Uint8Array) => Promise<string | null>;
 }
 
-type Log = { eventName: string; args: Record<string, unknown>; blockNumber: bigint; transactionHash: Hex; logIndex: number };
+type Log = { eventName: string; args: Record<string, unknown>; blockNumber: bigint; blockTimestamp: number; transactionHash: Hex; logIndex: number };
 
 const EVENTS = ['GuardiansSet', 'EmergencyRequested', 'EmergencyApproved', 'EmergencyThresholdReached', 'EmergencyCancelled', 'EmergencyFinalized', 'EmergencyShareReleased'] as const;
 
@@ -26,41 +30,46 @@ const duration = (seconds: number) =>
  * share releases, each event indexed by patient so one query per event
  * kind covers a block range. Scope refreshes (ScopeUpdated) are not listed:
  * they change no one's access. The threshold event is folded into the
- * approval that reached it.
+ * approval that reached it. Every event is read from the deploy block (the
+ * chain reader keeps a cursor, so that costs only new blocks) and then cut to
+ * the range asked: approvals and releases name the request's provider, which
+ * only the request's own, possibly older, event holds.
  *
  * @example
  * const source = emergencyAuditSource({ publicClient, address: config.contracts.emergencyAccess })
  * const entries = await source.read(patient, { fromBlock: 0n, toBlock: 100n })
  */
-export function emergencyAuditSource({ publicClient, address, logScan, openReason }: EmergencyAuditSourceParameters): AuditSource {
+export function emergencyAuditSource({ publicClient, address, logScan, fromBlock: deployBlock = 0n, openReason }: EmergencyAuditSourceParameters): AuditSource {
+	const client = { publicClient, logScan };
 	return {
 		name: 'emergency-access',
 		async read(patient, { fromBlock, toBlock }, signal) {
+			if (toBlock < fromBlock) return [];
 			const lists = await Promise.all(
 				EVENTS.map(
 					async (eventName) =>
 						(
-							await scanLogs(publicClient, {
-								fromBlock,
+							await readEvents(client, ['audit-emergency', address, eventName, patient], {
+								fromBlock: deployBlock,
 								toBlock,
-								blockRange: logScan?.blockRange,
+								timestamps: true,
 								signal,
 								getLogs: (range) => getContractEvents(publicClient, { address, abi: emergencyAccessAbi, eventName, args: { patient }, ...range, strict: true } as never)
 							})
 						).logs as unknown as Log[]
 				)
 			);
-			const logs = lists.flat().sort((a, b) => (a.blockNumber !== b.blockNumber ? (a.blockNumber < b.blockNumber ? -1 : 1) : a.logIndex - b.logIndex));
-			const times = new Map<bigint, number>();
-			for (const n of new Set(logs.map((l) => l.blockNumber))) {
-				signal?.throwIfAborted();
-				times.set(n, Number((await getBlock(publicClient, { blockNumber: n })).timestamp));
-			}
+			const all = lists.flat();
+			const providers = new Map(all.filter((l) => l.eventName === 'EmergencyRequested').map((l) => [String(l.args.id), l.args.provider as Address]));
+			const logs = all
+				.filter((l) => l.blockNumber >= fromBlock && l.blockNumber <= toBlock)
+				.sort((a, b) => (a.blockNumber !== b.blockNumber ? (a.blockNumber < b.blockNumber ? -1 : 1) : a.logIndex - b.logIndex));
 			const thresholds = new Map(logs.filter((l) => l.eventName === 'EmergencyThresholdReached').map((l) => [l.transactionHash + String(l.args.id), Number(l.args.readyAt)]));
 			const entries: AuditEntry[] = [];
 			for (const log of logs) {
-				const base = { blockNumber: log.blockNumber, timestamp: times.get(log.blockNumber) ?? 0, transactionHash: log.transactionHash, logIndex: log.logIndex };
+				const base = { blockNumber: log.blockNumber, timestamp: log.blockTimestamp, transactionHash: log.transactionHash, logIndex: log.logIndex };
 				const id = String(log.args.id);
+				const provider = providers.get(id);
 				const entry = (kind: AuditKind, actor: Address, summary: string, counterparty?: Address) =>
 					entries.push({ kind, actor, summary, ...(counterparty ? { counterparty } : {}), ...base });
 				switch (log.eventName) {
@@ -83,11 +92,11 @@ export function emergencyAuditSource({ publicClient, address, logScan, openReaso
 					case 'EmergencyApproved': {
 						const readyAt = thresholds.get(log.transactionHash + id);
 						const reached = readyAt === undefined ? '' : `; threshold reached, can be finalized from ${new Date(readyAt * 1000).toISOString()}`;
-						entry('emergency-approved', log.args.guardian as Address, `Emergency request #${id} approved (${Number(log.args.approvals)} so far${reached})`);
+						entry('emergency-approved', log.args.guardian as Address, `Emergency request #${id} approved (${Number(log.args.approvals)} so far${reached})`, provider);
 						break;
 					}
 					case 'EmergencyCancelled':
-						entry('emergency-cancelled', patient, `Emergency request #${id} cancelled`);
+						entry('emergency-cancelled', patient, `Emergency request #${id} cancelled`, provider);
 						break;
 					case 'EmergencyFinalized': {
 						// The event does not name who sent it (anyone may finalize): the transaction does.
@@ -96,7 +105,7 @@ export function emergencyAuditSource({ publicClient, address, logScan, openReaso
 						break;
 					}
 					case 'EmergencyShareReleased':
-						entry('emergency-released', log.args.guardian as Address, `Key share for emergency request #${id} released to the requesting provider`);
+						entry('emergency-released', log.args.guardian as Address, `Key share for emergency request #${id} released to the requesting provider`, provider);
 						break;
 				}
 			}

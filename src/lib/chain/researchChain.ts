@@ -63,7 +63,7 @@ async function consentLogs(
 			const getLogs = (r: { fromBlock: bigint; toBlock: bigint }) =>
 				getContractEvents(client.publicClient, { address, abi: researchConsentAbi, eventName, args, ...r, strict: true }) as unknown as Promise<ConsentLog[]>;
 			const scan = range.cached
-				? scannerOf(client)(client.publicClient, scanKey(['research', address, eventName, args]), { fromBlock: range.fromBlock, toBlock: range.toBlock, getLogs })
+				? scannerOf(client)(client.publicClient, scanKey(['research', address, eventName, args]), { fromBlock: range.fromBlock, toBlock: range.toBlock, getLogs, signal: range.signal })
 				: scanLogs(client.publicClient, { fromBlock: range.fromBlock, toBlock: range.toBlock, getLogs, blockRange: client.logScan?.blockRange, signal: range.signal });
 			return (await scan).logs;
 		})
@@ -190,20 +190,23 @@ export function createResearchChain({ fromBlock = 0n, ...parameters }: CreateRes
  * The patient's research consents for the Audit page: each consent given
  * (with its first release) and each withdrawal, with the researcher as the
  * counterparty. Later releases are not an audit kind yet; they show on the
- * Research page.
+ * Research page. Read through the chain reader's cursor (`logScan.cache`).
  *
  * @example
  * const source = createResearchAuditSource({ publicClient, addresses: config.contracts })
  * const entries = await source.read(patient, { fromBlock: 0n, toBlock: 100n })
  */
-export function createResearchAuditSource(parameters: ChainClient): AuditSource {
+export function createResearchAuditSource({ fromBlock: deployBlock = 0n, ...parameters }: CreateResearchChainParameters): AuditSource {
 	const client: ChainClient = { ...parameters };
 	return {
 		name: 'research-consent',
 		async read(patient, { fromBlock, toBlock }, signal) {
 			if (!client.addresses.researchConsent || toBlock < fromBlock) return [];
 			return read(client, 'read research consents', async () => {
-				const logs = await consentLogs(client, { patient }, ['ConsentGiven', 'ConsentWithdrawn'], { fromBlock, toBlock, cached: false, signal });
+				// From the deploy block through the cursor (sealed cache: a second visit reads only new blocks), then cut to the range.
+				const logs = (await consentLogs(client, { patient }, ['ConsentGiven', 'ConsentWithdrawn'], { fromBlock: deployBlock, toBlock, cached: true, signal })).filter(
+					(l) => l.blockNumber >= fromBlock
+				);
 				const time = blockTimes(client);
 				return Promise.all(
 					logs.map(async (l): Promise<AuditEntry> => {

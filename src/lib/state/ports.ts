@@ -119,7 +119,7 @@ export async function buildPorts(config: AppConfig, wallet: WalletSession, env: 
 			sources: [
 				...auditChain.coreAuditSources(clients),
 				...(emergencyAudit && emergencyAccess
-					? [emergencyAudit.emergencyAuditSource({ publicClient, address: emergencyAccess, logScan: { blockRange: config.logBlockRange } })]
+					? [emergencyAudit.emergencyAuditSource({ publicClient, address: emergencyAccess, logScan: clients.logScan, fromBlock })]
 					: []),
 				...(research ? [research.createResearchAuditSource(clients)] : [])
 			],

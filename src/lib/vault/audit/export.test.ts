@@ -104,6 +104,46 @@ describe('auditEventBundle', () => {
 		expect(bundle.entry[4].resource.entity.length).toBe(1);
 	});
 
+	it('emergency and research entries: each a valid FHIR R4 AuditEvent, the guardian, provider and researcher as agents', () => {
+		const GUARDIAN = '0x90F79bf6EB2c4f870365E785982E1f101E93b906' as const;
+		const RESEARCHER = '0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65' as const;
+		const entries: AuditEntry[] = [
+			at('emergency-guardians-set', 20, { summary: 'Emergency guardians named: 3, 2 needed to approve, no waiting period (key epoch 1)' }),
+			at('emergency-requested', 21, { actor: DOCTOR, summary: 'Emergency request #0 opened: “Unconscious, A&E Nord”' }),
+			at('emergency-approved', 22, { actor: GUARDIAN, summary: 'Emergency request #0 approved (2 so far; threshold reached, can be finalized from 2026-11-30T05:00:00.000Z)' }),
+			at('emergency-finalized', 23, { actor: DOCTOR, counterparty: DOCTOR, summary: 'Emergency request #0 finalized' }),
+			at('emergency-released', 24, { actor: GUARDIAN, logIndex: 3, summary: 'Key share for emergency request #0 released to the requesting provider' }),
+			at('emergency-cancelled', 25, { summary: 'Emergency request #1 cancelled' }),
+			at('research-consent-given', 26, { counterparty: RESEARCHER, summary: 'Consent given to research study #2, with a release of de-identified data' }),
+			at('research-consent-withdrawn', 27, { counterparty: RESEARCHER, summary: 'Consent to research study #2 withdrawn; nothing more is released to it' })
+		];
+		const names = (a: string) => (a === DOCTOR ? 'Urgences Nord' : a === RESEARCHER ? 'Allergy Research Institute' : undefined);
+		const bundle = auditEventBundle(entries, { chainId: 31337, patient: PATIENT, nameOf: names });
+		expect(r4Errors(bundle)).toEqual([]);
+		for (const { resource } of bundle.entry) expect(r4Errors(resource), resource.subtype[0].code).toEqual([]);
+		const events = bundle.entry.map((e) => e.resource);
+		expect(events.map((r) => [r.subtype[0].code, r.subtype[0].display, r.action])).toEqual([
+			['emergency-guardians-set', 'Emergency guardians set', 'U'],
+			['emergency-requested', 'Emergency access requested', 'C'],
+			['emergency-approved', 'Emergency request approved', 'U'],
+			['emergency-finalized', 'Emergency request finalized', 'E'],
+			['emergency-released', 'Emergency share released', 'E'],
+			['emergency-cancelled', 'Emergency request cancelled', 'U'],
+			['research-consent-given', 'Research consent given', 'C'],
+			['research-consent-withdrawn', 'Research consent withdrawn', 'U']
+		]);
+		expect(events[1].agent).toEqual([expect.objectContaining({ requestor: true, who: expect.objectContaining({ display: 'Urgences Nord' }) })]);
+		expect(events[2].agent[0].who.display).toBe(GUARDIAN);
+		// The provider who finalizes is named once, not as both requestor and other party.
+		expect(events[3].agent.length).toBe(1);
+		expect(events[6].agent.map((a) => [a.who.display, a.requestor])).toEqual([[PATIENT, true], ['Allergy Research Institute', false]]);
+		expect(events[7].outcomeDesc).toContain('withdrawn');
+		// CSV of the same entries: one line each, the researcher named beside its account.
+		const rows = parseCsv(auditCsv(entries, names));
+		expect(rows.length).toBe(entries.length + 1);
+		expect(rows[7].slice(1, 7)).toEqual(['Research consent given', entries[6].summary, PATIENT, PATIENT, 'Allergy Research Institute', RESEARCHER]);
+	});
+
 	it('the validator used here does catch a broken AuditEvent (so the check above can fail)', () => {
 		const [first] = auditEventBundle(ENTRIES.slice(0, 1), { chainId: 1, patient: PATIENT }).entry;
 		const { recorded: _r, ...noRecorded } = first.resource;

@@ -62,7 +62,16 @@ const ACTION: Partial<Record<AuditKind, 'C' | 'R' | 'U' | 'D' | 'E'>> = {
 	'link-revoked': 'D',
 	'access-requested': 'C',
 	'access-answered': 'U',
-	'access-reported': 'R'
+	'access-reported': 'R',
+	'emergency-guardians-set': 'U',
+	'emergency-requested': 'C',
+	'emergency-approved': 'U',
+	'emergency-cancelled': 'U',
+	// Finalize and release execute the break-glass: a disclosure, not a change to the record.
+	'emergency-finalized': 'E',
+	'emergency-released': 'E',
+	'research-consent-given': 'C',
+	'research-consent-withdrawn': 'U'
 };
 
 /** An account as a FHIR identifier: its CAIP-10 id (chain and address). */

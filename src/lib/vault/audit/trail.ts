@@ -116,7 +116,7 @@ export const AUDIT_KIND_LABELS: Record<AuditKind, string> = {
 	'emergency-requested': 'Emergency access requested',
 	'emergency-approved': 'Emergency request approved',
 	'emergency-cancelled': 'Emergency request cancelled',
-	'emergency-finalized': 'Emergency request finalised',
+	'emergency-finalized': 'Emergency request finalized',
 	'emergency-released': 'Emergency share released',
 	'research-consent-given': 'Research consent given',
 	'research-consent-withdrawn': 'Research consent withdrawn'

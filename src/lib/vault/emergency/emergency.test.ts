@@ -217,6 +217,9 @@ describe('emergency access (node, real chain and IPFS)', () => {
 		expect(entries[3].summary).toMatch(/2 so far; threshold reached, can be finalized from/);
 		expect(entries[0].summary).toBe('Emergency guardians named: 3, 2 needed to approve, a 1-hour wait (key epoch 1)');
 		expect(entries[4].counterparty).toBe(provider.address);
+		// Approvals, releases and a cancellation concern the request's provider (the person filter lists them under it).
+		for (const i of [2, 3, 5, 6, 8, 9, 10, 13, 15]) expect([entries[i].kind, entries[i].counterparty]).toEqual([entries[i].kind, provider.address]);
+		expect(entries[0].counterparty).toBeUndefined();
 		for (const [i, e] of entries.entries()) {
 			expect(e.transactionHash).toMatch(/^0x[0-9a-f]{64}$/);
 			expect(e.timestamp).toBe(Number((await chain.publicClient.getBlock({ blockNumber: e.blockNumber })).timestamp));
