@@ -55,7 +55,7 @@ export async function startBrowserNode(options: StartBrowserNodeOptions = {}): P
 	try {
 		const { blockstore, localStore, importEncrypted } = await openBlockstore(dbName, options.blockstore ?? 'auto', closers);
 		await datastore.open();
-		const node = await startNode({ ...options, blobStore: { ...options.blobStore, importEncrypted }, blockstore, datastore, afterStop: close });
+		const node = await startNode({ ...options, blobStore: { ...options.blobStore, importEncrypted, localBlocks: blockstore }, blockstore, datastore, afterStop: close });
 		return Object.assign(node, { localStore });
 	} catch (err) {
 		await close();

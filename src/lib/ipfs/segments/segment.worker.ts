@@ -31,14 +31,23 @@ async function handle(req: WorkerRequest): Promise<{ value?: unknown; transfer?:
 		case 'import': {
 			const controller = new AbortController();
 			imports.set(req.id, controller);
+			let reported = 0;
+			let last = 0;
 			try {
 				const cid = await importEncryptedFile(store, req.cipher, req.file, {
 					key: req.key,
 					ad: req.ad,
 					chunkSize: req.chunkSize,
 					signal: controller.signal,
-					onProgress: (done) => scope.postMessage({ id: req.id, progress: done })
+					onProgress: (done) => {
+						last = done;
+						// One message per 4 MiB is smooth enough for a progress bar and spares the page's thread.
+						if (done - reported < 4 * 1024 * 1024) return;
+						reported = done;
+						scope.postMessage({ id: req.id, progress: done });
+					}
 				});
+				if (last !== reported) scope.postMessage({ id: req.id, progress: last });
 				return { value: cid.bytes };
 			} finally {
 				imports.delete(req.id);
