@@ -154,7 +154,7 @@ export class WorkerBlockstore implements Blockstore {
 	async put(cid: CID, val: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>, options?: AbortOptions): Promise<CID> {
 		options?.signal?.throwIfAborted();
 		const bytes = await collect(val);
-		await this.#call({ op: 'put', cid: cid.bytes, bytes });
+		await this.#call({ op: 'put', cid: own(cid.bytes), bytes: own(bytes) });
 		return cid;
 	}
 
@@ -165,7 +165,7 @@ export class WorkerBlockstore implements Blockstore {
 	/** The block's bytes, checked against its CID by the worker. */
 	async read(cid: CID, options?: AbortOptions): Promise<Uint8Array> {
 		options?.signal?.throwIfAborted();
-		return (await this.#call({ op: 'get', cid: cid.bytes })) as Uint8Array;
+		return (await this.#call({ op: 'get', cid: own(cid.bytes) })) as Uint8Array;
 	}
 
 	async *get(cid: CID, options?: AbortOptions): AsyncGenerator<Uint8Array> {
@@ -190,12 +190,12 @@ export class WorkerBlockstore implements Blockstore {
 
 	async has(cid: CID, options?: AbortOptions): Promise<boolean> {
 		options?.signal?.throwIfAborted();
-		return (await this.#call({ op: 'has', cid: cid.bytes })) as boolean;
+		return (await this.#call({ op: 'has', cid: own(cid.bytes) })) as boolean;
 	}
 
 	async delete(cid: CID, options?: AbortOptions): Promise<void> {
 		options?.signal?.throwIfAborted();
-		await this.#call({ op: 'delete', cid: cid.bytes });
+		await this.#call({ op: 'delete', cid: own(cid.bytes) });
 	}
 
 	async *deleteMany(source: Iterable<CID> | AsyncIterable<CID>, options?: AbortOptions): AsyncGenerator<CID> {
@@ -212,6 +212,15 @@ export class WorkerBlockstore implements Blockstore {
 	async compact(): Promise<void> {
 		await this.#call({ op: 'compact' });
 	}
+}
+
+/**
+ * The bytes in a buffer of their own. Posting a view clones its whole
+ * ArrayBuffer: a CID decoded from a dag-pb node is a view into that node's
+ * block, so every `get` of a leaf would copy the parent block to the worker.
+ */
+function own(bytes: Uint8Array): Uint8Array {
+	return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
 }
 
 function toError({ name, message }: { name: string; message: string }): Error {
