@@ -3,34 +3,13 @@ import { unixfs } from '@helia/unixfs';
 import { CID } from 'multiformats/cid';
 import type { Pins } from '@helia/interface';
 import type { Blockstore } from 'interface-blockstore';
-import type { BlobStore } from '../vault/ports';
+import type { BlobStore, EncryptedFileOptions } from '../vault/ports';
 import { BlobNotFoundError, BlobWriteError, InvalidCidError, UnpinNotPossibleError } from './errors';
 import type { RemotePinResult } from './remotePin';
-import { readAhead } from './readAhead';
+import { IMPORT_OPTIONS, importByteStream } from './unixfsImport';
 import { concatBytes } from '../crypto/encoding';
 import * as dagPb from '@ipld/dag-pb';
 import * as raw from 'multiformats/codecs/raw';
-
-/**
- * Importer settings written out instead of relying on @helia/unixfs defaults,
- * because the CID of a record must not change when the library does.
- * Leaves are 1 MiB (the largest block size every IPFS implementation
- * exchanges; bitswap messages cap at 4 MiB here, 2 MiB in Kubo). Encrypted
- * chunks are 1 MiB + 17 bytes, so they do not line up with leaves; that costs
- * nothing since leaves are read back in order.
- */
-const IMPORT_OPTIONS = { cidVersion: 1, rawLeaves: true } as const;
-
-/**
- * The importer gathers this many leaves before writing them in parallel; with
- * the batching blockstore they land in one or two IndexedDB transactions.
- * It bounds the memory an add holds (about this many MiB) and does not change
- * the CID. 8 measured faster than 4 (bench/README.md).
- */
-const BLOCK_WRITE_CONCURRENCY = 8;
-
-/** Chunks (about MiB) prepared ahead of the importer, so encryption overlaps storage. */
-const READ_AHEAD = 4;
 
 export interface BlobStoreHelia {
 	blockstore: Pick<Blockstore, 'get' | 'put' | 'has'> & Partial<Pick<Blockstore, 'delete'>>;
@@ -67,6 +46,19 @@ export interface CreateBlobStoreOptions {
 	onPinReport?: (report: PinReport) => void;
 	/** Where blocks were looked for and what each source answered, put into BlobNotFoundError. */
 	attempts?: (cid: string) => SourceAttempt[];
+	/**
+	 * Encrypts a file and stores its ciphertext off the page's thread, where
+	 * the block store can (the OPFS segment store: segments/importEncrypted.ts).
+	 * Offered to callers as `addEncryptedFile`.
+	 */
+	importEncrypted?: (file: Blob, options: EncryptedFileOptions) => Promise<CID>;
+	/**
+	 * The local blockstore under Helia. Reading a record tries it first: Helia's
+	 * networked store asks `has` before every `get` and dispatches events, which
+	 * cost as much as a third of an open's time on the page's thread
+	 * (bench/README.md). Blocks it does not hold come through Helia as before.
+	 */
+	localBlocks?: Pick<Blockstore, 'get'>;
 }
 
 export interface IpfsBlobStore extends BlobStore {
@@ -89,7 +81,8 @@ export function createBlobStore(helia: BlobStoreHelia, options: CreateBlobStoreO
 		const parsed = parseCid(cid);
 		const idle = idleSignal(timeoutMs, opts.signal);
 		try {
-			const source = parsed.code === raw.code || parsed.code === dagPb.code ? leavesInOrder(helia.blockstore, parsed, { signal: idle.signal, onBlock: () => idle.touch() }) : fs.cat(parsed, { signal: idle.signal });
+			const blocks = options.localBlocks ? localFirst(options.localBlocks, helia.blockstore) : helia.blockstore;
+			const source = parsed.code === raw.code || parsed.code === dagPb.code ? leavesInOrder(blocks, parsed, { signal: idle.signal, onBlock: () => idle.touch() }) : fs.cat(parsed, { signal: idle.signal });
 			for await (const chunk of source) {
 				// The consumer's own processing time must not count as waiting for the network.
 				idle.pause();
@@ -126,12 +119,7 @@ export function createBlobStore(helia: BlobStoreHelia, options: CreateBlobStoreO
 	return {
 		async addStream(source, opts = {}) {
 			try {
-				const cid = await fs.addByteStream(readAhead(source, READ_AHEAD), {
-					...IMPORT_OPTIONS,
-					blockWriteConcurrency: BLOCK_WRITE_CONCURRENCY,
-					signal: opts.signal
-				});
-				return cid.toString();
+				return (await importByteStream(helia.blockstore, source, opts.signal)).toString();
 			} catch (err) {
 				throw translateWrite(err);
 			}
@@ -144,6 +132,15 @@ export function createBlobStore(helia: BlobStoreHelia, options: CreateBlobStoreO
 				throw translateWrite(err);
 			}
 		},
+		addEncryptedFile: options.importEncrypted
+			? async (file, opts) => {
+					try {
+						return (await options.importEncrypted!(file, opts)).toString();
+					} catch (err) {
+						throw translateWrite(err);
+					}
+				}
+			: undefined,
 		cat,
 		async getBytes(cid, opts = {}) {
 			const chunks: Uint8Array[] = [];
@@ -172,6 +169,24 @@ export function createBlobStore(helia: BlobStoreHelia, options: CreateBlobStoreO
 			if (had && !(await pins.isPinned(parsed))) await remove(parsed, { signal: opts.signal });
 			const remote = options.remoteUnpin ? await options.remoteUnpin(parsed, opts.secret, { signal: opts.signal }) : [];
 			return { local: had ? 'removed' : 'absent', remote };
+		}
+	};
+}
+
+/** Reads from `local`, and through `networked` (Helia: peers, gateways) what `local` does not hold. */
+function localFirst(local: Pick<Blockstore, 'get'>, networked: Pick<Blockstore, 'get'>): Pick<Blockstore, 'get'> {
+	return {
+		async *get(cid, options) {
+			let parts: Uint8Array[];
+			try {
+				parts = [];
+				for await (const part of local.get(cid, options)) parts.push(part);
+			} catch (err) {
+				if (errorName(err) !== 'NotFoundError') throw err;
+				yield* networked.get(cid, options);
+				return;
+			}
+			yield* parts;
 		}
 	};
 }

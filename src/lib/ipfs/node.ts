@@ -53,9 +53,9 @@ export async function startBrowserNode(options: StartBrowserNodeOptions = {}): P
 		for (const c of closers) await c().catch(() => {});
 	};
 	try {
-		const { blockstore, localStore } = await openBlockstore(dbName, options.blockstore ?? 'auto', closers);
+		const { blockstore, localStore, importEncrypted } = await openBlockstore(dbName, options.blockstore ?? 'auto', closers);
 		await datastore.open();
-		const node = await startNode({ ...options, blockstore, datastore, afterStop: close });
+		const node = await startNode({ ...options, blobStore: { ...options.blobStore, importEncrypted, localBlocks: blockstore }, blockstore, datastore, afterStop: close });
 		return Object.assign(node, { localStore });
 	} catch (err) {
 		await close();
@@ -67,7 +67,7 @@ async function openBlockstore(
 	dbName: string,
 	choice: 'auto' | 'indexeddb',
 	closers: (() => Promise<void>)[]
-): Promise<{ blockstore: Blockstore; localStore: LocalStoreInfo }> {
+): Promise<{ blockstore: Blockstore; localStore: LocalStoreInfo; importEncrypted?: WorkerBlockstore['importEncrypted'] }> {
 	let fallbackReason = 'IndexedDB was chosen';
 	if (choice === 'auto') {
 		const segments = new WorkerBlockstore(`${dbName}-segments`);
@@ -78,7 +78,8 @@ async function openBlockstore(
 			const legacy = await openLegacy(`${dbName}-blocks`, closers);
 			return {
 				blockstore: legacy ? withLegacyReads(segments, legacy) : segments,
-				localStore: { kind: 'opfs-segments', stats: () => segments.stats() }
+				localStore: { kind: 'opfs-segments', stats: () => segments.stats() },
+				importEncrypted: (file, opts) => segments.importEncrypted(file, opts)
 			};
 		} catch (err) {
 			if (!(err instanceof SegmentStoreUnavailableError)) throw err;

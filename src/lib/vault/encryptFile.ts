@@ -22,14 +22,34 @@ export async function encryptFile<T>(
 	const dek = await generateDataKey();
 	try {
 		const ad = await manifestHeaderHash({ v: 1, alg: RECORD_CIPHER_ALG, chunk: CHUNK_SIZE, id });
-		const encrypt = deps.encrypt ?? encryptInThread;
-		const onProgress = options.onProgress ?? (() => {});
-		const cid = await deps.blobs.addStream(untilAborted(encrypt(file, { key: dek, ad, onProgress, signal: options.signal }), options.signal), { signal: options.signal });
+		const cid = await storeEncrypted(deps, file, { key: dek, ad, onProgress: options.onProgress, signal: options.signal });
 		await deps.blobs.pin(cid, { signal: options.signal });
 		return { id, cid, chunk: CHUNK_SIZE, kept: await keep(dek) };
 	} finally {
 		sodium.memzero(dek);
 	}
+}
+
+/** Files at least this large are encrypted and stored inside the store's workers when it offers that. */
+const IN_STORE_MIN_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Encrypts `file` under `key` and stores the ciphertext; returns its CID. A
+ * large file goes to the store's own encrypt-and-store (`addEncryptedFile`,
+ * the OPFS segment store's workers) when it has one, else the ciphertext of
+ * `deps.encrypt` is streamed into `addStream`. Both make the same CID.
+ */
+export async function storeEncrypted(
+	deps: Pick<VaultDeps, 'blobs' | 'encrypt'>,
+	file: FileInput,
+	options: { key: Uint8Array; ad: Uint8Array; onProgress?(bytes: number): void; signal?: AbortSignal }
+): Promise<string> {
+	const onProgress = options.onProgress ?? (() => {});
+	if (deps.blobs.addEncryptedFile && file.blob && file.size >= IN_STORE_MIN_BYTES) {
+		return deps.blobs.addEncryptedFile(file.blob, { key: options.key, ad: options.ad, chunkSize: CHUNK_SIZE, onProgress, signal: options.signal });
+	}
+	const encrypt = deps.encrypt ?? encryptInThread;
+	return deps.blobs.addStream(untilAborted(encrypt(file, { key: options.key, ad: options.ad, onProgress, signal: options.signal }), options.signal), { signal: options.signal });
 }
 
 /**

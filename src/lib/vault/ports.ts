@@ -7,10 +7,26 @@
 export type { Hex, PublicKeys } from '../types';
 import type { Hex, PublicKeys } from '../types';
 
+/** The record cipher's parameters for `addEncryptedFile`. */
+export interface EncryptedFileOptions {
+	key: Uint8Array;
+	ad: Uint8Array;
+	chunkSize?: number;
+	/** Plaintext bytes encrypted so far. */
+	onProgress?(done: number): void;
+	signal?: AbortSignal;
+}
+
 /** Content-addressed blob storage (IPFS). CIDs are strings (CIDv1 base32). */
 export interface BlobStore {
 	/** Stores a stream of bytes; returns its CID. Must not buffer the whole stream. */
 	addStream(source: AsyncIterable<Uint8Array>, options?: { signal?: AbortSignal }): Promise<string>;
+	/**
+	 * Where the store can do it off the page's thread: encrypts `file` with
+	 * the record cipher (exactly as encryptStream) and stores the ciphertext,
+	 * with the same CID as `addStream` of that ciphertext. Absent otherwise.
+	 */
+	addEncryptedFile?(file: Blob, options: EncryptedFileOptions): Promise<string>;
 	/** Stores a small blob. */
 	addBytes(bytes: Uint8Array, options?: { signal?: AbortSignal }): Promise<string>;
 	/** Streams a blob back. Throws BlobNotFoundError when it cannot be found in time. */

@@ -87,16 +87,28 @@ export function recordSize(cidLength: number, dataLength: number): number {
 
 /** One record, ready to append. */
 export function encodeRecord(cid: CID, data: Uint8Array | null): Uint8Array {
+	const head = encodeRecordHead(cid, data);
+	if (!data) return head;
+	const out = new Uint8Array(head.length + data.length);
+	out.set(head, 0);
+	out.set(data, head.length);
+	return out;
+}
+
+/**
+ * A record's header and CID, the bytes that precede its data: a block is
+ * appended as this and then its data as given, so 1 MiB blocks are not
+ * copied into a record buffer first.
+ */
+export function encodeRecordHead(cid: CID, data: Uint8Array | null): Uint8Array {
 	const cidBytes = cid.bytes;
-	const dataLength = data?.length ?? 0;
-	const out = new Uint8Array(recordSize(cidBytes.length, dataLength));
+	const out = new Uint8Array(RECORD_HEADER_SIZE + cidBytes.length);
 	const view = new DataView(out.buffer);
 	view.setUint32(0, RECORD_MAGIC, true);
 	view.setUint16(4, data ? 0 : FLAG_TOMBSTONE, true);
 	view.setUint16(6, cidBytes.length, true);
-	view.setUint32(8, dataLength, true);
+	view.setUint32(8, data?.length ?? 0, true);
 	out.set(cidBytes, RECORD_HEADER_SIZE);
-	if (data) out.set(data, RECORD_HEADER_SIZE + cidBytes.length);
 	return out;
 }
 

@@ -7,8 +7,11 @@ import { opfsSegmentDir, opfsUnavailableReason } from './opfsFiles';
 import { openIdbSegmentIndex } from './segmentIndex';
 import { SegmentBlockstore } from './segmentStore';
 import type { WorkerReply, WorkerRequest } from './workerBlockstore';
+import { importEncryptedFile } from './importEncrypted';
 
 let store: SegmentBlockstore | null = null;
+/** Imports under way, by request id, so the page can cancel one. */
+const imports = new Map<number, AbortController>();
 const scope = self as unknown as { onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null; postMessage(msg: WorkerReply, transfer?: Transferable[]): void };
 
 async function handle(req: WorkerRequest): Promise<{ value?: unknown; transfer?: Transferable[] }> {
@@ -25,6 +28,37 @@ async function handle(req: WorkerRequest): Promise<{ value?: unknown; transfer?:
 	}
 	if (!store) throw new Error('The block store is not open.');
 	switch (req.op) {
+		case 'import': {
+			const controller = new AbortController();
+			imports.set(req.id, controller);
+			let reported = 0;
+			let last = 0;
+			try {
+				const cid = await importEncryptedFile(store, req.cipher, req.file, {
+					key: req.key,
+					ad: req.ad,
+					chunkSize: req.chunkSize,
+					signal: controller.signal,
+					onProgress: (done) => {
+						last = done;
+						// One message per 4 MiB is smooth enough for a progress bar and spares the page's thread.
+						if (done - reported < 4 * 1024 * 1024) return;
+						reported = done;
+						scope.postMessage({ id: req.id, progress: done });
+					}
+				});
+				if (last !== reported) scope.postMessage({ id: req.id, progress: last });
+				return { value: cid.bytes };
+			} finally {
+				imports.delete(req.id);
+				// This worker's copy of the data key (the cipher worker wipes its own).
+				req.key.fill(0);
+				req.cipher.close();
+			}
+		}
+		case 'abort':
+			imports.get(req.target)?.abort(new DOMException('The add was cancelled.', 'AbortError'));
+			return {};
 		case 'put':
 			await store.put(CID.decode(req.cid), req.bytes);
 			return {};

@@ -15,7 +15,7 @@ import type { Blockstore, InputPair, Pair } from 'interface-blockstore';
 import { NotFoundError, PutFailedError } from 'interface-store';
 import { CID } from 'multiformats/cid';
 import {
-	blockKey, canVerify, decodeCid, decodeRecordHeader, encodeRecord, hashesTo, recordSize, scanSegment,
+	blockKey, canVerify, decodeCid, decodeRecordHeader, encodeRecord, encodeRecordHead, hashesTo, recordSize, scanSegment,
 	MAX_BLOCK_BYTES, RECORD_HEADER_SIZE, SEGMENT_HEADER_SIZE, SEGMENT_MAGIC,
 	type SegmentDir, type SegmentFile
 } from './format';
@@ -418,7 +418,7 @@ export class SegmentBlockstore implements Blockstore {
 			if (op.t === 'put') {
 				if (puts.has(op.key)) continue;
 				if (!deletes.has(op.key) && this.#entries.has(op.key)) continue;
-				const where = await this.#append(encodeRecord(op.cid, op.bytes), changed);
+				const where = await this.#append(encodeRecordHead(op.cid, op.bytes), changed, op.bytes);
 				const entry = { key: op.key, cid: op.cid.bytes, segment: where.segment, offset: where.offset, length: op.bytes.length };
 				this.#metas.get(entry.segment)!.live += recordSize(entry.cid.length, entry.length);
 				puts.set(op.key, entry);
@@ -441,16 +441,19 @@ export class SegmentBlockstore implements Blockstore {
 		return deletes.size > 0;
 	}
 
-	async #append(record: Uint8Array, changed: Set<number>): Promise<{ segment: number; offset: number }> {
-		if (this.#writeAt + record.length > this.#segmentBytes && this.#writeAt > SEGMENT_HEADER_SIZE) {
+	/** Appends one record: `record` whole, or its head followed by `body` (a block's data, not copied). */
+	async #append(record: Uint8Array, changed: Set<number>, body?: Uint8Array): Promise<{ segment: number; offset: number }> {
+		const length = record.length + (body?.length ?? 0);
+		if (this.#writeAt + length > this.#segmentBytes && this.#writeAt > SEGMENT_HEADER_SIZE) {
 			this.#commitActive(changed);
 			await this.#newSegment(this.#active + 1);
 		}
 		const file = this.#files.get(this.#active)!;
-		const written = file.write(record, this.#writeAt);
-		if (written !== record.length) throw new PutFailedError(`Short write: ${written} of ${record.length} bytes.`);
+		let written = file.write(record, this.#writeAt);
+		if (body && written === record.length) written += file.write(body, this.#writeAt + record.length);
+		if (written !== length) throw new PutFailedError(`Short write: ${written} of ${length} bytes.`);
 		const offset = this.#writeAt;
-		this.#writeAt += record.length;
+		this.#writeAt += length;
 		changed.add(this.#active);
 		return { segment: this.#active, offset };
 	}

@@ -18,8 +18,10 @@ export type WorkerRequest = { id: number } & (
 	| { op: 'put'; cid: Uint8Array; bytes: Uint8Array }
 	| { op: 'get' | 'has' | 'delete'; cid: Uint8Array }
 	| { op: 'cids' | 'stats' | 'compact' | 'close' }
+	| { op: 'import'; cipher: MessagePort; file: Blob; key: Uint8Array; ad: Uint8Array; chunkSize?: number }
+	| { op: 'abort'; target: number }
 );
-export type WorkerReply = { id: number; value?: unknown; error?: { name: string; message: string } };
+export type WorkerReply = { id: number; value?: unknown; progress?: number; error?: { name: string; message: string } };
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** The segment store cannot run here; the caller falls back to the IndexedDB blockstore. */
@@ -37,7 +39,7 @@ export class WorkerBlockstore implements Blockstore {
 	readonly #makeWorker: () => Worker;
 	#worker: Worker | null = null;
 	#next = 0;
-	readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
+	readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void; progress?(done: number): void }>();
 
 	/** `name`: the OPFS directory of the segments (the index is `${name}-index` in IndexedDB). */
 	constructor(name: string, makeWorker?: () => Worker) {
@@ -53,6 +55,10 @@ export class WorkerBlockstore implements Blockstore {
 		worker.onmessage = (e: MessageEvent<WorkerReply>) => {
 			const p = this.#pending.get(e.data.id);
 			if (!p) return;
+			if (e.data.progress !== undefined) {
+				p.progress?.(e.data.progress);
+				return;
+			}
 			this.#pending.delete(e.data.id);
 			if (e.data.error) p.reject(toError(e.data.error));
 			else p.resolve(e.data.value);
@@ -87,20 +93,68 @@ export class WorkerBlockstore implements Blockstore {
 		this.#worker = null;
 	}
 
-	#call(req: DistributiveOmit<WorkerRequest, 'id'>, transfer: Transferable[] = []): Promise<unknown> {
+	#call(req: DistributiveOmit<WorkerRequest, 'id'>, transfer: Transferable[] = [], progress?: (done: number) => void, onId?: (id: number) => void): Promise<unknown> {
 		const worker = this.#worker;
 		if (!worker) return Promise.reject(new Error('The block store is not open.'));
 		const id = this.#next++;
+		onId?.(id);
 		return new Promise((resolve, reject) => {
-			this.#pending.set(id, { resolve, reject });
+			this.#pending.set(id, { resolve, reject, progress });
 			worker.postMessage({ ...req, id }, transfer);
 		});
+	}
+
+	/**
+	 * Encrypts `file` and stores its ciphertext as one UnixFS file, the whole
+	 * add inside the workers: a cipher worker (lib/workers) sends ciphertext
+	 * straight to the segment worker over a MessageChannel, which runs the
+	 * importer and appends the blocks (segments/importEncrypted.ts). The same
+	 * CID as `addStream` of `encryptStream(file)`. Aborting `signal` stops
+	 * both workers; blocks already written stay unpinned, like any cancelled add.
+	 */
+	async importEncrypted(
+		file: Blob,
+		options: { key: Uint8Array; ad: Uint8Array; chunkSize?: number; onProgress?(done: number): void; signal?: AbortSignal },
+		makeCipherWorker: () => Worker = () => new Worker(new URL('../../workers/encrypt.worker.ts', import.meta.url), { type: 'module' })
+	): Promise<CID> {
+		options.signal?.throwIfAborted();
+		const cipher = makeCipherWorker();
+		const channel = new MessageChannel();
+		let id = -1;
+		const abort = () => this.#worker?.postMessage({ op: 'abort', target: id, id: this.#next++ } satisfies WorkerRequest);
+		options.signal?.addEventListener('abort', abort);
+		const failed = new Promise<never>((_, reject) => {
+			cipher.addEventListener('error', (event) => {
+				event.preventDefault();
+				reject(Object.assign(new Error(`The encryption worker stopped: ${event.message || 'it could not be loaded'}`), { name: 'EncryptionWorkerError' }));
+				abort();
+			});
+		});
+		failed.catch(() => {});
+		try {
+			cipher.postMessage({ t: 'connect', port: channel.port1 }, [channel.port1]);
+			const request = this.#call(
+				{ op: 'import', cipher: channel.port2, file, key: options.key.slice(), ad: options.ad, chunkSize: options.chunkSize },
+				[channel.port2],
+				options.onProgress,
+				(n) => (id = n)
+			);
+			const bytes = (await Promise.race([request, failed])) as Uint8Array;
+			return CID.decode(bytes);
+		} catch (err) {
+			// The worker reports the abort as its own AbortError; the caller expects the signal's reason.
+			if (options.signal?.aborted) throw options.signal.reason;
+			throw err;
+		} finally {
+			options.signal?.removeEventListener('abort', abort);
+			cipher.terminate();
+		}
 	}
 
 	async put(cid: CID, val: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>, options?: AbortOptions): Promise<CID> {
 		options?.signal?.throwIfAborted();
 		const bytes = await collect(val);
-		await this.#call({ op: 'put', cid: cid.bytes, bytes });
+		await this.#call({ op: 'put', cid: own(cid.bytes), bytes: own(bytes) });
 		return cid;
 	}
 
@@ -111,7 +165,7 @@ export class WorkerBlockstore implements Blockstore {
 	/** The block's bytes, checked against its CID by the worker. */
 	async read(cid: CID, options?: AbortOptions): Promise<Uint8Array> {
 		options?.signal?.throwIfAborted();
-		return (await this.#call({ op: 'get', cid: cid.bytes })) as Uint8Array;
+		return (await this.#call({ op: 'get', cid: own(cid.bytes) })) as Uint8Array;
 	}
 
 	async *get(cid: CID, options?: AbortOptions): AsyncGenerator<Uint8Array> {
@@ -136,12 +190,12 @@ export class WorkerBlockstore implements Blockstore {
 
 	async has(cid: CID, options?: AbortOptions): Promise<boolean> {
 		options?.signal?.throwIfAborted();
-		return (await this.#call({ op: 'has', cid: cid.bytes })) as boolean;
+		return (await this.#call({ op: 'has', cid: own(cid.bytes) })) as boolean;
 	}
 
 	async delete(cid: CID, options?: AbortOptions): Promise<void> {
 		options?.signal?.throwIfAborted();
-		await this.#call({ op: 'delete', cid: cid.bytes });
+		await this.#call({ op: 'delete', cid: own(cid.bytes) });
 	}
 
 	async *deleteMany(source: Iterable<CID> | AsyncIterable<CID>, options?: AbortOptions): AsyncGenerator<CID> {
@@ -158,6 +212,15 @@ export class WorkerBlockstore implements Blockstore {
 	async compact(): Promise<void> {
 		await this.#call({ op: 'compact' });
 	}
+}
+
+/**
+ * The bytes in a buffer of their own. Posting a view clones its whole
+ * ArrayBuffer: a CID decoded from a dag-pb node is a view into that node's
+ * block, so every `get` of a leaf would copy the parent block to the worker.
+ */
+function own(bytes: Uint8Array): Uint8Array {
+	return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
 }
 
 function toError({ name, message }: { name: string; message: string }): Error {
