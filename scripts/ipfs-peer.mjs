@@ -21,25 +21,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-// Node 20 lacks Promise.withResolvers, which libp2p uses; it must exist before
-// libp2p loads, hence the dynamic imports below.
-if (typeof Promise.withResolvers !== 'function') {
-	Object.defineProperty(Promise, 'withResolvers', {
-		configurable: true,
-		writable: true,
-		value: function withResolvers() {
-			/** @type {(value: unknown) => void} */
-			let resolve = () => {};
-			/** @type {(reason?: unknown) => void} */
-			let reject = () => {};
-			const promise = new Promise((res, rej) => {
-				resolve = res;
-				reject = rej;
-			});
-			return { promise, resolve, reject };
-		}
-	});
-}
+// Node 20 lacks Promise.withResolvers, which libp2p uses: node20.mjs adds it before libp2p loads
+// (libp2p itself is imported dynamically below).
+import './node20.mjs';
 
 const [
 	{ noise },

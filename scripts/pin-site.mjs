@@ -8,25 +8,9 @@
 // Node.js process cannot dial (no /ws or /wss address) must find the blocks elsewhere: import
 // the CAR there first (`ipfs dag import`, the service's CAR upload) and pinning still records it.
 
-// Node 20 lacks Promise.withResolvers, which libp2p uses; it must exist before libp2p loads,
-// hence the dynamic imports below.
-if (typeof Promise.withResolvers !== 'function') {
-	Object.defineProperty(Promise, 'withResolvers', {
-		configurable: true,
-		writable: true,
-		value: function withResolvers() {
-			/** @type {(value: unknown) => void} */
-			let resolve = () => {};
-			/** @type {(reason?: unknown) => void} */
-			let reject = () => {};
-			const promise = new Promise((res, rej) => {
-				resolve = res;
-				reject = rej;
-			});
-			return { promise, resolve, reject };
-		}
-	});
-}
+// Node 20 lacks Promise.withResolvers, which libp2p uses: node20.mjs adds it before libp2p loads
+// (libp2p itself is imported dynamically below).
+import './node20.mjs';
 
 // Node 20 has no global WebSocket (22 has), and @libp2p/websockets dials with it.
 if (typeof globalThis.WebSocket !== 'function') {

@@ -1,6 +1,7 @@
 // The local Carevault stack: anvil chain + deployed contracts + local IPFS peer
 // + the static site with its config.json. Used by `npm start` (fixed ports)
 // and by the e2e harness (free ports).
+import './node20.mjs';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,19 +10,6 @@ import { ANVIL_ADDRESSES, startAnvil, ANVIL_PRIVATE_KEYS } from './anvil.mjs';
 import { configureSite } from './configure-site.mjs';
 import { contractsOf, deployContracts } from './deploy.mjs';
 import { serveStatic } from './serve-static.mjs';
-
-// Node 20 lacks Promise.withResolvers, which libp2p/helia use in the IPFS peer.
-if (typeof Promise.withResolvers !== 'function') {
-	Object.defineProperty(Promise, 'withResolvers', { configurable: true, writable: true, value: function withResolvers() {
-		/** @type {any} */ let resolve;
-		/** @type {any} */ let reject;
-		const promise = new Promise((res, rej) => {
-			resolve = res;
-			reject = rej;
-		});
-		return { promise, resolve, reject };
-	} });
-}
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const CHAIN_NAME = 'Carevault Local (anvil)';
