@@ -66,7 +66,8 @@ describe('research consent', () => {
 			role: 'researcher',
 			licence: 'IRB 2026-042'
 		});
-		await pr.getByTestId('study-purpose-input').fill('Allergies and chronic problems in young adults');
+		// A right-to-left override in the researcher's own text must not reach the patient's screen.
+		await pr.getByTestId('study-purpose-input').fill('Allergies and chronic problems\u202e in young adults');
 		await pr.getByTestId('study-category-allergies').check();
 		await pr.getByTestId('study-category-problems').check();
 		await pr.getByTestId('study-end-input').fill(`${new Date().getUTCFullYear() + 1}-12-31`);
