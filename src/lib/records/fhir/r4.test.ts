@@ -91,7 +91,9 @@ const REPAIRED: Array<[string, Record<string, unknown>, Record<string, unknown>,
 	['a generated narrative that is not XHTML', cond('e6', { text: { status: 'generated', div: '<p>Asthma</p>' } }), cond('e6', {}), false],
 	['a withdrawn Condition with a clinical status (con-5)', cond('e7', { verificationStatus: withdrawnCondition }), { resourceType: 'Condition', id: 'e7', subject: P, verificationStatus: withdrawnCondition, code: cond('x', {}).code }],
 	['a unit code equal to its unit without a system (qty-3)', obs('e8', { valueQuantity: { value: 72, unit: 'beats/min', code: 'beats/min' } }), obs('e8', { valueQuantity: { value: 72, unit: 'beats/min' } }), false],
-	['an extension emptied of its value', cond('e9', { extension: [{ url: 'http://example.org/x', valueString: '' }] }), cond('e9', {})]
+	['an extension emptied of its value', cond('e9', { extension: [{ url: 'http://example.org/x', valueString: '' }] }), cond('e9', {})],
+	// Found by the damage property below: a text of only spaces says nothing.
+	['a text of only spaces', cond('e10', { onsetString: '   ', asserter: { reference: 'Practitioner/dr', display: ' ' } }), cond('e10', { asserter: { reference: 'Practitioner/dr' } })]
 ];
 
 const LEFT_OUT: Array<[string, Record<string, unknown>, RegExp]> = [
@@ -111,7 +113,9 @@ const LEFT_OUT: Array<[string, Record<string, unknown>, RegExp]> = [
 	['a unit code without a system', obs('l14', { valueQuantity: { value: 72, unit: 'beats/min', code: '/min' } }), /qty-3/],
 	['a contained resource nothing refers to', cond('l15', { contained: [{ resourceType: 'Practitioner', id: 'dr' }] }), /dom-3/],
 	['a reference to a missing contained resource', cond('l16', { asserter: { reference: '#dr' } }), /ref-1/],
-	['a time without seconds', cond('l17', { onsetDateTime: '2020-01-01T10:00' }), /onsetDateTime is not a valid R4 dateTime/]
+	['a time without seconds', cond('l17', { onsetDateTime: '2020-01-01T10:00' }), /onsetDateTime is not a valid R4 dateTime/],
+	// Found by the damage property below: base64 comes in groups of four.
+	['attachment data that is not base64', { resourceType: 'DocumentReference', id: 'l18', status: 'current', subject: P, content: [{ attachment: { contentType: 'text/plain', data: '/' } }] }, /data is not a valid R4 base64Binary/]
 ];
 
 describe('resources that break R4', () => {
