@@ -3,6 +3,9 @@
 // A test file that fails to load (syntax error, missing import, a throwing
 // beforeAll) counts as one failure, and so does a check step without tests
 // (types, lint, build) that fails: nothing broken can hide behind "0 failed".
+// Every step runs even after an earlier one failed, so the closing line counts
+// the failures of all of them; only the browser tests, which need the build,
+// are not run after a failed build (and count as one failure).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,9 +22,10 @@ const steps = [
 		cmd: ['npx', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${join(out, 'unit.json')}`],
 		report: join(out, 'unit.json')
 	},
-	{ name: 'static build', cmd: ['npm', 'run', 'build'] },
+	{ name: 'static build', cmd: ['npm', 'run', 'build'], isBuild: true },
 	{
 		name: 'browser end-to-end tests (Chromium, real anvil, local IPFS peer)',
+		needsBuild: true,
 		cmd: ['node', 'tests/e2e/run.mjs', '--no-build', '--reporter=default', '--reporter=json', `--outputFile.json=${join(out, 'e2e.json')}`],
 		report: join(out, 'e2e.json')
 	}
@@ -30,7 +34,13 @@ const steps = [
 let passed = 0;
 let failed = 0;
 let broken = false;
+let buildFailed = false;
 for (const step of steps) {
+	if (step.needsBuild && buildFailed) {
+		console.error(`\n✗ ${step.name} not run: the build failed (counted as a failure)`);
+		failed += 1;
+		continue;
+	}
 	console.log(`\n=== ${step.name}: ${step.cmd.join(' ')}`);
 	const res = spawnSync(step.cmd[0], step.cmd.slice(1), { stdio: 'inherit', env: process.env });
 	let counted = { passed: 0, failed: 0 };
@@ -46,7 +56,7 @@ for (const step of steps) {
 		if (counted.failed === 0) failed += 1;
 		console.error(`\n✗ ${step.name} failed (exit ${res.status ?? res.signal})`);
 		broken = true;
-		break;
+		if (step.isBuild) buildFailed = true;
 	}
 }
 console.log(`\n${passed} passed, ${failed} failed`);
