@@ -296,25 +296,25 @@ async function firstLoad() {
  * went: the browser's navigation and resource timings (scripts, WebAssembly, JSON-RPC calls, IPFS
  * gateway requests) and the viewer's `carevault:link:*` marks.
  */
-async function openLinkTimes(link, runs) {
+async function openLinkTimes(link, runs, testId = 'shared-record') {
 	const times = [];
 	const breakdowns = [];
 	for (let i = 0; i < runs; i++) {
 		await withBrowser(async (viewerContext) => {
 			// The viewer's performance marks are written only with this flag (src/lib/state/perfMarks.ts).
-			await viewerContext.addInitScript(() => {
+			await viewerContext.addInitScript((id) => {
 				globalThis.carevaultMarks = true;
 				// When the first shared record is in the document (what the bench waits for), as a mark too.
 				new MutationObserver((_, observer) => {
-					if (!document.querySelector('[data-testid="shared-record"]')) return;
+					if (!document.querySelector(`[data-testid="${id}"]`)) return;
 					performance.mark('carevault:link:shown');
 					observer.disconnect();
 				}).observe(document, { childList: true, subtree: true });
-			});
+			}, testId);
 			const viewer = viewerContext.pages()[0] ?? (await viewerContext.newPage());
 			const t = performance.now();
 			await viewer.goto(link);
-			await viewer.getByTestId('shared-record').first().waitFor({ timeout: 60_000 });
+			await viewer.getByTestId(testId).first().waitFor({ timeout: 60_000 });
 			times.push(Math.round(performance.now() - t));
 			breakdowns.push(await viewer.evaluate(linkBreakdown));
 		});
@@ -509,6 +509,160 @@ async function remoteCopy() {
 	}
 }
 
+/** Size of the published site: the CAR `npm run publish` makes of build/ (scripts/publish.mjs `packDirectory`). */
+async function siteCar() {
+	if (!existsSync(join(root, 'build/index.html'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+	const { packDirectory } = await import('../scripts/publish.mjs');
+	const { cid, car, files } = await packDirectory(join(root, 'build'));
+	results.site_car_kib = round(car.length / 1024, 1);
+	console.log(`bench: site CAR ${files} files, ${results.site_car_kib} KiB, root ${cid}`);
+}
+
+/** Gas of a whole deployment (ours, EAS, its schema registration) on a fresh anvil: every receipt since genesis is the deploy's. */
+async function deployGas() {
+	const anvil = await startAnvil();
+	try {
+		await deployContracts({ rpcUrl: anvil.rpcUrl, privateKey: ANVIL_PRIVATE_KEYS[0] });
+		const publicClient = createPublicClient({ transport: http(anvil.rpcUrl) });
+		const latest = await publicClient.getBlockNumber();
+		let gas = 0n;
+		let txs = 0;
+		for (let n = 1n; n <= latest; n++) {
+			for (const hash of (await publicClient.getBlock({ blockNumber: n })).transactions) {
+				gas += (await publicClient.getTransactionReceipt({ hash })).gasUsed;
+				txs++;
+			}
+		}
+		results.deploy_gas_total = Number(gas);
+		console.log(`bench: deploy gas ${results.deploy_gas_total} over ${txs} transactions`);
+	} finally {
+		await anvil.stop();
+	}
+}
+
+/** The FHIR data and document of the SMART Health Link e2e test: a patient, a condition, a one-page PDF. */
+const SHL_PATIENT = '0d6c2b8e-4a2b-4e0a-9a5e-2f1c5b7d9e01';
+const SHL_BUNDLE = {
+	resourceType: 'Bundle',
+	type: 'collection',
+	entry: [
+		{ fullUrl: `urn:uuid:${SHL_PATIENT}`, resource: { resourceType: 'Patient', id: SHL_PATIENT, name: [{ family: 'Lovelace', given: ['Ada'] }], birthDate: '1985-12-10' } },
+		{
+			fullUrl: 'urn:uuid:7f3e2d1c-0b9a-4c8d-8e7f-6a5b4c3d2e1f',
+			resource: {
+				resourceType: 'Condition',
+				id: '7f3e2d1c-0b9a-4c8d-8e7f-6a5b4c3d2e1f',
+				clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
+				code: { text: 'Childhood asthma' },
+				subject: { reference: `urn:uuid:${SHL_PATIENT}` },
+				onsetDateTime: '1992-04-01'
+			}
+		}
+	]
+};
+
+function onePagePdf() {
+	const content = '0 0 0 rg 50 50 200 200 re f\n';
+	const objects = [
+		'<< /Type /Catalog /Pages 2 0 R >>',
+		'<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+		'<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 300] /Contents 4 0 R >>',
+		`<< /Length ${content.length} >>\nstream\n${content}endstream`
+	];
+	let out = '%PDF-1.7\n';
+	const offsets = [];
+	objects.forEach((o, i) => {
+		offsets.push(out.length);
+		out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+	});
+	const xref = out.length;
+	out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+	out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+	return Buffer.from(out, 'latin1');
+}
+
+/**
+ * SMART Health Links in Chromium against the local stack: the patient makes one of every record
+ * (click on Create to the link on screen: records decrypted, JWE made, stored and pinned on the
+ * local peer), then a browser with no wallet opens its viewer URL (navigation to the first
+ * resource on screen: fetch from the local peer's gateway, decrypt, render).
+ */
+async function shlFlow() {
+	// In-app navigation, as a click on a link: a new page load would lock the vault.
+	const goHash = (page, hash) => page.evaluate((h) => {
+		const a = document.createElement('a');
+		a.href = h;
+		document.body.append(a);
+		a.click();
+		a.remove();
+	}, hash);
+	const { startStack, runBuild } = await import('../scripts/stack.mjs');
+	const { runnerImport } = await import('vite');
+	if (!existsSync(join(root, 'build/index.html'))) await runBuild();
+	const { module: walletMod } = await runnerImport(join(root, 'tests/e2e/wallet.ts'), { configFile: false, logLevel: 'silent' });
+	const { ANVIL_PRIVATE_KEYS: keys } = await import('../scripts/anvil.mjs');
+	const stack = await startStack({});
+	try {
+		let viewerUrl;
+		await withBrowser(async (context) => {
+			await walletMod.installTestWallet(context, { rpcUrl: stack.rpcUrl, chainId: stack.config.chainId, privateKey: keys[4] });
+			const page = context.pages()[0] ?? (await context.newPage());
+			await page.goto(stack.url);
+			await page.getByTestId('connect-wallet').click();
+			await page.getByTestId('create-vault-button').click();
+			await page.getByTestId('recovery-code-done').click({ timeout: 60_000 });
+			await page.getByTestId('no-records').waitFor({ timeout: 60_000 });
+			await goHash(page, '#/import');
+			await page.getByTestId('import-files').setInputFiles({ name: 'ada.json', mimeType: 'application/fhir+json', buffer: Buffer.from(JSON.stringify(SHL_BUNDLE)) });
+			await page.getByTestId('import-submit').click({ timeout: 60_000 });
+			await page.getByTestId('timeline-count').waitFor({ timeout: 120_000 });
+			await goHash(page, '#/add');
+			await page.getByTestId('file-input').setInputFiles({ name: 'spirometry.pdf', mimeType: 'application/pdf', buffer: onePagePdf() });
+			await page.getByTestId('title-input').fill('Spirometry report');
+			await page.getByTestId('category-select').selectOption('labs');
+			await page.getByTestId('add-submit').click();
+			await page.getByTestId('notice').filter({ hasText: 'Record added.' }).waitFor({ timeout: 120_000 });
+
+			await goHash(page, '#/share');
+			const form = page.getByTestId('shl-form');
+			await form.waitFor({ timeout: 60_000 });
+			await page.getByTestId('shl-mode-records').check();
+			const boxes = form.getByTestId('shl-record');
+			await boxes.nth(1).waitFor({ timeout: 60_000 });
+			// Three links of the same records, each timed from the click to its link on screen.
+			const makes = [];
+			let previous = '';
+			for (let i = 0; i < 3; i++) {
+				// The form is cleared once a link is made.
+				for (let b = 0; b < (await boxes.count()); b++) await boxes.nth(b).check();
+				await page.getByTestId('shl-label-input').fill('Asthma history');
+				const t0 = performance.now();
+				await page.getByTestId('shl-submit').click();
+				const outcome = await page.waitForFunction((prev) => {
+					const el = document.querySelector('[data-testid="shl-link"]');
+					if (el instanceof HTMLInputElement && el.value !== '' && el.value !== prev) return 'made';
+					const error = document.querySelector('[data-testid="shl-form-error"], [data-testid="shl-form"] .notice.error');
+					return error ? `error: ${error.textContent}` : false;
+				}, previous, { timeout: 120_000, polling: 10 });
+				if ((await outcome.jsonValue()) !== 'made') throw new Error(`making SMART Health Link ${i + 1} failed: ${await outcome.jsonValue()}`);
+				makes.push(Math.round(performance.now() - t0));
+				previous = await page.getByTestId('shl-link').inputValue();
+			}
+			if ((await page.getByTestId('shl-not-served').count()) > 0) throw new Error('the local peer does not serve the SMART Health Link');
+			viewerUrl = await page.getByTestId('shl-viewer-url').inputValue();
+			results.shl_make_ms = median(makes);
+			console.log(`bench: SMART Health Link make median ${results.shl_make_ms} ms; runs ${makes.join(', ')}`);
+		});
+		// Five fresh profiles with no wallet, as for link_open_ms.
+		const opened = await openLinkTimes(viewerUrl, 5, 'fhir-row');
+		results.shl_open_ms = opened.median;
+		console.log(`bench: SMART Health Link open median ${opened.median} ms; runs ${opened.times.join(', ')}`);
+		for (const b of opened.breakdowns) console.log(`bench: SMART Health Link open breakdown ${JSON.stringify({ ...b, scriptList: undefined })}`);
+	} finally {
+		await stack.stop();
+	}
+}
+
 if (want('cipher')) await browserCipher();
 if (only.includes('heap')) await heapOnly();
 if (want('backup')) await backupBench();
@@ -520,6 +674,9 @@ if (want('index')) await indexLog();
 if (want('load')) await firstLoad();
 if (want('remote')) await remoteCopy();
 if (want('audit')) await auditFlow();
+if (want('site')) await siteCar();
+if (want('deploy')) await deployGas();
+if (want('shl')) await shlFlow();
 
 results._machine = undefined;
 writeFileSync(resultsFile, JSON.stringify(Object.fromEntries(Object.entries(results).filter(([, v]) => typeof v === 'number').sort()), null, 2) + '\n');
