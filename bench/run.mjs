@@ -342,14 +342,19 @@ function linkBreakdown() {
 	};
 }
 
-async function appFlows({ linkOnly = false } = {}) {
+/** The built site on a fresh local stack, with the e2e test wallet: what every in-browser app bench starts from. Stop `stack` when done. */
+async function startBenchStack() {
 	const { startStack, runBuild } = await import('../scripts/stack.mjs');
 	const { runnerImport } = await import('vite');
 	if (!existsSync(join(root, 'build/index.html'))) await runBuild();
 	const { module: walletMod } = await runnerImport(join(root, 'tests/e2e/wallet.ts'), { configFile: false, logLevel: 'silent' });
-	const { module: fhir } = await runnerImport(join(root, 'src/lib/records/fhir/import.ts'), { configFile: false, logLevel: 'silent' });
 	const { ANVIL_PRIVATE_KEYS: keys } = await import('../scripts/anvil.mjs');
-	const stack = await startStack({});
+	return { stack: await startStack({}), walletMod, keys, runnerImport };
+}
+
+async function appFlows({ linkOnly = false } = {}) {
+	const { stack, walletMod, keys, runnerImport } = await startBenchStack();
+	const { module: fhir } = await runnerImport(join(root, 'src/lib/records/fhir/import.ts'), { configFile: false, logLevel: 'silent' });
 	try {
 		const fixture = join(root, 'tests/fixtures/synthea-10');
 		const { readdirSync } = await import('node:fs');
@@ -431,12 +436,7 @@ const grantsAbi = parseAbi([
 ]);
 
 async function auditFlow() {
-	const { startStack, runBuild } = await import('../scripts/stack.mjs');
-	const { runnerImport } = await import('vite');
-	if (!existsSync(join(root, 'build/index.html'))) await runBuild();
-	const { module: walletMod } = await runnerImport(join(root, 'tests/e2e/wallet.ts'), { configFile: false, logLevel: 'silent' });
-	const { ANVIL_PRIVATE_KEYS: keys } = await import('../scripts/anvil.mjs');
-	const stack = await startStack({});
+	const { stack, walletMod, keys } = await startBenchStack();
 	try {
 		await withBrowser(async (context) => {
 			await walletMod.installTestWallet(context, { rpcUrl: stack.rpcUrl, chainId: stack.config.chainId, privateKey: keys[3] });
@@ -596,12 +596,7 @@ async function shlFlow() {
 		a.click();
 		a.remove();
 	}, hash);
-	const { startStack, runBuild } = await import('../scripts/stack.mjs');
-	const { runnerImport } = await import('vite');
-	if (!existsSync(join(root, 'build/index.html'))) await runBuild();
-	const { module: walletMod } = await runnerImport(join(root, 'tests/e2e/wallet.ts'), { configFile: false, logLevel: 'silent' });
-	const { ANVIL_PRIVATE_KEYS: keys } = await import('../scripts/anvil.mjs');
-	const stack = await startStack({});
+	const { stack, walletMod, keys } = await startBenchStack();
 	try {
 		let viewerUrl;
 		await withBrowser(async (context) => {
